@@ -1,0 +1,39 @@
+# Two commands on a fresh clone: `make demo` and `make test`.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed-stamp
+DB      ?= out/eduplan.duckdb
+YEAR    ?= 2019
+
+.PHONY: demo test setup docs bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+## Build the demo district into out/eduplan.duckdb from its source files, write outputs under out/, print a summary.
+demo: $(STAMP)
+	$(BIN)/eduplan demo --fresh --db $(DB) --sources out/demo-sources
+	$(BIN)/eduplan template --all --output out/templates
+	$(BIN)/eduplan plan show --format json > out/plan.json
+	$(BIN)/eduplan plan check --format json > out/plan-check.json || true
+	$(BIN)/eduplan plan check || true
+	$(BIN)/eduplan db status --db $(DB) --format json > out/db-status.json
+	$(BIN)/eduplan summary --db $(DB) --year $(YEAR) --format json > out/summary-$(YEAR).json
+	$(BIN)/eduplan summary --db $(DB) --year $(YEAR)
+
+## Run the whole test suite.
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## Regenerate the docs that are generated from code (tests fail when they are stale).
+docs: $(STAMP)
+	$(BIN)/eduplan docs --output docs
+
+clean:
+	rm -rf out .pytest_cache

@@ -1,0 +1,1 @@
+"""Command-line interface (the outermost stage): parse options, call the library, print."""

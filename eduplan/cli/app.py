@@ -1,0 +1,291 @@
+"""The `eduplan` command line: thin wrappers that open the store, call one library function, print.
+
+Every command takes --db (env EDUPLAN_DB); reporting commands take --format table|json.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table as RichTable
+
+from ..errors import EduplanError, UnknownTable
+from ..ingest import current_user, import_files, write_workbook
+from ..ingest.report import ImportReport
+from ..model import TABLES, find_table
+from ..metrics.summary import FIGURE_LABELS, district_summary
+from ..store import Store
+from .common import DEFAULT_DB, DbOption, Format, FormatOption, emit_json, err, handle_errors, out
+from .plan_cmd import plan_app
+
+app = typer.Typer(
+    name="eduplan",
+    help="eduplan：区域教育规划数据系统（教育大数据中心、督导评测、优质均衡、学位预测、规划进展发布）",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="数据库：状态与导入批次", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(plan_app, name="plan")
+
+
+def progress_bar() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=err, transient=False)
+
+
+# ------------------------------------------------------------------ template
+
+
+@app.command()
+@handle_errors
+def template(
+    table: Annotated[Optional[str], typer.Argument(help="表名（如 enrolment）或中文名（如 分年级学生数）")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="输出 .xlsx 文件；配合 --all 时为目录")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="为每张表各写一个模板到 --output 目录")] = False,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """写出某张源数据表的填报模板（中文表头和单位、示例行、代码下拉、填写说明）。
+
+    不带参数时列出全部表。例：eduplan template 分年级学生数 --output 分年级学生数.xlsx
+    """
+    if all_:
+        folder = output or Path("out/templates")
+        for t in TABLES:
+            write_workbook(t, folder / f"{t.label}.xlsx")
+        err.print(f"已写出 {len(TABLES)} 个模板到 {folder}")
+        return
+    if table is None:
+        rt = RichTable("表名", "中文名", "粒度", "说明", title="源数据表")
+        for t in TABLES:
+            rt.add_row(t.name, t.label, t.grain, t.description)
+        out.print(rt)
+        return
+    t = find_table(table)
+    if t is None:
+        raise UnknownTable(f"没有名为“{table}”的表；可用：{'、'.join(f'{x.name}（{x.label}）' for x in TABLES)}")
+    path = write_workbook(t, output or Path(f"{t.label}.xlsx"))
+    err.print(f"已写出模板 {path}")
+
+
+# ------------------------------------------------------------------ import
+
+
+def print_import_report(report: ImportReport, fmt: Format) -> None:
+    if fmt == Format.json:
+        emit_json(report.to_dict())
+        return
+    for f in report.files:
+        if f.skipped:
+            err.print(f"[yellow]跳过[/] {f.file}：同一内容已导入过，数据不变")
+        elif f.written:
+            parts = "；".join(f"{k} 新增 {v['inserted']}、更新 {v['updated']}、不变 {v['unchanged']}"
+                             for k, v in f.written.items())
+            err.print(f"[green]已导入[/] {f.file}（批次 {f.batch_id}）：{parts}")
+    shown = report.errors + report.warnings
+    if shown:
+        out.print(f"[bold]导入检查：{len(report.errors)} 个错误，{len(report.warnings)} 个警告[/]")
+        for i in shown[:1000]:
+            mark = "[red]✗ 错误[/]" if i.level == "error" else "[yellow]! 警告[/]"
+            out.print(f"{mark} ", end="", highlight=False)
+            out.print(i.text(), markup=False, highlight=False)
+        if len(shown) > 1000:
+            out.print(f"……另有 {len(shown) - 1000} 条未显示；用 --format json 查看全部")
+    if not report.ok:
+        err.print("[bold red]导入失败：数据库未作任何更改。[/]请修正以上错误后重新导入。")
+
+
+@app.command("import")
+@handle_errors
+def import_(
+    files: Annotated[list[Path], typer.Argument(help="一个或多个 .xlsx / .xls / .csv 文件", show_default=False)],
+    db: DbOption = DEFAULT_DB,
+    user: Annotated[Optional[str], typer.Option("--user", help="记录在导入批次中的用户（默认：EDUPLAN_USER 或系统用户）")] = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """校验并导入源数据文件。任何一个文件有错误时，全部不写入，并一次列出所有错误。
+
+    例：eduplan import 学校基本信息.xlsx 分年级学生数.xlsx --db out/eduplan.duckdb
+    """
+    with Store(db) as store, progress_bar() as bar:
+        task = bar.add_task("导入", total=len(files))
+
+        def tick(desc: str, done: int, total: int) -> None:
+            bar.update(task, description=desc, completed=done)
+
+        report = import_files(store, files, user=user or current_user(), progress=tick)
+        bar.update(task, completed=len(files), description="完成")
+    print_import_report(report, fmt)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+# ------------------------------------------------------------------ db
+
+
+@db_app.command("status")
+@handle_errors
+def db_status(db: DbOption = DEFAULT_DB, fmt: FormatOption = Format.table) -> None:
+    """各表行数与导入批次（文件名、sha256、时间、用户、行数）。
+
+    例：eduplan db status --format json
+    """
+    with Store(db, read_only=True) as store:
+        counts = store.table_counts()
+        batches = store.batches()
+    if fmt == Format.json:
+        emit_json({"db": str(db), "tables": counts, "batches": batches})
+        return
+    rt = RichTable("表", "中文名", "行数", title=f"数据库 {db}")
+    for t in TABLES:
+        rt.add_row(t.name, t.label, f"{counts[t.name]:,}")
+    out.print(rt)
+    bt = RichTable("批次", "文件", "时间", "用户", "行数", "sha256", title="导入批次")
+    for b in batches:
+        bt.add_row(str(b["batch_id"]), b["file_name"], f"{b['imported_at']:%Y-%m-%d %H:%M:%S}", b["user_name"],
+                   str(b["rows_total"]), b["sha256"][:12])
+    out.print(bt)
+
+
+# ------------------------------------------------------------------ demo and summary
+
+
+@app.command()
+@handle_errors
+def demo(
+    db: DbOption = DEFAULT_DB,
+    sources: Annotated[Path, typer.Option("--sources", help="写出示范区源文件的目录")] = Path("out/demo-sources"),
+    seed: Annotated[int, typer.Option("--seed", help="随机种子（相同种子生成相同数据）")] = 420104,
+    fresh: Annotated[bool, typer.Option("--fresh", help="先删除已有的数据库文件，从空库开始")] = False,
+    year: Annotated[int, typer.Option("--year", help="摘要年度")] = 2019,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """生成示范区（仿硚口，2016–2025）：先把源数据写成填好的模板文件，再用与用户相同的导入流程入库，最后打印摘要。
+
+    例：eduplan demo --fresh --db out/eduplan.duckdb --sources out/demo-sources
+    """
+    from ..demo.run import run_demo
+
+    if fresh:
+        for p in (db, db.with_name(db.name + ".wal")):
+            if p.exists():
+                p.unlink()
+    with Store(db) as store:
+        with progress_bar() as bar:
+            task = bar.add_task("示范区", total=None)
+            report = run_demo(store, sources, seed,
+                              step=lambda d: bar.update(task, description=d),
+                              import_progress=lambda d, n, t: bar.update(task, description=d, completed=n, total=t))
+        if not report.ok:
+            print_import_report(report, fmt)
+            raise typer.Exit(1)
+        if fmt == Format.table:
+            print_import_report(report, fmt)
+        summary = district_summary(store, year)
+    if fmt == Format.json:
+        emit_json({"import": report.to_dict(), "summary": summary})
+    else:
+        print_summary(summary)
+
+
+@app.command()
+@handle_errors
+def summary(
+    db: DbOption = DEFAULT_DB,
+    year: Annotated[int, typer.Option("--year", help="统计年度")] = 2019,
+    district: Annotated[Optional[str], typer.Option("--district", help="行政区划代码（默认：库中第一个区）")] = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """区情摘要：学校、学生、班级、教师、人口、经费，以及规划公布的主要数字（按当前数据即时计算）。
+
+    例：eduplan summary --year 2019 --format json
+    """
+    with Store(db, read_only=True) as store:
+        result = district_summary(store, year, district)
+    if fmt == Format.json:
+        emit_json(result)
+    else:
+        print_summary(result)
+
+
+def _n(v, digits: int = 0) -> str:
+    if v is None:
+        return "—"
+    return f"{v:,.{digits}f}"
+
+
+def print_summary(s: dict) -> None:
+    if s.get("empty"):
+        out.print("数据库中还没有任何区县数据。")
+        return
+    d = s["district"]
+    out.print(f"[bold]{d.get('city_name') or ''}{d.get('district_name') or ''}（{d['district_code']}）"
+              f" {s['year']} 学年 区情摘要[/]")
+    lv = RichTable("学段", "学校数", "班数", "在校生", "女生", "专任教师", "生师比", title="各学段")
+    for r in s["levels"]:
+        lv.add_row(r["level"], _n(r["schools"]), _n(r["classes"]), _n(r["pupils"]), _n(r["female"]),
+                   _n(r["teachers"]), _n(r["pupil_teacher_ratio"], 1))
+    out.print(lv)
+    zt = RichTable("学区代码", "学区", "学校数", "在校生", title="各学区/组团")
+    for r in s["zones"]:
+        zt.add_row(r["zone_code"], r["zone_name"], _n(r["schools"]), _n(r["pupils"]))
+    out.print(zt)
+    p = s["population"]
+    out.print(f"常住人口 {_n(p['residents'])} 人；出生 {_n(p['births'])} 人；3–5 岁 {_n(p['3-5'])}，"
+              f"6–14 岁 {_n(p['6-14'])}，15–17 岁 {_n(p['15-17'])}。")
+    ft = RichTable("指标", "数值", "单位", title="主要数字（由当前数据计算）")
+    for k, v in s["figures"].items():
+        label, unit = FIGURE_LABELS[k]
+        ft.add_row(label, _n(v, 2), unit)
+    out.print(ft)
+
+
+@app.command()
+@handle_errors
+def docs(
+    output: Annotated[Path, typer.Option("--output", "-o", help="文档目录")] = Path("docs"),
+    check: Annotated[bool, typer.Option("--check", help="只检查是否过期，不写文件；过期时退出码为 1")] = False,
+) -> None:
+    """由代码生成文档：docs/data-model.md（数据模型）、docs/import-errors.md（导入错误目录）、docs/cli.md（命令参考）。
+
+    例：eduplan docs --output docs
+    """
+    from .docs import generated_docs
+
+    stale = []
+    for name, text in generated_docs(app).items():
+        path = output / name
+        if check:
+            if not path.exists() or path.read_text(encoding="utf-8") != text:
+                stale.append(str(path))
+        else:
+            output.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            err.print(f"已写出 {path}")
+    if stale:
+        err.print(f"[red]以下文档已过期，请运行 make docs：[/]{'、'.join(stale)}")
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    """Entry point. No traceback reaches a user unless EDUPLAN_DEBUG=1."""
+    try:
+        app()
+    except EduplanError as e:  # commands already handle their own; this is the safety net
+        err.print(f"[bold red]错误：[/]{e}")
+        raise SystemExit(1)
+    except Exception as e:
+        if os.environ.get("EDUPLAN_DEBUG"):
+            raise
+        err.print(f"[bold red]内部错误：[/]{type(e).__name__}: {e}\n"
+                  "数据库未被部分写入（导入在单个事务中进行）。设置 EDUPLAN_DEBUG=1 可查看详细信息，请将其报告给系统维护人员。")
+        raise SystemExit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+"""Write the demo district's source files and import them through eduplan.ingest."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable
+
+from ..ingest import ImportReport, current_user, import_files, write_csv, write_workbook
+from ..model import TABLES
+from ..store import Store
+
+# The population file comes as a GB18030 CSV, as statistics bureaus' systems export it; the rest as
+# filled-in xlsx templates.
+CSV_TABLES = {"population": "gb18030"}
+FIXED_DATE = datetime(2026, 1, 1)
+
+
+def source_files(folder: Path) -> list[Path]:
+    folder = Path(folder)
+    return [folder / (f"{t.label}.csv" if t.name in CSV_TABLES else f"{t.label}.xlsx") for t in TABLES]
+
+
+def write_sources(data: dict[str, list[dict[str, Any]]], folder: Path,
+                  progress: Callable[[str], None] | None = None) -> list[Path]:
+    """One file per table, named after the table's Chinese label; same data → same bytes."""
+    paths = []
+    for t, path in zip(TABLES, source_files(folder)):
+        if progress:
+            progress(path.name)
+        rows = data.get(t.name, [])
+        if t.name in CSV_TABLES:
+            write_csv(t, path, rows, encoding=CSV_TABLES[t.name])
+        else:
+            write_workbook(t, path, rows, created=FIXED_DATE)
+        paths.append(path)
+    return paths
+
+
+def build(seed: int) -> dict[str, list[dict[str, Any]]]:
+    from .district import build_district
+
+    return build_district(seed=seed)
+
+
+def run_demo(store: Store, folder: Path, seed: int, user: str | None = None,
+             step: Callable[[str], None] | None = None,
+             import_progress: Callable[[str, int, int], None] | None = None) -> ImportReport:
+    if step:
+        step("生成示范区数据")
+    data = build(seed)
+    paths = write_sources(data, folder, progress=(lambda name: step(f"写出 {name}")) if step else None)
+    if step:
+        step("导入源文件")
+    return import_files(store, paths, user=user or current_user(), progress=import_progress)

@@ -1,0 +1,321 @@
+"""The canonical data model (统一标准): every source table with its fields and rules, defined once.
+
+Org units: 区 (district, 行政区划代码) → 学区/组团 (zone) → 学校 (school), with effective-dated
+membership (school_zone) so that a school moving between zones keeps its history. Yearly facts are
+keyed by 统计年度 `year` = the school year that starts in September of that year (学年初报表).
+"""
+
+from __future__ import annotations
+
+from .codes import GRADES, LEVELS, OWNERSHIP, REPORTED, SCHOOL_TYPES, YES_NO
+from .fields import Field, Rule, Table, at_most, sum_at_most, sum_equals
+
+YEAR_MIN, YEAR_MAX = 2000, 2050
+
+
+def _year() -> Field:
+    return Field("year", "统计年度", "year", key=True, min=YEAR_MIN, max=YEAR_MAX,
+                 description="学年初统计的年度，如 2019 表示 2019 学年（2019 年 9 月）", example=2019)
+
+
+def _school_code(key: bool = True) -> Field:
+    return Field("school_code", "学校标识码", "str", key=key, pattern=r"^\d{10}$",
+                 pattern_hint="10 位数字", description="教育部学校（机构）标识码", example="2142010401")
+
+
+def _area_code() -> Field:
+    return Field("area_code", "区域代码", "str", key=True, pattern=r"^(\d{6}|[A-Za-z0-9_-]{1,20})$",
+                 pattern_hint="6 位行政区划代码或学区/组团代码",
+                 description="行政区划代码（区）或学区/组团代码", example="420104")
+
+
+def _count(name: str, label: str, unit: str = "人", required: bool = True, **kw) -> Field:
+    return Field(name, label, "int", unit=unit, required=required, min=0,
+                 default=None if required else 0, **kw)
+
+
+def _amount(name: str, label: str, unit: str, required: bool = True, **kw) -> Field:
+    return Field(name, label, "float", unit=unit, required=required, min=0,
+                 default=None if required else 0.0, **kw)
+
+
+# ---------------------------------------------------------------- org units
+
+DISTRICT = Table(
+    "district", "区县",
+    "区县（行政区划）。一个库可以容纳一个区，也可以容纳全市多个区。",
+    (
+        Field("district_code", "行政区划代码", "str", key=True, pattern=r"^\d{6}$", pattern_hint="6 位数字",
+              description="GB/T 2260 行政区划代码", example="420104"),
+        Field("district_name", "区县名称", "str", example="硚口区"),
+        Field("city_name", "所属市", "str", required=False, example="武汉市"),
+    ),
+    grain="每区一行",
+)
+
+ZONE = Table(
+    "zone", "学区组团",
+    "学区/组团（规划中的“六大组团”），区之下、学校之上的管理单元。",
+    (
+        Field("zone_code", "学区代码", "str", key=True, pattern=r"^[A-Za-z0-9_-]{1,20}$",
+              pattern_hint="1–20 位字母、数字、-、_", example="QK01"),
+        Field("zone_name", "学区名称", "str", example="古田组团"),
+        Field("district_code", "行政区划代码", "str", pattern=r"^\d{6}$", pattern_hint="6 位数字", example="420104"),
+    ),
+    grain="每学区一行",
+    references=(("district_code", "district", "district_code"),),
+)
+
+SCHOOL = Table(
+    "school", "学校基本信息",
+    "学校（机构）名录：标识码、名称、办学类型代码、办学性质。学段由办学类型代码推出。",
+    (
+        _school_code(),
+        Field("school_name", "学校名称", "str", example="武汉市硚口区崇仁路小学"),
+        Field("type_code", "办学类型", "code", codes=SCHOOL_TYPES, example="211 小学"),
+        Field("ownership", "办学性质", "code", codes=OWNERSHIP, example="公办"),
+        Field("inclusive", "是否普惠性", "code", codes=YES_NO, required=False,
+              description="幼儿园必填：公办园与普惠性民办园填“是”", example="是"),
+        Field("district_code", "行政区划代码", "str", pattern=r"^\d{6}$", pattern_hint="6 位数字", example="420104"),
+        Field("address", "地址", "str", required=False, example="硚口区崇仁路"),
+        Field("opened_year", "建校年份", "year", required=False, min=1800, max=YEAR_MAX, example=1950),
+        Field("closed_year", "撤并年份", "year", required=False, min=1800, max=YEAR_MAX),
+    ),
+    rules=(
+        Rule("kindergarten_inclusive", "幼儿园（111/119）须填写“是否普惠性”", ("type_code",),
+             lambda r: r["type_code"] not in ("111", "119") or r.get("inclusive") is not None),
+        Rule("public_kindergarten_inclusive", "公办幼儿园的“是否普惠性”应为“是”", ("type_code", "ownership"),
+             lambda r: not (r["type_code"] in ("111", "119") and r["ownership"] == "公办"
+                            and r.get("inclusive") == "否")),
+        Rule("closed_after_opened", "撤并年份不得早于建校年份", ("closed_year", "opened_year"),
+             lambda r: r["closed_year"] >= r["opened_year"]),
+    ),
+    grain="每校一行",
+    references=(("district_code", "district", "district_code"),),
+)
+
+SCHOOL_ZONE = Table(
+    "school_zone", "学校学区归属",
+    "学校属于哪个学区/组团，自哪一年起、至哪一年止（含）。学校调整学区时新增一行、给旧行填截止年份，历史数据不被改写。",
+    (
+        _school_code(),
+        Field("zone_code", "学区代码", "str", pattern=r"^[A-Za-z0-9_-]{1,20}$", example="QK01"),
+        Field("start_year", "起始年度", "year", key=True, min=YEAR_MIN, max=YEAR_MAX, example=2016),
+        Field("end_year", "截止年度", "year", required=False, min=YEAR_MIN, max=YEAR_MAX,
+              description="空表示至今"),
+    ),
+    rules=(at_most("start_year", "end_year", {"start_year": "起始年度", "end_year": "截止年度"},
+                   "start_before_end"),),
+    grain="每校每段归属期一行",
+    references=(("school_code", "school", "school_code"), ("zone_code", "zone", "zone_code")),
+)
+
+# ---------------------------------------------------------------- yearly school facts
+
+_ENR_LABELS = {
+    "male": "男生数", "female": "女生数", "pupils": "在校生数", "classes": "班数",
+    "new_entrants": "招生数", "classes_over_norm": "超标准班额班数", "repeaters": "留级生数",
+    "disabled": "残疾学生数", "classes_56plus": "56人及以上班数",
+}
+
+ENROLMENT = Table(
+    "enrolment", "分年级学生数",
+    "各校各年级的班数、在校生（分性别）、招生、毕业、留级、转入转出和残疾学生数（含随班就读）。",
+    (
+        _year(), _school_code(),
+        Field("grade", "年级", "code", key=True, codes=GRADES, example="P1 小学一年级"),
+        _count("classes", "班数", "个", example=4),
+        _count("male", "男生数", example=92),
+        _count("female", "女生数", example=85),
+        _count("pupils", "在校生数", example=177, max=2000),
+        _count("new_entrants", "招生数", required=False, description="本年级当年新招（起始年级填写）", example=177),
+        _count("graduates", "毕业生数", required=False, description="上一学年本年级毕业人数（毕业年级填写）", example=0),
+        _count("repeaters", "留级生数", required=False, example=0),
+        _count("transfers_in", "转入人数", required=False, description="上一学年内转入本年级人数", example=2),
+        _count("transfers_out", "转出人数", required=False, description="上一学年内转出本年级人数", example=1),
+        _count("deaths", "死亡人数", required=False, example=0),
+        _count("classes_over_norm", "超标准班额班数", "个", required=False,
+               description="小学 >45 人、初中及高中 >50 人、幼儿园超过规定班额的班数", example=0),
+        _count("classes_56plus", "56人及以上班数", "个", required=False, description="大班额：56 人及以上", example=0),
+        _count("disabled", "残疾学生数", required=False, description="含随班就读", example=1),
+    ),
+    rules=(
+        sum_equals("pupils", ("male", "female"), _ENR_LABELS, "sex_adds_up"),
+        at_most("classes_over_norm", "classes", _ENR_LABELS, "over_norm_le_classes"),
+        at_most("classes_56plus", "classes_over_norm", _ENR_LABELS, "big_le_over_norm"),
+        at_most("new_entrants", "pupils", _ENR_LABELS, "entrants_le_pupils"),
+        at_most("repeaters", "pupils", _ENR_LABELS, "repeaters_le_pupils"),
+        at_most("disabled", "pupils", _ENR_LABELS, "disabled_le_pupils"),
+        Rule("pupils_need_classes", "有在校生时班数应大于 0", ("pupils", "classes"),
+             lambda r: r["pupils"] == 0 or r["classes"] > 0),
+        Rule("class_size_plausible", "平均班额应在 1–80 人之间（在校生数 ÷ 班数）", ("pupils", "classes"),
+             lambda r: r["classes"] == 0 or r["pupils"] <= 80 * r["classes"]),
+    ),
+    grain="每年每校每年级一行",
+    references=(("school_code", "school", "school_code"),),
+)
+
+_T_LABELS = {
+    "staff": "教职工数", "teachers": "专任教师数", "female": "女专任教师数",
+    "q_postgrad": "研究生学历", "q_bachelor": "本科学历", "q_college": "专科学历", "q_secondary": "高中及以下学历",
+    "t_senior_full": "正高级", "t_senior": "高级", "t_first": "一级", "t_second": "二级", "t_third": "三级",
+    "t_none": "未定职级", "pe": "体育专任教师数", "music": "音乐专任教师数", "art": "美术专任教师数",
+    "bb_district": "区级骨干教师数", "bb_city": "市级骨干教师数", "bb_province": "省级及以上骨干教师数",
+    "dual": "双师型教师数", "rot_eligible": "符合交流条件教师数", "rot_moved": "交流轮岗教师数",
+    "rot_backbone": "交流轮岗骨干教师数", "certified": "持证上岗教师数", "trained_360": "完成5年360学时培训教师数",
+}
+
+_QUALS = ("q_postgrad", "q_bachelor", "q_college", "q_secondary")
+_TITLES = ("t_senior_full", "t_senior", "t_first", "t_second", "t_third", "t_none")
+
+TEACHERS = Table(
+    "teachers", "专任教师",
+    "各校各学段的教职工与专任教师：学历、职称、体育/艺术学科、骨干级别、双师型、交流轮岗。一贯制学校按任教学段分行填写。",
+    (
+        _year(), _school_code(),
+        Field("section", "学段", "code", key=True, codes=LEVELS, example="小学"),
+        _count("staff", "教职工数", example=60),
+        _count("teachers", "专任教师数", example=52),
+        _count("female", "女专任教师数", required=False, example=40),
+        _count("q_postgrad", "研究生学历", example=5),
+        _count("q_bachelor", "本科学历", example=40),
+        _count("q_college", "专科学历", example=6),
+        _count("q_secondary", "高中及以下学历", example=1),
+        _count("t_senior_full", "正高级", required=False, example=0),
+        _count("t_senior", "高级", required=False, example=8),
+        _count("t_first", "一级", required=False, example=20),
+        _count("t_second", "二级", required=False, example=18),
+        _count("t_third", "三级", required=False, example=2),
+        _count("t_none", "未定职级", required=False, example=4),
+        _count("pe", "体育专任教师数", required=False, example=4),
+        _count("music", "音乐专任教师数", required=False, example=2),
+        _count("art", "美术专任教师数", required=False, example=2),
+        _count("bb_district", "区级骨干教师数", required=False, example=3),
+        _count("bb_city", "市级骨干教师数", required=False, example=1),
+        _count("bb_province", "省级及以上骨干教师数", required=False, example=0),
+        _count("dual", "双师型教师数", required=False, description="中职学段填写", example=0),
+        _count("rot_eligible", "符合交流条件教师数", required=False, example=20),
+        _count("rot_moved", "交流轮岗教师数", required=False, example=3),
+        _count("rot_backbone", "交流轮岗骨干教师数", required=False, example=1),
+        _count("certified", "持证上岗教师数", required=False, example=52),
+        _count("trained_360", "完成5年360学时培训教师数", required=False, example=50),
+    ),
+    rules=(
+        at_most("teachers", "staff", _T_LABELS, "teachers_le_staff"),
+        sum_equals("teachers", _QUALS, _T_LABELS, "qualifications_add_up"),
+        Rule("titles_add_up", f"{'＋'.join(_T_LABELS[t] for t in _TITLES)} 应等于 专任教师数（填写职称时）",
+             ("teachers",), lambda r: all(r.get(t) in (None, 0) for t in _TITLES)
+             or sum(r.get(t) or 0 for t in _TITLES) == r["teachers"]),
+        at_most("female", "teachers", _T_LABELS, "female_le_teachers"),
+        sum_at_most("teachers", ("pe", "music", "art"), _T_LABELS, "pe_art_le_teachers"),
+        sum_at_most("teachers", ("bb_district", "bb_city", "bb_province"), _T_LABELS, "backbone_le_teachers"),
+        at_most("dual", "teachers", _T_LABELS, "dual_le_teachers"),
+        Rule("dual_only_vocational", "双师型教师数只在中职学段填写", ("section", "dual"),
+             lambda r: r["section"] == "中职" or r["dual"] == 0),
+        at_most("rot_moved", "rot_eligible", _T_LABELS, "moved_le_eligible"),
+        at_most("rot_backbone", "rot_moved", _T_LABELS, "rot_backbone_le_moved"),
+        at_most("certified", "teachers", _T_LABELS, "certified_le_teachers"),
+        at_most("trained_360", "teachers", _T_LABELS, "trained_le_teachers"),
+    ),
+    grain="每年每校每学段一行",
+    references=(("school_code", "school", "school_code"),),
+)
+
+_F_LABELS = {
+    "building_area": "校舍建筑面积", "teaching_area": "教学及辅助用房面积", "sports_area": "体育运动场馆面积",
+    "land_area": "占地面积", "classrooms": "普通教室数", "multimedia_rooms": "网络多媒体教室数",
+    "smart_rooms": "智慧教室数", "music_rooms": "音乐专用教室数", "art_rooms": "美术专用教室数",
+    "computers": "教学用计算机数", "teacher_devices": "教师移动终端数",
+}
+
+FACILITIES = Table(
+    "facilities", "办学条件",
+    "各校的用地、校舍、设备、图书、信息化条件（学校合计，一贯制学校不分学段）。",
+    (
+        _year(), _school_code(),
+        _amount("land_area", "占地面积", "平方米", required=False, example=12000),
+        _amount("building_area", "校舍建筑面积", "平方米", example=9000),
+        _amount("teaching_area", "教学及辅助用房面积", "平方米", example=5400),
+        _amount("sports_area", "体育运动场馆面积", "平方米", example=8000),
+        _amount("equipment_value", "教学仪器设备资产值", "万元", example=260.5),
+        _count("books", "图书", "册", example=45000),
+        _count("computers", "教学用计算机", "台", example=180),
+        _count("classrooms", "普通教室数", "间", example=24),
+        _count("multimedia_rooms", "网络多媒体教室数", "间", example=24),
+        _count("smart_rooms", "智慧教室数", "间", required=False, example=2),
+        _count("music_rooms", "音乐专用教室数", "间", required=False, example=2),
+        _count("art_rooms", "美术专用教室数", "间", required=False, example=2),
+        _count("teacher_devices", "教师移动终端数", "台", required=False, example=50),
+        _amount("bandwidth_mbps", "互联网接入带宽", "Mbps", required=False, example=1000),
+    ),
+    rules=(
+        at_most("teaching_area", "building_area", _F_LABELS, "teaching_le_building"),
+        at_most("smart_rooms", "multimedia_rooms", _F_LABELS, "smart_le_multimedia"),
+    ),
+    grain="每年每校一行",
+    references=(("school_code", "school", "school_code"),),
+)
+
+# ---------------------------------------------------------------- district / zone yearly facts
+
+POPULATION = Table(
+    "population", "常住人口分年龄",
+    "区或学区的常住人口，按单岁年龄 0–22 岁。",
+    (
+        _year(), _area_code(),
+        Field("age", "年龄", "int", unit="岁", key=True, min=0, max=22, example=3),
+        _count("population", "常住人口数", example=5200),
+        _count("male", "其中男性", required=False, example=2700),
+    ),
+    rules=(at_most("male", "population", {"male": "其中男性", "population": "常住人口数"}, "male_le_total"),),
+    grain="每年每区域每岁一行",
+)
+
+AREA_YEAR = Table(
+    "area_year", "区域年度数据",
+    "区或学区的年度总量：常住人口、出生人口、一般公共预算支出与教育支出、教师与公务员平均工资。",
+    (
+        _year(), _area_code(),
+        _count("residents", "常住人口总数", example=870000),
+        _count("births", "出生人口", required=False, example=7200),
+        _amount("public_expenditure", "一般公共预算支出", "万元", required=False, example=1200000),
+        _amount("education_expenditure", "一般公共预算教育支出", "万元", required=False, example=262200),
+        _amount("teacher_salary", "义务教育教师年平均工资", "元", required=False, example=120000),
+        _amount("civil_servant_salary", "公务员年平均工资", "元", required=False, example=118000),
+    ),
+    rules=(at_most("education_expenditure", "public_expenditure",
+                   {"education_expenditure": "一般公共预算教育支出", "public_expenditure": "一般公共预算支出"},
+                   "edu_le_public"),),
+    grain="每年每区域一行",
+)
+
+REPORTED_VALUES = Table(
+    "reported", "上报指标值",
+    "由统计、卫健、残联、人社、督导等部门提供、本系统不能由学校数据计算的指标值，连同来源。",
+    (
+        _year(), _area_code(),
+        Field("item", "指标", "code", key=True, codes=REPORTED, example="labour_force_schooling_years 劳动年龄人口平均受教育年限"),
+        Field("value", "数值", "float", example=14.53),
+        Field("source", "来源单位", "str", example="区统计局"),
+        Field("note", "说明", "str", required=False, example="2019 年人口变动抽样调查"),
+    ),
+    rules=(
+        Rule("percent_range", "百分比指标应在 0–100 之间", ("item", "value"),
+             lambda r: REPORTED.codes[REPORTED.values.index(r["item"])].note != "%" or 0 <= r["value"] <= 100),
+    ),
+    grain="每年每区域每指标一行",
+)
+
+TABLES: tuple[Table, ...] = (
+    DISTRICT, ZONE, SCHOOL, SCHOOL_ZONE, ENROLMENT, TEACHERS, FACILITIES, POPULATION, AREA_YEAR, REPORTED_VALUES,
+)
+TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
+
+
+def find_table(name_or_label: str) -> Table | None:
+    """Look a table up by its id (enrolment) or its Chinese label (分年级学生数)."""
+    s = name_or_label.strip()
+    for t in TABLES:
+        if s in (t.name, t.label):
+            return t
+    return None

@@ -1,0 +1,60 @@
+"""Small hand-made districts for tests: rows as Python dicts, written as real xlsx/csv files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from eduplan.ingest import write_csv, write_workbook
+from eduplan.model import TABLES_BY_NAME
+
+D = "420104"
+# Two zones, three schools: a primary, a nine-year school and a public kindergarten.
+SMALL: dict[str, list[dict[str, Any]]] = {
+    "district": [{"district_code": D, "district_name": "硚口区", "city_name": "武汉市"}],
+    "zone": [{"zone_code": "QK01", "zone_name": "古田组团", "district_code": D},
+             {"zone_code": "QK02", "zone_name": "汉正组团", "district_code": D}],
+    "school": [
+        {"school_code": "2420104001", "school_name": "崇仁路小学", "type_code": "211", "ownership": "公办", "district_code": D},
+        {"school_code": "2420104002", "school_name": "陈家墩学校", "type_code": "312", "ownership": "公办", "district_code": D},
+        {"school_code": "2420104003", "school_name": "红星幼儿园", "type_code": "111", "ownership": "民办", "inclusive": "是",
+         "district_code": D},
+    ],
+    "school_zone": [
+        {"school_code": "2420104001", "zone_code": "QK01", "start_year": 2016},
+        {"school_code": "2420104002", "zone_code": "QK01", "start_year": 2016, "end_year": 2019},
+        {"school_code": "2420104002", "zone_code": "QK02", "start_year": 2020},
+        {"school_code": "2420104003", "zone_code": "QK02", "start_year": 2016},
+    ],
+    "enrolment": [
+        {"year": 2019, "school_code": "2420104001", "grade": "P1", "classes": 4, "male": 90, "female": 85, "pupils": 175},
+        {"year": 2019, "school_code": "2420104001", "grade": "P2", "classes": 4, "male": 88, "female": 90, "pupils": 178},
+        {"year": 2019, "school_code": "2420104002", "grade": "P1", "classes": 2, "male": 45, "female": 40, "pupils": 85},
+        {"year": 2019, "school_code": "2420104002", "grade": "J1", "classes": 2, "male": 50, "female": 48, "pupils": 98},
+        {"year": 2019, "school_code": "2420104003", "grade": "K1", "classes": 3, "male": 40, "female": 50, "pupils": 90},
+    ],
+    "teachers": [
+        {"year": 2019, "school_code": "2420104001", "section": "小学", "staff": 25, "teachers": 22, "q_postgrad": 2,
+         "q_bachelor": 18, "q_college": 2, "q_secondary": 0},
+    ],
+    "population": [{"year": 2019, "area_code": D, "age": a, "population": 100 + a} for a in range(0, 23)],
+    "area_year": [{"year": 2019, "area_code": D, "residents": 650000, "births": 5000,
+                   "public_expenditure": 1000.0, "education_expenditure": 218.5}],
+}
+
+FILES = {name: f"{TABLES_BY_NAME[name].label}.xlsx" for name in SMALL}
+
+
+def write_small(folder: Path, data: dict[str, list[dict[str, Any]]] | None = None) -> list[Path]:
+    data = data or SMALL
+    paths = []
+    for name, rows in data.items():
+        paths.append(write_workbook(TABLES_BY_NAME[name], Path(folder) / f"{TABLES_BY_NAME[name].label}.xlsx", rows))
+    return paths
+
+
+def write_one(folder: Path, table: str, rows: list[dict[str, Any]], csv_encoding: str | None = None) -> Path:
+    t = TABLES_BY_NAME[table]
+    if csv_encoding:
+        return write_csv(t, Path(folder) / f"{t.label}.csv", rows, encoding=csv_encoding)
+    return write_workbook(t, Path(folder) / f"{t.label}.xlsx", rows)
