@@ -295,7 +295,7 @@ REPORTED_VALUES = Table(
     (
         _year(), _area_code(),
         Field("item", "指标", "code", key=True, codes=REPORTED, example="labour_force_schooling_years 劳动年龄人口平均受教育年限"),
-        Field("value", "数值", "float", example=14.53),
+        Field("value", "数值", "float", example=14.53, description="单位随指标而定，见代码表“上报指标”（%、年、厘米）"),
         Field("source", "来源单位", "str", example="区统计局"),
         Field("note", "说明", "str", required=False, example="2019 年人口变动抽样调查"),
     ),
