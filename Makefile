@@ -35,5 +35,9 @@ test: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/eduplan docs --output docs
 
+## Run the benchmarks (figures are recorded in docs/performance.md).
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_import.py
+
 clean:
 	rm -rf out .pytest_cache

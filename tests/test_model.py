@@ -63,10 +63,12 @@ def test_finance_and_kindergarten_rules():
 
 
 def test_reported_percent_range():
-    r = _rule("reported", "percent_range")
+    r = _rule("reported", "value_range")
     assert r.check({"item": "disabled_enrolment_rate", "value": 100})
     assert not r.check({"item": "disabled_enrolment_rate", "value": 101})
     assert r.check({"item": "labour_force_schooling_years", "value": 14.53})
+    assert r.check({"item": "teacher_salary_ratio", "value": 104.5})  # teachers above civil servants
+    assert not r.check({"item": "myopia_new_rate", "value": -1})
 
 
 def test_every_field_has_label_unit_and_rule():

@@ -31,7 +31,7 @@ def test_levels_and_figures_by_hand(small):
     # the only kindergarten is 民办 but 普惠性 → 100 %
     assert f["inclusive_kindergarten_share"] == pytest.approx(100.0)
     # no 高中 or 中职 data → not computable, not zero
-    assert f["high_school_teacher_postgrad_share"] is None
+    assert f["senior_teacher_postgraduate_share"] is None
     assert s["population"]["3-5"] == 312 and s["population"]["0-22"] == sum(100 + a for a in range(23))
 
 

@@ -20,6 +20,7 @@ from ..model import TABLES, find_table
 from ..metrics.summary import FIGURE_LABELS, district_summary
 from ..store import Store
 from .common import DEFAULT_DB, DbOption, Format, FormatOption, emit_json, err, handle_errors, out
+from ..plan import load_plan
 from .plan_cmd import plan_app
 
 app = typer.Typer(
@@ -187,6 +188,7 @@ def demo(
         if fmt == Format.table:
             print_import_report(report, fmt)
         summary = district_summary(store, year)
+    summary["published"] = published_values(load_plan(), year)
     if fmt == Format.json:
         emit_json({"import": report.to_dict(), "summary": summary})
     else:
@@ -207,10 +209,24 @@ def summary(
     """
     with Store(db, read_only=True) as store:
         result = district_summary(store, year, district)
+    result["published"] = published_values(load_plan(), year)
     if fmt == Format.json:
         emit_json(result)
     else:
         print_summary(result)
+
+
+def published_values(plan, year: int) -> dict[str, str]:
+    """The values the plan's tables print for `year` (e.g. 十四五表 “2019 年实际”), by indicator id."""
+    found: dict[str, str] = {}
+    for table in plan.to_dict()["tables"]:
+        cols = [c["key"] for c in table["columns"] if c["year"] == year and c["kind"] == "actual"]
+        for row in table["rows"]:
+            for c in cols:
+                cell = row["values"].get(c)
+                if cell and row["id"] not in found:
+                    found[row["id"]] = cell["raw"]
+    return found
 
 
 def _n(v, digits: int = 0) -> str:
@@ -238,10 +254,11 @@ def print_summary(s: dict) -> None:
     p = s["population"]
     out.print(f"常住人口 {_n(p['residents'])} 人；出生 {_n(p['births'])} 人；3–5 岁 {_n(p['3-5'])}，"
               f"6–14 岁 {_n(p['6-14'])}，15–17 岁 {_n(p['15-17'])}。")
-    ft = RichTable("指标", "数值", "单位", title="主要数字（由当前数据计算）")
+    published = s.get("published", {})
+    ft = RichTable("指标", "数值", "单位", f"规划所载 {s['year']} 年数", title="主要数字（由当前数据计算）")
     for k, v in s["figures"].items():
         label, unit = FIGURE_LABELS[k]
-        ft.add_row(label, _n(v, 2), unit)
+        ft.add_row(label, _n(v, 2), unit, published.get(k, "—"))
     out.print(ft)
 
 

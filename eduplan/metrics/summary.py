@@ -55,6 +55,8 @@ def district_summary(store: Store, year: int, district_code: str | None = None) 
     enr = con.table("enrolment").filter(_.year == year)
     enr = enr.join(school.select("school_code", "type_code", "ownership", "inclusive"), "school_code")
     enr = enr.join(_grade_levels(), "grade")
+    # special-education schools report 小学/初中 grades but are their own level (特教)
+    enr = enr.mutate(level=ibis.cases((enr.type_code.startswith("5"), "特教"), else_=enr.level))
     teachers = con.table("teachers").filter(_.year == year).join(school.select("school_code"), "school_code")
     pop = con.table("population").filter((_.year == year) & (_.area_code == district_code))
     area = con.table("area_year").filter((_.year == year) & (_.area_code == district_code))
@@ -109,8 +111,8 @@ def district_summary(store: Store, year: int, district_code: str | None = None) 
     figures = {
         "preschool_gross_enrolment": _ratio(kg, p35),
         "upper_secondary_gross_enrolment": _ratio(upper or None, p1517),
-        "high_school_teacher_postgrad_share": _ratio(hs.get("postgrad"), hs.get("teachers")),
-        "vocational_dual_teacher_share": _ratio(voc.get("dual"), voc.get("teachers")),
+        "senior_teacher_postgraduate_share": _ratio(hs.get("postgrad"), hs.get("teachers")),
+        "vocational_dual_qualified_teacher_share": _ratio(voc.get("dual"), voc.get("teachers")),
         "education_expenditure_share": _ratio(fin.get("education_expenditure"), fin.get("public_expenditure")),
         "inclusive_kindergarten_share": _ratio(kg_inclusive, kg),
         "new_labour_schooling_years": rep.get("new_labour_schooling_years", {}).get("value"),
@@ -130,11 +132,13 @@ def district_summary(store: Store, year: int, district_code: str | None = None) 
     }
 
 
+# Keys are the plan's indicator ids (eduplan/plan/data/*.yaml), so outputs can set each figure beside
+# the value the plan publishes.
 FIGURE_LABELS = {
     "preschool_gross_enrolment": ("学前三年毛入园率", "%"),
     "upper_secondary_gross_enrolment": ("高中阶段教育毛入学率", "%"),
-    "high_school_teacher_postgrad_share": ("高中教师研究生水平比例", "%"),
-    "vocational_dual_teacher_share": ("中等职业教育“双师型”教师比例", "%"),
+    "senior_teacher_postgraduate_share": ("高中教师研究生水平比例", "%"),
+    "vocational_dual_qualified_teacher_share": ("中等职业教育“双师型”教师比例", "%"),
     "education_expenditure_share": ("公共财政教育支出占公共财政支出比例", "%"),
     "inclusive_kindergarten_share": ("公办园和普惠性民办园在园幼儿占比", "%"),
     "new_labour_schooling_years": ("新增劳动力平均受教育年限（上报）", "年"),

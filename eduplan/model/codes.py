@@ -7,7 +7,12 @@ are derived from the code, never typed in by hand.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
+
+
+def _key(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", str(text)).split())
 
 
 @dataclass(frozen=True)
@@ -29,14 +34,13 @@ class CodeList:
 
     def __post_init__(self) -> None:
         for c in self.codes:
-            self._by_key[c.code] = c.code
-            self._by_key[c.label] = c.code
-            self._by_key[f"{c.code}{c.label}"] = c.code
-            self._by_key[f"{c.code} {c.label}"] = c.code
+            for key in (c.code, c.label, f"{c.code}{c.label}"):
+                self._by_key[_key(key)] = c.code
 
     def resolve(self, text: str) -> str | None:
-        """Return the code for a code, a label or "code label"; None when unknown."""
-        return self._by_key.get(text.strip())
+        """Return the code for a code, a label or "code label" (full-width characters and spaces
+        tolerated); None when unknown."""
+        return self._by_key.get(_key(text))
 
     def label_of(self, code: str) -> str:
         for c in self.codes:
@@ -166,6 +170,7 @@ class ReportedItem:
     label: str
     unit: str
     typical_source: str
+    max: float | None = None  # upper bound of a valid value (rates: 100; ratios may exceed 100)
 
 
 # Items the bureau cannot compute from school records and accepts as reported values.
@@ -184,7 +189,7 @@ REPORTED_ITEMS: tuple[ReportedItem, ...] = (
     ReportedItem("sport_skills_rate", "掌握1–2项运动技能学生比例", "%", "区教育局体卫艺科"),
     ReportedItem("art_skills_rate", "掌握1–2项艺术特长学生比例", "%", "区教育局体卫艺科"),
     ReportedItem("labour_education_share", "综合实践活动中劳动教育课时占比", "%", "区教育局"),
-    ReportedItem("teacher_salary_ratio", "义务教育教师平均工资与公务员平均工资之比", "%", "区人社局/区财政局"),
+    ReportedItem("teacher_salary_ratio", "义务教育教师平均工资与公务员平均工资之比", "%", "区人社局/区财政局", max=300),
     ReportedItem("social_recognition_rate", "社会认可度", "%", "第三方调查"),
     ReportedItem("school_network_coverage", "校园网络覆盖率", "%", "区教育信息中心"),
     ReportedItem("informatisation_compliance_rate", "学校信息化配备达标率", "%", "区教育信息中心"),
@@ -196,6 +201,14 @@ REPORTED = CodeList(
     "上报指标",
     tuple(Code(r.code, r.label, r.unit) for r in REPORTED_ITEMS),
 )
+
+
+def reported_max(code: str) -> float | None:
+    """Upper bound of a reported value: the item's own, else 100 for a percentage."""
+    item = REPORTED_BY_CODE[code]
+    if item.max is not None:
+        return item.max
+    return 100.0 if item.unit == "%" else None
 REPORTED_BY_CODE: dict[str, ReportedItem] = {r.code: r for r in REPORTED_ITEMS}
 
 ALL_CODE_LISTS: tuple[CodeList, ...] = (LEVELS, SCHOOL_TYPES, OWNERSHIP, YES_NO, GRADES, REPORTED)

@@ -7,7 +7,7 @@ keyed by 统计年度 `year` = the school year that starts in September of that 
 
 from __future__ import annotations
 
-from .codes import GRADES, LEVELS, OWNERSHIP, REPORTED, SCHOOL_TYPES, YES_NO
+from .codes import GRADES, LEVELS, OWNERSHIP, REPORTED, SCHOOL_TYPES, YES_NO, reported_max
 from .fields import Field, Rule, Table, at_most, sum_at_most, sum_equals
 
 YEAR_MIN, YEAR_MAX = 2000, 2050
@@ -241,6 +241,8 @@ FACILITIES = Table(
         _count("books", "图书", "册", example=45000),
         _count("computers", "教学用计算机", "台", example=180),
         _count("classrooms", "普通教室数", "间", example=24),
+        Field("design_classes", "设计办学规模班数", "int", unit="个", required=False, min=0,
+              description="校舍按标准可容纳的班数（核定办学规模）；学位 = 班数 × 标准班额", example=24),
         _count("multimedia_rooms", "网络多媒体教室数", "间", example=24),
         _count("smart_rooms", "智慧教室数", "间", required=False, example=2),
         _count("music_rooms", "音乐专用教室数", "间", required=False, example=2),
@@ -300,8 +302,8 @@ REPORTED_VALUES = Table(
         Field("note", "说明", "str", required=False, example="2019 年人口变动抽样调查"),
     ),
     rules=(
-        Rule("percent_range", "百分比指标应在 0–100 之间", ("item", "value"),
-             lambda r: REPORTED.codes[REPORTED.values.index(r["item"])].note != "%" or 0 <= r["value"] <= 100),
+        Rule("value_range", "数值应不小于 0，且不超过该指标的上限（百分率为 100，工资比等比值见代码表）", ("item", "value"),
+             lambda r: r["value"] >= 0 and (reported_max(r["item"]) is None or r["value"] <= reported_max(r["item"]))),
     ),
     grain="每年每区域每指标一行",
 )
