@@ -45,6 +45,15 @@ def test_failed_import_exits_non_zero_and_names_row_and_column(tmp_path):
     assert "数据库未作任何更改" in r.stderr
     status = json.loads(run("db", "status", "--db", str(db), "--format", "json").stdout)
     assert sum(status["tables"].values()) == 0 and status["batches"] == []
+    # the same problems as an Excel list a clerk can forward
+    xlsx = tmp_path / "检查清单.xlsx"
+    r = run("import", *[str(p) for p in sorted(src.iterdir())], "--db", str(db), "--report", str(xlsx))
+    import openpyxl
+
+    ws = openpyxl.load_workbook(xlsx)["导入检查"]
+    rows = [[c.value for c in r] for r in ws.iter_rows()]
+    assert rows[0][:4] == ["级别", "文件", "工作表", "行"]
+    assert ["错误", bad.name, "分年级学生数", 3] == rows[1][:4] and rows[1][6] == "八十"
 
 
 def test_missing_database_is_a_clear_error(tmp_path):

@@ -15,8 +15,9 @@ from rich.table import Table as RichTable
 
 from ..errors import EduplanError, UnknownTable
 from ..ingest import current_user, import_files, write_workbook
+from ..ingest.template import write_issue_workbook
 from ..ingest.report import ImportReport
-from ..model import TABLES, find_table
+from ..model import TABLES, TABLES_BY_NAME, find_table
 from ..metrics.summary import FIGURE_LABELS, district_summary
 from ..store import Store
 from .common import DEFAULT_DB, DbOption, Format, FormatOption, emit_json, err, handle_errors, out
@@ -85,7 +86,7 @@ def print_import_report(report: ImportReport, fmt: Format) -> None:
         if f.skipped:
             err.print(f"[yellow]跳过[/] {f.file}：同一内容已导入过，数据不变")
         elif f.written:
-            parts = "；".join(f"{k} 新增 {v['inserted']}、更新 {v['updated']}、不变 {v['unchanged']}"
+            parts = "；".join(f"{TABLES_BY_NAME[k].label} 新增 {v['inserted']}、更新 {v['updated']}、不变 {v['unchanged']}"
                              for k, v in f.written.items())
             err.print(f"[green]已导入[/] {f.file}（批次 {f.batch_id}）：{parts}")
     shown = report.errors + report.warnings
@@ -107,6 +108,7 @@ def import_(
     files: Annotated[list[Path], typer.Argument(help="一个或多个 .xlsx / .xls / .csv 文件", show_default=False)],
     db: DbOption = DEFAULT_DB,
     user: Annotated[Optional[str], typer.Option("--user", help="记录在导入批次中的用户（默认：EDUPLAN_USER 或系统用户）")] = None,
+    issues_xlsx: Annotated[Optional[Path], typer.Option("--report", help="把全部错误和警告另存为 Excel 清单（便于转发、筛选）")] = None,
     fmt: FormatOption = Format.table,
 ) -> None:
     """校验并导入源数据文件。任何一个文件有错误时，全部不写入，并一次列出所有错误。
@@ -122,6 +124,9 @@ def import_(
         report = import_files(store, files, user=user or current_user(), progress=tick)
         bar.update(task, completed=len(files), description="完成")
     print_import_report(report, fmt)
+    if issues_xlsx is not None:
+        write_issue_workbook([i for i in report.issues if i.level != "info"], issues_xlsx)
+        err.print(f"检查清单已写出：{issues_xlsx}")
     if not report.ok:
         raise typer.Exit(1)
 
@@ -267,6 +272,7 @@ def print_summary(s: dict) -> None:
 def docs(
     output: Annotated[Path, typer.Option("--output", "-o", help="文档目录")] = Path("docs"),
     check: Annotated[bool, typer.Option("--check", help="只检查是否过期，不写文件；过期时退出码为 1")] = False,
+    db: DbOption = DEFAULT_DB,
 ) -> None:
     """由代码生成文档：docs/data-model.md（数据模型）、docs/import-errors.md（导入错误目录）、docs/cli.md（命令参考）。
 

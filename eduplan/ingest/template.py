@@ -149,3 +149,32 @@ def write_csv(table: Table, path: Path, rows: Iterable[dict[str, Any]], encoding
             w.writerow(["" if (v := _cell_value(table, f.name, row.get(f.name))) is None else v
                         for f in table.fields])
     return path
+
+
+def write_issue_workbook(issues, path: Path) -> Path:
+    """The import problems as a workbook a clerk can sort, filter and forward (one row per problem)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb = xlsxwriter.Workbook(str(path))
+    try:
+        ws = wb.add_worksheet("导入检查")
+        head = wb.add_format({"bold": True, "bg_color": "#FCE4D6", "border": 1})
+        heads = ["级别", "文件", "工作表", "行", "列", "单元格", "值", "规则", "说明"]
+        widths = [6, 24, 16, 6, 24, 8, 16, 36, 80]
+        for j, (h, w) in enumerate(zip(heads, widths)):
+            ws.write_string(0, j, h, head)
+            ws.set_column(j, j, w)
+        levels = {"error": "错误", "warning": "警告", "info": "提示"}
+        for i, it in enumerate(issues, start=1):
+            vals = [levels[it.level], it.file, it.sheet or "", it.row, it.column or "", it.cell or "",
+                    "" if it.value is None else str(it.value), it.rule, it.message]
+            for j, v in enumerate(vals):
+                if isinstance(v, int):
+                    ws.write_number(i, j, v)
+                elif v:
+                    ws.write_string(i, j, str(v))
+        ws.autofilter(0, 0, max(1, len(issues)), len(heads) - 1)
+        ws.freeze_panes(1, 0)
+    finally:
+        wb.close()
+    return path
