@@ -73,24 +73,25 @@ def test_demo_lands_near_the_seed_2019_figures(demo_db):
 # ------------------------------------------------------------------ corruptions
 
 
-def _word_in_number(folder: Path) -> tuple[str, int | None, str | None]:
-    p = folder / "分年级学生数.xlsx"
+def _set_cell(folder: Path, file: str, header: str, row: int, value) -> tuple[str, int, str]:
+    p = folder / file
     wb = openpyxl.load_workbook(p)
     ws = wb.worksheets[0]
-    col = [c.value for c in ws[1]].index("在校生数（人）") + 1
-    ws.cell(row=5, column=col, value="未知")
+    ws.cell(row=row, column=[c.value for c in ws[1]].index(header) + 1, value=value)
     wb.save(p)
-    return p.name, 5, "在校生数（人）"
+    return p.name, row, header
+
+
+def _word_in_number(folder: Path):
+    return _set_cell(folder, "分年级学生数.xlsx", "在校生数（人）", 5, "未知")
 
 
 def _negative_count(folder: Path):
-    p = folder / "专任教师.xlsx"
-    wb = openpyxl.load_workbook(p)
-    ws = wb.worksheets[0]
-    col = [c.value for c in ws[1]].index("教职工数（人）") + 1
-    ws.cell(row=7, column=col, value=-4)
-    wb.save(p)
-    return p.name, 7, "教职工数（人）"
+    return _set_cell(folder, "专任教师.xlsx", "教职工数（人）", 7, -4)
+
+
+def _unknown_code(folder: Path):
+    return _set_cell(folder, "学校基本信息.xlsx", "办学类型", 4, "999 未知类型")
 
 
 def _missing_column(folder: Path):
@@ -112,16 +113,6 @@ def _duplicate_key(folder: Path):
     row = ws.max_row
     wb.save(p)
     return p.name, row, "学校标识码"
-
-
-def _unknown_code(folder: Path):
-    p = folder / "学校基本信息.xlsx"
-    wb = openpyxl.load_workbook(p)
-    ws = wb.worksheets[0]
-    col = [c.value for c in ws[1]].index("办学类型") + 1
-    ws.cell(row=4, column=col, value="999 未知类型")
-    wb.save(p)
-    return p.name, 4, "办学类型"
 
 
 def _not_a_spreadsheet(folder: Path):
