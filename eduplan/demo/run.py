@@ -37,10 +37,21 @@ def write_sources(data: dict[str, list[dict[str, Any]]], folder: Path,
     return paths
 
 
+# Further row builders (table -> rows) added by later capabilities, merged into the district's rows.
+EXTRA_BUILDERS: list[str] = []  # "module:function", imported lazily
+
+
 def build(seed: int) -> dict[str, list[dict[str, Any]]]:
+    import importlib
+
     from .district import build_district
 
-    return build_district(seed=seed)
+    data = build_district(seed=seed)
+    for spec in EXTRA_BUILDERS:
+        module, func = spec.split(":")
+        for table, rows in getattr(importlib.import_module(module), func)(data, seed).items():
+            data.setdefault(table, []).extend(rows)
+    return data
 
 
 def run_demo(store: Store, folder: Path, seed: int, user: str | None = None,

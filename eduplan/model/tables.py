@@ -308,8 +308,27 @@ REPORTED_VALUES = Table(
     grain="每年每区域每指标一行",
 )
 
+BALANCE_JUDGEMENT = Table(
+    "balance_judgement", "督导评估判定",
+    "优质均衡督导评估中不能由数据判定的项目（政府保障程度、教育质量、社会认可度、一票否决项）的评估结论及佐证。"
+    "项目代码见 eduplan balance 的检查清单（docs/balance.md）。",
+    (
+        _year(), _area_code(),
+        Field("item", "评估项目代码", "str", key=True, pattern=r"^[A-Za-z0-9_.-]{1,40}$",
+              pattern_hint="检查清单中的项目代码", example="G15_migrant_children"),
+        Field("passed", "是否达标", "code", codes=YES_NO, example="是"),
+        Field("value", "数值", "float", required=False, description="有量化结果时填写（如 社会认可度 92.5）", example=88.0),
+        Field("evidence", "佐证材料", "str", description="文件名、文号或调查报告等依据", example="2019 年随迁子女入学统计表"),
+        Field("assessor", "评估人", "str", required=False, example="区督导室 李四"),
+        Field("assessed_on", "评估日期", "str", required=False, pattern=r"^\d{4}-\d{2}-\d{2}$",
+              pattern_hint="YYYY-MM-DD", example="2019-12-10"),
+    ),
+    grain="每年每区域每评估项目一行",
+)
+
 TABLES: tuple[Table, ...] = (
     DISTRICT, ZONE, SCHOOL, SCHOOL_ZONE, ENROLMENT, TEACHERS, FACILITIES, POPULATION, AREA_YEAR, REPORTED_VALUES,
+    BALANCE_JUDGEMENT,
 )
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
 
