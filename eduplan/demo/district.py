@@ -1254,4 +1254,4 @@ def build_district(seed: int = 420104, first_year: int = 2016, last_year: int = 
         "area_year": area_year,
         "reported": _reported_rows(years, salary_ratio),
     }
-    return {name: tables[name] for name in TABLES_BY_NAME}
+    return {name: tables.get(name, []) for name in TABLES_BY_NAME}  # tables other builders fill start empty
