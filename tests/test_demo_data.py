@@ -63,8 +63,10 @@ def test_same_seed_same_data_other_seed_other_data(data):
 
 def test_every_table_is_there(data):
     assert list(data) == list(TABLES_BY_NAME)
-    for name, rows in data.items():
-        assert rows, name
+    core = ("district", "zone", "school", "school_zone", "enrolment", "teachers", "facilities", "population",
+            "area_year", "reported")  # the rest are filled by other capabilities' demo builders
+    for name in core:
+        assert data[name], name
 
 
 def _type_ok(ftype: str, v) -> bool:
