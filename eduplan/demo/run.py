@@ -16,19 +16,26 @@ CSV_TABLES = {"population": "gb18030"}
 FIXED_DATE = datetime(2026, 1, 1)
 
 
+def _file_for(folder: Path, t) -> Path:
+    return Path(folder) / (f"{t.label}.csv" if t.name in CSV_TABLES else f"{t.label}.xlsx")
+
+
 def source_files(folder: Path) -> list[Path]:
-    folder = Path(folder)
-    return [folder / (f"{t.label}.csv" if t.name in CSV_TABLES else f"{t.label}.xlsx") for t in TABLES]
+    """The demo's source files present in `folder`, in dependency order."""
+    return [p for t in TABLES if (p := _file_for(folder, t)).exists()]
 
 
 def write_sources(data: dict[str, list[dict[str, Any]]], folder: Path,
                   progress: Callable[[str], None] | None = None) -> list[Path]:
     """One file per table, named after the table's Chinese label; same data → same bytes."""
     paths = []
-    for t, path in zip(TABLES, source_files(folder)):
+    for t in TABLES:
+        rows = data.get(t.name, [])
+        if not rows:
+            continue
+        path = _file_for(folder, t)
         if progress:
             progress(path.name)
-        rows = data.get(t.name, [])
         if t.name in CSV_TABLES:
             write_csv(t, path, rows, encoding=CSV_TABLES[t.name])
         else:
