@@ -295,6 +295,13 @@ def docs(
         raise typer.Exit(1)
 
 
+from .indicators_cmd import explain as _explain_cmd  # noqa: E402
+from .indicators_cmd import indicators as _indicators_cmd  # noqa: E402
+
+app.command("indicators")(_indicators_cmd)
+app.command("explain")(_explain_cmd)
+
+
 def main() -> None:
     """Entry point. No traceback reaches a user unless EDUPLAN_DEBUG=1."""
     try:

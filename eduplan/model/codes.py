@@ -194,6 +194,10 @@ REPORTED_ITEMS: tuple[ReportedItem, ...] = (
     ReportedItem("school_network_coverage", "校园网络覆盖率", "%", "区教育信息中心"),
     ReportedItem("informatisation_compliance_rate", "学校信息化配备达标率", "%", "区教育信息中心"),
     ReportedItem("free_special_education_years", "免费特殊教育年限", "年", "区教育局"),
+    ReportedItem("wireless_5g_school_coverage", "5G 智能教育无线网络学校覆盖率", "%", "区教育信息中心"),
+    ReportedItem("star_smart_campus_coverage", "星级智慧校园覆盖率", "%", "区教育信息中心"),
+    ReportedItem("poor_student_aid_coverage", "家庭经济困难学生资助覆盖率", "%", "区学生资助中心"),
+    ReportedItem("education_funding_gdp_share", "国家财政性教育经费支出占国内生产总值的比例", "%", "财政部门"),
 )
 
 REPORTED = CodeList(
@@ -212,3 +216,42 @@ def reported_max(code: str) -> float | None:
 REPORTED_BY_CODE: dict[str, ReportedItem] = {r.code: r for r in REPORTED_ITEMS}
 
 ALL_CODE_LISTS: tuple[CodeList, ...] = (LEVELS, SCHOOL_TYPES, OWNERSHIP, YES_NO, GRADES, REPORTED)
+
+# 重点项目库 (规划 五 重点工程项目表; 六㈡ 项目库和年度建设清单): category, kind of works, milestones.
+PROJECT_CATEGORIES = CodeList(
+    "project_category",
+    "项目类别",
+    (
+        Code("幼儿园新改扩", "幼儿园新改扩", "公益普惠性幼儿园新改扩建"),
+        Code("中小学配建", "中小学配建", "中小学新建、配建、扩建、异地新建"),
+        Code("改善高中阶段学校办学条件", "改善高中阶段学校办学条件", "高中维修改造、设施设备配备"),
+        Code("地下停车场", "地下停车场", "学校新建地下停车场"),
+    ),
+    source="规划 五 重点工程项目表的“项目”列",
+)
+
+PROJECT_WORKS = CodeList(
+    "project_work",
+    "建设方式",
+    (
+        Code("新建", "新建"), Code("配建", "配建", "住宅小区配套建设"), Code("扩建", "扩建"),
+        Code("异地新建", "异地新建", "原校迁建：新增学位按新校减旧校的净增数填写"),
+        Code("维修改造", "维修改造"), Code("装修改造", "装修改造"), Code("新建地下停车场", "新建地下停车场"),
+    ),
+)
+
+# Milestones in the order a project passes them. 完工 in the plan's text is 竣工.
+MILESTONES = CodeList(
+    "milestone",
+    "项目节点",
+    (
+        Code("立项", "立项", "项目批复"),
+        Code("开工", "开工"),
+        Code("主体封顶", "主体结构封顶"),
+        Code("竣工", "竣工", "规划所称“完工”"),
+        Code("投入使用", "投入使用", "开始招生/开园"),
+    ),
+)
+MILESTONE_ORDER: dict[str, int] = {c.code: i for i, c in enumerate(MILESTONES.codes)}
+
+ALL_CODE_LISTS = ALL_CODE_LISTS + (PROJECT_CATEGORIES, PROJECT_WORKS, MILESTONES)

@@ -1,0 +1,138 @@
+"""Explain one figure: its definition, every numerator and denominator term with its value, each
+sub-unit's contribution (a district → its 学区 and schools; a 学区 → its schools), and the import
+batches (file, sha256, time, user) the rows behind it came from.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from ..errors import EduplanError
+from ..store import Store
+from .engine import compute, term_key
+from .expr import compile_expr
+from .relations import build_relations
+from .schema import Definitions, Term
+
+
+def _f(v: Any) -> float | None:
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(x) else x
+
+
+def _schools_of(store: Store, unit_type: str, code: str, year: int) -> list[str] | None:
+    if unit_type == "school":
+        return [code]
+    if unit_type == "district":
+        return [r[0] for r in store.run("SELECT school_code FROM school WHERE district_code = ?", [code])]
+    return [r[0] for r in store.run(
+        "SELECT school_code FROM school_zone WHERE zone_code = ? AND start_year <= ? "
+        "AND (end_year IS NULL OR end_year >= ?)", [code, year, year])]
+
+
+def _batches(store: Store, rel, t: Term, year: int, unit_type: str, code: str, schools: list[str]) -> list[dict]:
+    src_year = year - t.lag
+    r = rel.filter(rel.year == src_year)
+    if "school_code" in r.columns:
+        r = r.filter(r.school_code.isin(schools))
+    else:
+        r = r.filter(r.area_code == code)
+    if t.where:
+        r = r.filter(compile_expr(t.where, r))
+    counts = r.group_by("batch_id").aggregate(rows=r.count()).to_pyarrow().to_pylist()
+    out = []
+    for c in sorted(counts, key=lambda c: c["batch_id"]):
+        b = store.run("SELECT file_name, sha256, imported_at, user_name FROM import_batch WHERE batch_id = ?",
+                      [c["batch_id"]])
+        if b:
+            out.append({"batch_id": c["batch_id"], "rows": c["rows"], "file_name": b[0][0], "sha256": b[0][1],
+                        "imported_at": b[0][2].isoformat(sep=" ", timespec="seconds"), "user": b[0][3]})
+    return out
+
+
+def explain(store: Store, defs: Definitions, indicator_id: str, year: int, unit: tuple[str, str]) -> dict[str, Any]:
+    ind = defs.get(indicator_id)
+    utype, code = unit
+    if ind.kind != "ratio":
+        return _explain_other(store, ind, year, unit)
+    if utype not in ind.units:
+        raise EduplanError(f"指标“{ind.name}”不在{ {'district': '区', 'zone': '学区', 'school': '学校'}[utype]}层级计算"
+                           f"（可用层级：{'、'.join(ind.units)}）")
+    comp = compute(store, defs, [ind.id])
+    v = comp.values
+    row = v[(v["year"] == year) & (v["unit_type"] == utype) & (v["unit_code"] == code) & (v["bdim"] == "")]
+    terms_df = comp.terms
+    trow = terms_df[(terms_df["year"] == year) & (terms_df["unit_type"] == utype) & (terms_df["unit_code"] == code)
+                    & (terms_df["bdim"] == "")]
+    rels = build_relations(store)
+    schools = _schools_of(store, utype, code, year) or []
+
+    def side(terms: list[Term]) -> list[dict[str, Any]]:
+        out = []
+        for t in terms:
+            col = comp.term_ids[term_key(t)]
+            val = _f(trow[col].iloc[0]) if not trow.empty and col in trow.columns else None
+            out.append({"label": t.label, "relation": t.relation, "expr": t.expr, "where": t.where,
+                        "source_year": year - t.lag, "coef": t.coefficient, "value": val,
+                        "batches": _batches(store, rels[t.relation], t, year, utype, code, schools)})
+        return out
+
+    contributions = []
+    if utype in ("district", "zone") and all(t.grain == "school" for t in ind.terms):
+        sub = v[(v["year"] == year) & (v["unit_type"] == "school") & (v["bdim"] == "") & v["unit_code"].isin(schools)]
+        total_num = _f(row["numerator"].iloc[0]) if not row.empty else None
+        for r in sub.sort_values("numerator", ascending=False).itertuples():
+            contributions.append({"unit_type": "school", "unit_code": r.unit_code,
+                                  "unit_name": comp.names.get(("school", r.unit_code), r.unit_code),
+                                  "numerator": _f(r.numerator), "denominator": _f(r.denominator), "value": _f(r.value),
+                                  "share_of_numerator": (_f(r.numerator) / total_num) if total_num else None})
+        if utype == "district":
+            zones = v[(v["year"] == year) & (v["unit_type"] == "zone") & (v["bdim"] == "")]
+            for r in zones.sort_values("unit_code").itertuples():
+                contributions.append({"unit_type": "zone", "unit_code": r.unit_code,
+                                      "unit_name": comp.names.get(("zone", r.unit_code), r.unit_code),
+                                      "numerator": _f(r.numerator), "denominator": _f(r.denominator),
+                                      "value": _f(r.value),
+                                      "share_of_numerator": (_f(r.numerator) / total_num) if total_num else None})
+    return {
+        "indicator": ind.id, "name": ind.name, "unit_of_measure": ind.unit, "year": year,
+        "unit": {"type": utype, "code": code, "name": comp.names.get((utype, code), code)},
+        "definition": ind.definition, "source": ind.source, "factor": ind.factor,
+        "formula": "value = Σ 分子项 ÷ Σ 分母项 × 系数" if ind.denominator else "value = Σ 分子项 × 系数",
+        "numerator": _f(row["numerator"].iloc[0]) if not row.empty else None,
+        "denominator": _f(row["denominator"].iloc[0]) if not row.empty else None,
+        "value": _f(row["value"].iloc[0]) if not row.empty else None,
+        "numerator_terms": side(ind.numerator),
+        "denominator_terms": side(ind.denominator),
+        "contributions": contributions,
+    }
+
+
+def _explain_other(store: Store, ind, year: int, unit: tuple[str, str]) -> dict[str, Any]:
+    base = {"indicator": ind.id, "name": ind.name, "unit_of_measure": ind.unit, "year": year,
+            "unit": {"type": unit[0], "code": unit[1]}, "definition": ind.definition, "source": ind.source,
+            "numerator_terms": [], "denominator_terms": [], "contributions": []}
+    if ind.kind == "reported":
+        rows = store.run("SELECT r.value, r.source, r.note, b.batch_id, b.file_name, b.sha256, b.imported_at, b.user_name "
+                         "FROM reported r JOIN import_batch b USING (batch_id) "
+                         "WHERE r.year = ? AND r.area_code = ? AND r.item = ?", [year, unit[1], ind.reported_item])
+        if rows:
+            v, src, note, bid, fname, sha, at, user = rows[0]
+            base.update(value=v, formula=f"上报值（{src}）", reported={"source": src, "note": note},
+                        batches=[{"batch_id": bid, "file_name": fname, "sha256": sha,
+                                  "imported_at": at.isoformat(sep=" ", timespec="seconds"), "user": user}])
+        else:
+            base.update(value=None, formula="上报值：本年度未导入")
+        return base
+    base.update(value=None, formula=f"{ {'external': '由专门模块计算', 'qualitative': '定性目标'}[ind.kind]}")
+    return base
+
+
+def contributions_frame(result: dict[str, Any]) -> pd.DataFrame:
+    return pd.DataFrame(result["contributions"])

@@ -1,0 +1,127 @@
+"""Indicator declarations (in the style of DHIS2 indicators / MetricFlow metrics) and their loader.
+
+An indicator is data: id (the plan's indicator id), 名称, unit, numerator and denominator as lists
+of terms over named relations (each term: an expression, a filter, a year lag and a coefficient),
+a factor (100 for %), the official definition text and its source, the org levels it makes sense at,
+the breakdowns it offers, and how it aggregates (ratio of sums). No SQL: the engine compiles terms
+to Ibis. `{setting}` placeholders in expressions are filled from IndicatorSettings at load.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .expr import DefinitionError, columns_of, eval_number
+from .settings import IndicatorSettings
+
+DEFINITIONS = Path(__file__).with_name("definitions.yaml")
+
+Relation = Literal["enrolment", "teachers", "facilities", "schools", "population", "area_year", "reported"]
+SCHOOL_RELATIONS = {"enrolment", "teachers", "facilities", "schools"}
+UnitType = Literal["district", "zone", "school"]
+Kind = Literal["ratio", "reported", "external", "qualitative"]
+
+
+class Term(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    relation: Relation
+    expr: str
+    where: str | None = None
+    lag: int = 0  # value for year t is taken from year t − lag
+    coef: float | str = 1.0
+    label: str = ""
+
+    @property
+    def coefficient(self) -> float:
+        return eval_number(self.coef)
+
+    @property
+    def grain(self) -> str:
+        return "school" if self.relation in SCHOOL_RELATIONS else "area"
+
+
+class Indicator(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    name: str
+    unit: str
+    kind: Kind = "ratio"
+    numerator: list[Term] = []
+    denominator: list[Term] = []
+    factor: float = 1.0
+    units: list[UnitType] = ["district", "zone"]
+    breakdowns: list[Literal["ownership", "level"]] = []
+    definition: str
+    source: str
+    reported_item: str | None = None  # kind reported, or the fallback when a ratio has no data
+    function: str | None = None  # kind external: "module:function"
+    levels: list[str] = []  # kind external: the per-level values it yields
+    direction: Literal["up", "down"] = "up"
+    note: str = ""
+
+    @property
+    def terms(self) -> list[Term]:
+        return [*self.numerator, *self.denominator]
+
+
+class Definitions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    indicators: list[Indicator]
+
+    def get(self, indicator_id: str) -> Indicator:
+        for i in self.indicators:
+            if i.id == indicator_id:
+                return i
+        raise DefinitionError(f"没有指标“{indicator_id}”；可用：{', '.join(i.id for i in self.indicators)}")
+
+
+def _fill(obj: Any, values: dict[str, Any]) -> Any:
+    if isinstance(obj, str) and "{" in obj:
+        try:
+            return obj.format(**values)
+        except (KeyError, IndexError) as e:
+            raise DefinitionError(f"“{obj}”引用了不存在的设置项 {e}") from None
+    if isinstance(obj, list):
+        return [_fill(x, values) for x in obj]
+    if isinstance(obj, dict):
+        return {k: _fill(v, values) for k, v in obj.items()}
+    return obj
+
+
+def load_definitions(settings: IndicatorSettings | None = None, path: Path | None = None) -> Definitions:
+    settings = settings or IndicatorSettings()
+    return _load(settings.model_dump_json(), str(path or DEFINITIONS))
+
+
+@lru_cache(maxsize=8)
+def _load(settings_json: str, path: str) -> Definitions:
+    settings = IndicatorSettings.model_validate_json(settings_json)
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    raw = _fill(raw, settings.model_dump())
+    try:
+        defs = Definitions(**raw)
+    except ValidationError as e:
+        raise DefinitionError(f"指标定义文件“{path}”有误：{e}") from None
+    seen: set[str] = set()
+    for ind in defs.indicators:
+        if ind.id in seen:
+            raise DefinitionError(f"指标定义重复：{ind.id}")
+        seen.add(ind.id)
+        if ind.kind == "ratio" and not ind.numerator:
+            raise DefinitionError(f"指标 {ind.id} 没有分子")
+        for t in ind.terms:
+            columns_of(t.expr)
+            if t.where:
+                columns_of(t.where)
+            t.coefficient  # noqa: B018  (validates the coefficient text)
+        if "school" in ind.units and any(t.grain == "area" for t in ind.terms):
+            raise DefinitionError(f"指标 {ind.id} 含区域级数据，不能在学校层级计算")
+    return defs

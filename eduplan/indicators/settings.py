@@ -1,0 +1,35 @@
+"""Settings of the indicator engine (section `indicators` of the settings file), with their defaults.
+
+Every default is the official method of ../shared/domain/methods.md unless its description says
+otherwise; docs/settings.md is generated from these fields.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class IndicatorSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    preschool_ages: tuple[int, int] = Field(
+        (3, 5), description="学前三年毛入园率的分母年龄段（含两端）。methods.md §3：3–5 岁；旧文件用 4–6 岁。")
+    upper_secondary_ages: tuple[int, int] = Field(
+        (15, 17), description="高中阶段毛入学率的分母年龄段（methods.md §3）。")
+    staffing_norms: dict[str, float] = Field(
+        {"小学": 19.0, "初中": 13.5, "高中": 12.5},
+        description="教职工编制标准 学生数 : 教职工 1 = 值（中央编办发〔2014〕72号，methods.md §4）。")
+    school_size_ceiling: int = Field(2000, description="小学、初中学校规模上限（人，methods.md §1.4）。")
+    through_school_size_ceiling: int = Field(
+        2500, description="九年一贯制/十二年一贯制学校义务教育段规模上限（人，methods.md §1.4）。")
+    status_rule: Literal["path"] = Field(
+        "path", description="状态判定规则：path = 以基线到目标的逐年路径为准（见 docs/indicators.md“状态”）。")
+    at_risk_tolerance: float = Field(
+        0.25, description="“有风险”的容差：落后于当年路径值不超过（基线到目标距离 × 该比例）时判为有风险而非偏离，"
+                          "或趋势外推到目标年仍能达标时亦判为有风险。本项为本系统的约定，可调整。")
+    projection_window: int = Field(5, description="趋势外推所用的最近观测年数（线性最小二乘）。")
+    projection_min_points: int = Field(3, description="至少有这么多年的观测值才做外推。")
+    projection_interval: float = Field(0.8, description="外推区间的置信水平（t 分布预测区间）。")
+    projection_year: int = Field(2025, description="外推到的年份（规划期末）。")

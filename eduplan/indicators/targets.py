@@ -1,0 +1,234 @@
+"""Plan targets as yearly paths, each value's status, and a trend projection to 2025.
+
+Targets. For each indicator the plan gives target cells (the tables' target columns, per level where
+the plan splits by level) and text targets. Per target year the one whose comparison agrees with
+the indicator's direction is used (the strictest if several; e.g. 高中阶段毛入学率 2025: text ≥99.5
+rather than the table's "≦100"). Trend targets (逐年只增不减) compare each year with the year before.
+
+Path. A straight line from the baseline (the plan's published value for its baseline year for the
+district, the unit's own computed value for zones and schools) to each target in turn:
+p(t) = v_b + (T − v_b)·(t − b)/(Y − b), piecewise through the target years.
+
+Status (setting status_rule = "path"), for the value v of year t against the final target T:
+- 已达成: v satisfies T (the comparison of the final target);
+- 按计划: v is on the right side of the path value p(t);
+- 有风险: behind the path, but by no more than at_risk_tolerance × |T − v_b|, or the trend projection
+  to the target year satisfies T;
+- 偏离: behind the path by more, and the projection misses T.
+Trend targets: 已达成 when v(t) ≥ v(t−1) (non_decreasing), else 偏离. Qualitative targets: 定性.
+
+Projection. Ordinary least squares on the last `projection_window` observed values up to year t (at
+least `projection_min_points`), extrapolated to `projection_year`, with a two-sided t-distribution
+prediction interval at `projection_interval`. Computed for district and zone rows.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..plan import Plan
+from ..plan.schema import parse_comparison
+from .schema import Definitions
+from .settings import IndicatorSettings
+
+STATUS = ("已达成", "按计划", "有风险", "偏离")
+_UP = (">=", ">")
+_DOWN = ("<=", "<")
+
+
+@dataclass
+class Target:
+    year: int
+    op: str
+    value: float
+    raw: str
+    source: str
+
+
+def satisfies(v: float, op: str, t: float) -> bool:
+    return {">=": v >= t, ">": v > t, "<=": v <= t, "<": v < t, "=": math.isclose(v, t)}[op]
+
+
+def plan_targets(plan: Plan, defs: Definitions) -> dict[tuple[str, str], dict[str, Any]]:
+    """(indicator, level or "") -> {targets: [Target], baseline: (year, value) | None, trend, direction}."""
+    doc = plan.to_dict()
+    direction = {i.id: i.direction for i in defs.indicators}
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def slot(ind: str, level: str = "") -> dict[str, Any]:
+        return found.setdefault((ind, level), {"targets": [], "baseline": None, "trend": None,
+                                               "direction": direction.get(ind, "up")})
+
+    base_year = doc["meta"]["baseline_year"]
+    for table in doc["tables"]:
+        kinds = {c["key"]: c for c in table["columns"]}
+        for row in table["rows"]:
+            for key, cell in row["values"].items():
+                if not cell:
+                    continue
+                col = kinds[key]
+                cells = cell["by_level"].items() if cell.get("by_level") else [("", cell)]
+                for level, c in cells:
+                    if c.get("value") is None:
+                        continue
+                    if col["kind"] == "target" and c.get("op"):
+                        slot(row["id"], level)["targets"].append(
+                            Target(col["year"], c["op"], c["value"], c["raw"], f"{table['short_title']}·{col['label']}"))
+                    elif col["kind"] == "actual" and col["year"] == base_year:
+                        slot(row["id"], level)["baseline"] = (col["year"], c["value"])
+    for t in doc["targets"]:
+        if t["kind"] == "trend":
+            slot(t["indicator"])["trend"] = t["trend"]
+        elif t["kind"] == "quantitative" and t.get("op") and t.get("value") is not None:
+            year = t.get("year") or doc["meta"]["period"]["end"]
+            slot(t["indicator"])["targets"].append(Target(year, t["op"], t["value"], t.get("raw") or "", f"文中目标 {t['id']}"))
+    for (ind, _), s in found.items():
+        s["targets"] = _choose(s["targets"], s["direction"])
+    return found
+
+
+def _choose(targets: list[Target], direction: str) -> list[Target]:
+    by_year: dict[int, list[Target]] = {}
+    for t in targets:
+        by_year.setdefault(t.year, []).append(t)
+    out = []
+    for year in sorted(by_year):
+        ts = by_year[year]
+        good = [t for t in ts if t.op in (_UP if direction == "up" else _DOWN)] or ts
+        pick = max(good, key=lambda t: t.value) if direction == "up" else min(good, key=lambda t: t.value)
+        out.append(pick)
+    return out
+
+
+def path_value(baseline: tuple[int, float], targets: list[Target], year: int) -> float | None:
+    points = [baseline] + [(t.year, t.value) for t in targets if t.year > baseline[0]]
+    if len(points) < 2 or year < points[0][0]:
+        return None
+    for (y0, v0), (y1, v1) in zip(points, points[1:]):
+        if year <= y1:
+            return v0 + (v1 - v0) * (year - y0) / (y1 - y0)
+    return points[-1][1]
+
+
+def project(years: np.ndarray, values: np.ndarray, to_year: int, level: float) -> tuple[float, float, float] | None:
+    """OLS line through (years, values) → (point, low, high) at to_year (prediction interval)."""
+    n = len(years)
+    if n < 2:
+        return None
+    x, y = years.astype(float), values.astype(float)
+    xm, ym = x.mean(), y.mean()
+    sxx = ((x - xm) ** 2).sum()
+    if sxx == 0:
+        return None
+    b = ((x - xm) * (y - ym)).sum() / sxx
+    a = ym - b * xm
+    point = a + b * to_year
+    if n < 3:
+        return point, point, point
+    from scipy.stats import t as student_t
+
+    resid = y - (a + b * x)
+    s = math.sqrt((resid ** 2).sum() / (n - 2))
+    se = s * math.sqrt(1 + 1 / n + (to_year - xm) ** 2 / sxx)
+    q = student_t.ppf(0.5 + level / 2, n - 2)
+    return point, point - q * se, point + q * se
+
+
+def _path_weights(base_year: int, targets: list[Target], year: int) -> tuple[float, float] | None:
+    """path(year) = w · baseline + c: the weight of the baseline and the constant part."""
+    points = [(base_year, None)] + [(t.year, t.value) for t in targets if t.year > base_year]
+    if len(points) < 2 or year < base_year:
+        return None
+    for (y0, v0), (y1, v1) in zip(points, points[1:]):
+        if year <= y1:
+            f = (year - y0) / (y1 - y0)
+            if v0 is None:  # first segment starts at the baseline
+                return 1 - f, f * v1
+            return 0.0, v0 + (v1 - v0) * f
+    return 0.0, points[-1][1]
+
+
+def attach(values: pd.DataFrame, plan: Plan, defs: Definitions, settings: IndicatorSettings) -> pd.DataFrame:
+    """Add target, path, status and projection columns to computed values (vectorised per indicator;
+    the projection loops over district and zone series only)."""
+    targets = plan_targets(plan, defs)
+    df = values.sort_values(["indicator", "unit_type", "unit_code", "bdim", "bval", "year"]).reset_index(drop=True)
+    n = len(df)
+    cols = {c: np.full(n, np.nan) for c in ("target", "target_year", "path", "projection", "projection_low",
+                                             "projection_high")}
+    text = {c: np.full(n, None, dtype=object) for c in ("target_op", "target_source", "status")}
+    level = np.where(df["bdim"] == "level", df["bval"], "")
+    for (ind, lvl), spec in targets.items():
+        sel = ((df["indicator"] == ind).to_numpy() & (level == lvl) & df["bdim"].isin(["", "level"]).to_numpy())
+        if not sel.any():
+            continue
+        idx = np.flatnonzero(sel)
+        sub = df.iloc[idx]
+        vals = sub["value"].to_numpy(dtype=float)
+        years = sub["year"].to_numpy()
+        if spec["trend"]:
+            prev = sub.groupby(["unit_type", "unit_code", "bdim", "bval"])["value"].shift(1).to_numpy(dtype=float)
+            ok = ~np.isnan(vals) & ~np.isnan(prev)
+            better = vals >= prev if spec["trend"] == "non_decreasing" else vals <= prev
+            text["status"][idx[ok]] = np.where(better[ok], "已达成", "偏离")
+            cols["target"][idx[ok]] = prev[ok]
+            text["target_op"][idx[ok]] = ">=" if spec["trend"] == "non_decreasing" else "<="
+            text["target_source"][idx[ok]] = "逐年只增不减（与上一年比）"
+            continue
+        if not spec["targets"]:
+            continue
+        final = spec["targets"][-1]
+        cols["target"][idx], cols["target_year"][idx] = final.value, final.year
+        text["target_op"][idx], text["target_source"][idx] = final.op, final.source
+        base_year = (spec["baseline"] or (plan.meta.baseline_year, None))[0]
+        # baseline: the plan's published value for the district, each unit's own value otherwise
+        own = sub[sub["year"] == base_year].set_index(["unit_type", "unit_code", "bdim", "bval"])["value"]
+        keys = list(zip(sub["unit_type"], sub["unit_code"], sub["bdim"], sub["bval"]))
+        base = np.array([own.get(k, np.nan) for k in keys], dtype=float)
+        if spec["baseline"] is not None:
+            base = np.where(sub["unit_type"].to_numpy() == "district", spec["baseline"][1], base)
+        wc = np.array([_path_weights(base_year, spec["targets"], int(y)) or (np.nan, np.nan) for y in years])
+        path = wc[:, 0] * base + wc[:, 1]
+        path = np.where(wc[:, 0] == 0, wc[:, 1], path)
+        cols["path"][idx] = path
+        span = np.abs(final.value - base)
+        span = np.where((span == 0) | np.isnan(span), abs(final.value) or 1.0, span)
+        up = final.op in _UP
+        met = _sat_vec(vals, final.op, final.value)
+        on_path = (vals >= path) if up else (vals <= path)
+        behind_ok = np.abs(vals - path) <= settings.at_risk_tolerance * span
+        status = np.where(met, "已达成", np.where(on_path, "按计划",
+                          np.where((years < final.year) & behind_ok, "有风险", "偏离")))
+        status = np.where(np.isnan(vals), None, status)
+        # projections for district and zone series
+        proj_mask = sub["unit_type"].isin(["district", "zone"]).to_numpy()
+        for _, g in sub[proj_mask].groupby(["unit_type", "unit_code", "bdim", "bval"], sort=False):
+            gy, gv = g["year"].to_numpy(), g["value"].to_numpy(dtype=float)
+            pos = np.array([sub.index.get_loc(i) for i in g.index])  # positions within `sub`
+            for k, (y, v) in enumerate(zip(gy, gv)):
+                if np.isnan(v):
+                    continue
+                m = (gy <= y) & ~np.isnan(gv)
+                ys, vs = gy[m][-settings.projection_window:], gv[m][-settings.projection_window:]
+                if len(ys) < settings.projection_min_points:
+                    continue
+                pr = project(ys, vs, settings.projection_year, settings.projection_interval)
+                if pr is None:
+                    continue
+                row = idx[pos[k]]
+                cols["projection"][row], cols["projection_low"][row], cols["projection_high"][row] = pr
+                if status[pos[k]] == "偏离" and y < final.year and satisfies(pr[0], final.op, final.value):
+                    status[pos[k]] = "有风险"
+        text["status"][idx] = status
+    for c, v in {**cols, **text}.items():
+        df[c] = v
+    return df
+
+
+def _sat_vec(v: np.ndarray, op: str, t: float) -> np.ndarray:
+    return {">=": v >= t, ">": v > t, "<=": v <= t, "<": v < t, "=": np.isclose(v, t)}[op]
