@@ -144,6 +144,12 @@ def compute(store: Store, defs: Definitions, indicators: Iterable[str] | None = 
             terms_df = terms_df.merge(f, on=KEYS, how="outer")
         if years:
             terms_df = terms_df[terms_df["year"].isin(years)]
+        # area figures (population, finance) have no breakdown: a breakdown row uses its unit's total,
+        # so that e.g. 民办园 在园幼儿 ÷ all 3–5-year-olds is that sector's part of the gross rate
+        area_cols = [tid for (rel, _), terms in terms_by_group.items()
+                     if rel in ("population", "area_year", "reported") for tid, _ in terms]
+        if area_cols and (terms_df["bdim"] != "").any():
+            terms_df[area_cols] = terms_df.groupby(["year", "unit_type", "unit_code"])[area_cols].transform("max")
     else:
         terms_df = pd.DataFrame(columns=KEYS)
 

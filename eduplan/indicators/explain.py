@@ -26,6 +26,20 @@ def _f(v: Any) -> float | None:
     return None if math.isnan(x) else x
 
 
+def _side_value(terms: list[Term], sub: pd.DataFrame, term_ids: dict) -> float | None:
+    """Σ coef × term for one sub-unit, or None when a term is not available at that level."""
+    total = 0.0
+    for t in terms:
+        col = term_ids[term_key(t)]
+        if col not in sub.columns:
+            return None
+        v = _f(sub[col].iloc[0])
+        if v is None:
+            return None
+        total += t.coefficient * v
+    return total
+
+
 def _schools_of(store: Store, unit_type: str, code: str, year: int) -> list[str] | None:
     if unit_type == "school":
         return [code]
@@ -84,22 +98,26 @@ def explain(store: Store, defs: Definitions, indicator_id: str, year: int, unit:
         return out
 
     contributions = []
-    if utype in ("district", "zone") and all(t.grain == "school" for t in ind.terms):
-        sub = v[(v["year"] == year) & (v["unit_type"] == "school") & (v["bdim"] == "") & v["unit_code"].isin(schools)]
+    if utype in ("district", "zone"):
         total_num = _f(row["numerator"].iloc[0]) if not row.empty else None
-        for r in sub.sort_values("numerator", ascending=False).itertuples():
-            contributions.append({"unit_type": "school", "unit_code": r.unit_code,
-                                  "unit_name": comp.names.get(("school", r.unit_code), r.unit_code),
-                                  "numerator": _f(r.numerator), "denominator": _f(r.denominator), "value": _f(r.value),
-                                  "share_of_numerator": (_f(r.numerator) / total_num) if total_num else None})
+        subs = [("school", c) for c in schools]
         if utype == "district":
-            zones = v[(v["year"] == year) & (v["unit_type"] == "zone") & (v["bdim"] == "")]
-            for r in zones.sort_values("unit_code").itertuples():
-                contributions.append({"unit_type": "zone", "unit_code": r.unit_code,
-                                      "unit_name": comp.names.get(("zone", r.unit_code), r.unit_code),
-                                      "numerator": _f(r.numerator), "denominator": _f(r.denominator),
-                                      "value": _f(r.value),
-                                      "share_of_numerator": (_f(r.numerator) / total_num) if total_num else None})
+            subs += [("zone", r[0]) for r in store.run("SELECT zone_code FROM zone ORDER BY zone_code")]
+        for stype, scode in subs:
+            sub = terms_df[(terms_df["year"] == year) & (terms_df["unit_type"] == stype)
+                           & (terms_df["unit_code"] == scode) & (terms_df["bdim"] == "")]
+            if sub.empty:
+                continue
+            num = _side_value(ind.numerator, sub, comp.term_ids)
+            den = _side_value(ind.denominator, sub, comp.term_ids) if ind.denominator else None
+            if num is None or (stype == "school" and num == 0):
+                continue
+            value = (num / den * ind.factor) if den else (num * ind.factor if not ind.denominator else None)
+            contributions.append({"unit_type": stype, "unit_code": scode,
+                                  "unit_name": comp.names.get((stype, scode), scode),
+                                  "numerator": num, "denominator": den, "value": value,
+                                  "share_of_numerator": (num / total_num) if total_num else None})
+        contributions.sort(key=lambda c: (c["unit_type"] != "zone", -(c["numerator"] or 0)))
     return {
         "indicator": ind.id, "name": ind.name, "unit_of_measure": ind.unit, "year": year,
         "unit": {"type": utype, "code": code, "name": comp.names.get((utype, code), code)},
