@@ -19,6 +19,7 @@ from ..ingest.template import write_issue_workbook
 from ..ingest.report import ImportReport
 from ..model import TABLES, TABLES_BY_NAME, find_table
 from ..metrics.summary import FIGURE_LABELS, district_summary
+from ..quality import run_rules
 from ..store import Store
 from .common import DEFAULT_DB, DbOption, Format, FormatOption, emit_json, err, handle_errors, out
 from ..plan import load_plan
@@ -78,6 +79,17 @@ def template(
 # ------------------------------------------------------------------ import
 
 
+def print_quality(findings) -> None:
+    if not findings:
+        return
+    out.print(f"[bold yellow]数据质量检查：{len(findings)} 条警告[/]（已导入；请核对，必要时更正后重新导入）")
+    for f in findings[:200]:
+        out.print("[yellow]! [/]", end="")
+        out.print(f.message, markup=False, highlight=False)
+    if len(findings) > 200:
+        out.print(f"……另有 {len(findings) - 200} 条；运行 eduplan quality --format json 查看全部")
+
+
 def print_import_report(report: ImportReport, fmt: Format) -> None:
     if fmt == Format.json:
         emit_json(report.to_dict())
@@ -123,7 +135,12 @@ def import_(
 
         report = import_files(store, files, user=user or current_user(), progress=tick)
         bar.update(task, completed=len(files), description="完成")
-    print_import_report(report, fmt)
+        findings = run_rules(store, report.years) if report.written else []
+    if fmt == Format.json:
+        emit_json({**report.to_dict(), "quality": [f.to_dict() for f in findings]})
+    else:
+        print_import_report(report, fmt)
+        print_quality(findings)
     if issues_xlsx is not None:
         write_issue_workbook([i for i in report.issues if i.level != "info"], issues_xlsx)
         err.print(f"检查清单已写出：{issues_xlsx}")
@@ -298,8 +315,11 @@ def docs(
 from .indicators_cmd import explain as _explain_cmd  # noqa: E402
 from .indicators_cmd import indicators as _indicators_cmd  # noqa: E402
 
+from .indicators_cmd import quality as _quality_cmd  # noqa: E402
+
 app.command("indicators")(_indicators_cmd)
 app.command("explain")(_explain_cmd)
+app.command("quality")(_quality_cmd)
 
 
 def main() -> None:

@@ -148,3 +148,35 @@ def _run_explain(indicator, year, unit, fmt, db, settings_path) -> None:
         out.print(t)
         if len(result["contributions"]) > 60:
             out.print(f"……共 {len(result['contributions'])} 个单位；用 --format json 查看全部")
+
+
+def quality(
+    year: Annotated[Optional[int], typer.Option("--year", help="只看某一年（默认：全部年份）")] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="输出格式：table 或 json")] = Format.table,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """数据质量检查：跨字段、跨表、跨年度的规则（如在校生一年增长 50% 而班数不变），列出警告及涉及的行。
+
+    例：eduplan quality --year 2019
+    """
+    _run_quality(year, fmt, db)
+
+
+@handle_errors
+def _run_quality(year, fmt, db) -> None:
+    from ..quality import RULES, run_rules
+
+    with Store(db, read_only=True) as store:
+        findings = run_rules(store, {year} if year else None)
+    if fmt == Format.json:
+        emit_json({"year": year, "rules": [{"id": r.id, "text": r.text} for r in RULES],
+                   "findings": [f.to_dict() for f in findings]})
+        return
+    if not findings:
+        out.print(f"数据质量检查：{len(RULES)} 条规则，未发现问题。")
+        return
+    t = RichTable("规则", "说明", "涉及行", title=f"数据质量检查：{len(findings)} 条警告")
+    for f in findings:
+        rows = "；".join(", ".join(f"{k}={v}" for k, v in r.items() if v is not None) for r in f.rows)
+        t.add_row(f.rule, f.message, rows)
+    out.print(t)

@@ -75,6 +75,7 @@ def import_files(store: Store, paths: list[Path], user: str | None = None,
             fr.batch_id = by_sha[fr.sha256]["batch_id"]
             fr.written = by_sha[fr.sha256]["written"]
     report.written = True
+    report.years = {r["year"] for w in to_write for rows in w["tables"].values() for r in rows if "year" in r}
     return report
 
 

@@ -116,6 +116,7 @@ class ImportReport:
     files: list[FileResult] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     written: bool = False
+    years: set[int] = field(default_factory=set)  # the years of the rows written
 
     @property
     def errors(self) -> list[Issue]:
@@ -137,6 +138,7 @@ class ImportReport:
             "errors": [i.to_dict() for i in self.errors],
             "warnings": [i.to_dict() for i in self.warnings],
             "notes": [i.to_dict() for i in self.issues if i.level == "info"],
+            "years": sorted(self.years),
         }
 
 
