@@ -1,0 +1,81 @@
+"""`eduplan indicators` (table, json, xlsx) and `eduplan explain` end to end on the hand-made district."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import openpyxl
+import pytest
+
+from test_indicators import DATA, D, S3
+from helpers import write_small
+
+
+def run(*args):
+    env = {**os.environ, "COLUMNS": "250"}  # wide enough that table cells are not wrapped
+    return subprocess.run([sys.executable, "-m", "eduplan.cli.app", *args], capture_output=True, text=True, timeout=300,
+                          env=env)
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("ind")
+    db = tmp / "d.duckdb"
+    r = run("import", *map(str, write_small(tmp / "src", DATA)), "--db", str(db))
+    assert r.returncode == 0, r.stdout + r.stderr
+    return db
+
+
+def test_json_gives_value_numerator_denominator_target_status(db):
+    r = run("indicators", "--db", str(db), "--year", "2019", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    by_id = {i["id"]: i for i in doc["indicators"]}
+    pge = by_id["preschool_gross_enrolment"]
+    district = next(v for v in pge["values"] if v["unit_type"] == "district" and v["breakdown"] is None)
+    assert (district["numerator"], district["denominator"]) == (238, 255)
+    assert district["value"] == pytest.approx(district["numerator"] / district["denominator"] * pge["factor"])
+    assert district["target"] == {"op": ">=", "value": 99.0, "year": 2025, "source": district["target"]["source"]}
+    assert district["status"] in ("已达成", "按计划", "有风险", "偏离")
+    zones = {v["unit_code"] for v in pge["values"] if v["unit_type"] == "zone"}
+    assert zones == {"QK01", "QK02"}
+    assert "new_labour_schooling_years" in doc["no_data"]
+
+
+def test_table_and_unit(db):
+    r = run("indicators", "--db", str(db), "--year", "2019")
+    assert r.returncode == 0 and "学前三年毛入园率" in r.stdout and "不静默遗漏" in r.stdout
+    r = run("indicators", "--db", str(db), "--year", "2019", "--unit", "红星幼儿园", "--format", "json")
+    doc = json.loads(r.stdout)
+    assert doc["unit"] == {"type": "school", "code": S3, "name": "红星幼儿园"}
+    r = run("indicators", "--db", str(db), "--unit", "不存在的学校")
+    assert r.returncode == 1 and "找不到单位" in r.stderr
+
+
+def test_xlsx_one_sheet_per_level(db, tmp_path):
+    out = tmp_path / "指标.xlsx"
+    r = run("indicators", "--db", str(db), "--year", "2019", "--format", "xlsx", "--output", str(out))
+    assert r.returncode == 0, r.stderr
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["区", "学区组团", "学校", "指标说明"]
+    ws = wb["区"]
+    headers = [c.value for c in ws[2]]
+    assert headers[:6] == ["指标", "单位", "单位代码", "单位名称", "分组", "数值"]
+    rows = {r[0].value: r for r in ws.iter_rows(min_row=3) if r[4].value is None}
+    row = rows["学前三年毛入园率"]
+    assert row[5].value == pytest.approx(238 / 255 * 100) and row[5].number_format == "#,##0.00"
+    assert row[12].value in ("已达成", "按计划", "有风险", "偏离")
+
+
+def test_explain_cli(db):
+    r = run("explain", "preschool_gross_enrolment", "--db", str(db), "--year", "2019", "--format", "json")
+    doc = json.loads(r.stdout)
+    assert doc["unit"]["code"] == D and doc["numerator"] == 238
+    assert doc["numerator_terms"][0]["batches"][0]["file_name"] == "分年级学生数.xlsx"
+    r = run("explain", "preschool_gross_enrolment", "--db", str(db), "--year", "2019")
+    assert r.returncode == 0 and "红星幼儿园" in r.stdout and "分年级学生数.xlsx" in r.stdout
+    r = run("explain", "no_such_indicator", "--db", str(db))
+    assert r.returncode == 1 and "没有指标" in r.stderr
