@@ -26,6 +26,9 @@ demo: $(STAMP)
 	$(BIN)/eduplan db status --db $(DB) --format json > out/db-status.json
 	$(BIN)/eduplan summary --db $(DB) --year $(YEAR) --format json > out/summary-$(YEAR).json
 	$(BIN)/eduplan summary --db $(DB) --year $(YEAR)
+	$(BIN)/eduplan indicators --db $(DB) --year $(YEAR) --format json > out/indicators-$(YEAR).json
+	$(BIN)/eduplan indicators --db $(DB) --year $(YEAR) --format xlsx --output out/indicators-$(YEAR).xlsx
+	$(BIN)/eduplan indicators --db $(DB) --year $(YEAR)
 
 ## Run the whole test suite.
 test: $(STAMP)
@@ -38,6 +41,7 @@ docs: $(STAMP)
 ## Run the benchmarks (figures are recorded in docs/performance.md).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_import.py
+	$(BIN)/python benchmarks/bench_indicators.py
 
 clean:
 	rm -rf out .pytest_cache

@@ -39,20 +39,43 @@ class Computation:
     names: dict[tuple[str, str], str] = field(default_factory=dict)  # (unit_type, code) -> name
 
 
-def _aggregate(rel: Any, terms: list[tuple[str, Term]], keys: list[str], lag: int,
-               school_filter: Iterable[str] | None) -> pd.DataFrame:
-    if school_filter is not None and "school_code" in rel.columns:
-        rel = rel.filter(rel.school_code.isin(list(school_filter)))
-    if lag:
-        rel = rel.mutate(year=rel.year + lag)
-    aggs = {}
-    for tid, t in terms:
-        value = compile_expr(t.expr, rel)
-        if not isinstance(value, ibis.Expr):
-            value = rel.year * 0 + value  # a constant, e.g. "1" to count schools
-        cond = compile_expr(t.where, rel) if t.where else None
-        aggs[tid] = value.sum(where=cond) if cond is not None else value.sum()
-    df = rel.group_by(keys).aggregate(**aggs).to_pyarrow().to_pandas()
+_SQL_CACHE: dict[tuple, str] = {}
+_SCHOOL = "__eduplan_school__"  # compiled as a literal, then bound as a query parameter
+
+
+def _aggregate_sql(store: Store, relation: str, terms: list[tuple[str, Term]], keys: list[str], lag: int,
+                   one_school: bool) -> str:
+    """The grouped conditional-sum query for one relation and lag, compiled by Ibis once per process
+    (compiling costs more than running it; the SQL text depends only on the declarations). With
+    `one_school` the school filter sits inside the query (bound as a parameter) so it is applied
+    before the joins and the grouping."""
+    ck = (store.ibis().name, relation, lag, tuple(keys), one_school, tuple((tid, term_key(t)) for tid, t in terms))
+    sql = _SQL_CACHE.get(ck)
+    if sql is None:
+        rel = build_relations(store)[relation]
+        if one_school:
+            rel = rel.filter(rel.school_code == _SCHOOL)
+        if lag:
+            rel = rel.mutate(year=rel.year + lag)
+        aggs = {}
+        for tid, t in terms:
+            value = compile_expr(t.expr, rel)
+            if not isinstance(value, ibis.Expr):
+                value = rel.year * 0 + value  # a constant, e.g. "1" to count schools
+            cond = compile_expr(t.where, rel) if t.where else None
+            aggs[tid] = value.sum(where=cond) if cond is not None else value.sum()
+        sql = ibis.to_sql(rel.group_by(keys).aggregate(**aggs), dialect=store.ibis().name)
+        if one_school:
+            assert sql.count(f"'{_SCHOOL}'") == 1
+            sql = sql.replace(f"'{_SCHOOL}'", "?")
+        _SQL_CACHE[ck] = sql
+    return sql
+
+
+def _aggregate(store: Store, relation: str, terms: list[tuple[str, Term]], keys: list[str], lag: int,
+               school_filter: str | None) -> pd.DataFrame:
+    sql = _aggregate_sql(store, relation, terms, keys, lag, school_filter is not None)
+    df = store.con.execute(sql, [school_filter] if school_filter is not None else []).fetch_df()
     for tid, _ in terms:
         df[tid] = df[tid].astype("float64").fillna(0.0)  # rows exist, none matched: zero, not missing
     return df
@@ -99,8 +122,9 @@ def compute(store: Store, defs: Definitions, indicators: Iterable[str] | None = 
     """All values of the asked indicators (default: all) for every unit and year in the store.
     With `school`, only that school's rows are read (the fast path for one school's figures)."""
     chosen = [defs.get(i) for i in indicators] if indicators else list(defs.indicators)
+    if school is not None:  # only what makes sense for one school
+        chosen = [i for i in chosen if "school" in i.units]
     ratio = [i for i in chosen if i.kind == "ratio"]
-    rels = build_relations(store)
     term_ids: dict[tuple, str] = {}
     terms_by_group: dict[tuple[str, int], list[tuple[str, Term]]] = {}
     breakdowns: dict[tuple[str, int], set[str]] = {}
@@ -112,31 +136,38 @@ def compute(store: Store, defs: Definitions, indicators: Iterable[str] | None = 
                 terms_by_group.setdefault((t.relation, t.lag), []).append((term_ids[k], t))
             breakdowns.setdefault((t.relation, t.lag), set()).update(ind.breakdowns)
 
-    schools = pd.DataFrame(store.rows("school", ["school_code", "school_name", "ownership", "district_code"]))
-    years = sorted({r[0] for r in store.run("SELECT DISTINCT year FROM enrolment UNION SELECT DISTINCT year FROM population "
-                                             "UNION SELECT DISTINCT year FROM area_year UNION SELECT DISTINCT year FROM reported")})
-    member = _membership(store, years)
+    if school is None:
+        schools = pd.DataFrame(store.rows("school", ["school_code", "school_name", "ownership", "district_code"]))
+    else:
+        schools = store.con.execute("SELECT school_code, school_name, ownership, district_code FROM school "
+                                    "WHERE school_code = ?", [school]).fetch_df()
+    years = [] if school is not None else sorted({r[0] for r in store.run(
+        "SELECT DISTINCT year FROM enrolment UNION SELECT DISTINCT year FROM population "
+        "UNION SELECT DISTINCT year FROM area_year UNION SELECT DISTINCT year FROM reported")})
+    member = _membership(store, years) if school is None else None
     frames = []
     for (relation, lag), terms in terms_by_group.items():
         tids = [tid for tid, _ in terms]
         if relation in ("population", "area_year", "reported"):
             if school is not None:
                 continue
-            df = _aggregate(rels[relation], terms, ["year", "area_code"], lag, None)
+            df = _aggregate(store, relation, terms, ["year", "area_code"], lag, None)
             df = df.rename(columns={"area_code": "unit_code"})
             df["unit_type"] = np.where(df["unit_code"].isin(set(schools["district_code"])) |
                                        df["unit_code"].str.fullmatch(r"\d{6}"), "district", "zone")
             df["bdim"] = ""
             df["bval"] = ""
         else:
-            df = _aggregate(rels[relation], terms, ["year", "school_code", "level"], lag,
-                            [school] if school else None)
+            df = _aggregate(store, relation, terms, ["year", "school_code", "level"], lag, school)
+            if school is not None:  # one school: no rollup, no breakdowns
+                df = df.groupby(["year", "school_code"])[tids].sum(min_count=1).reset_index()
+                df = df.rename(columns={"school_code": "unit_code"}).assign(unit_type="school", bdim="", bval="")
+                frames.append(df[KEYS + tids])
+                continue
             df = df.drop(columns=["level"]) if "level" not in breakdowns[(relation, lag)] else df
             if "level" not in df.columns:
                 df["level"] = ""
             df = _rollup(df, tids, schools, member, breakdowns[(relation, lag)])
-            if school is not None:
-                df = df[df["unit_type"] == "school"]
         frames.append(df[KEYS + tids])
     if frames:
         terms_df = frames[0]
@@ -153,9 +184,7 @@ def compute(store: Store, defs: Definitions, indicators: Iterable[str] | None = 
     else:
         terms_df = pd.DataFrame(columns=KEYS)
 
-    rows = [_values(ind, terms_df, term_ids) for ind in ratio]
-    values = pd.concat([r for r in rows if not r.empty], ignore_index=True) if any(not r.empty for r in rows) \
-        else pd.DataFrame(columns=KEYS + ["indicator", "numerator", "denominator", "value", "source"])
+    values = _values_all(ratio, terms_df, term_ids)
     extra = []
     if school is None:
         extra.append(_reported(store, [i for i in chosen if i.kind == "reported" or (i.kind == "ratio" and i.reported_item)],
@@ -165,40 +194,64 @@ def compute(store: Store, defs: Definitions, indicators: Iterable[str] | None = 
     return Computation(values=values, terms=terms_df, term_ids=term_ids, names=_names(store, schools))
 
 
-def _side(ind: Indicator, terms: list[Term], df: pd.DataFrame, term_ids: dict) -> pd.Series:
-    total = pd.Series(0.0, index=df.index)
-    for t in terms:
-        col = term_ids[term_key(t)]
-        vals = df[col] if col in df.columns else pd.Series(np.nan, index=df.index)
-        total = total + t.coefficient * vals  # NaN (no data) propagates
-    return total
+COLUMNS = KEYS + ["indicator", "numerator", "denominator", "value", "source"]
 
 
-def _values(ind: Indicator, terms_df: pd.DataFrame, term_ids: dict) -> pd.DataFrame:
-    if terms_df.empty:
-        return pd.DataFrame()
-    df = terms_df[terms_df["unit_type"].isin(ind.units) & terms_df["bdim"].isin(["", *ind.breakdowns])]
-    cols = [term_ids[term_key(t)] for t in ind.terms]
-    df = df.dropna(subset=[c for c in cols if c in df.columns], how="all")
-    if df.empty:
-        return pd.DataFrame()
-    num = _side(ind, ind.numerator, df, term_ids)
-    out = df[KEYS].copy()
-    out["indicator"] = ind.id
-    out["numerator"] = num
-    if ind.denominator:
-        den = _side(ind, ind.denominator, df, term_ids)
-        out["denominator"] = den
-        with np.errstate(divide="ignore", invalid="ignore"):
-            v = num / den.where(den != 0) * ind.factor
-        out["value"] = v
-        # a school where the denominator is zero is outside the indicator's scope (e.g. 中职 at a 小学)
-        out = out[~((out["unit_type"] == "school") & ((den == 0) | den.isna()))]
-    else:
-        out["denominator"] = np.nan
-        out["value"] = num * ind.factor
-    out["source"] = "computed"
-    return out
+def _values_all(inds: list[Indicator], terms_df: pd.DataFrame, term_ids: dict) -> pd.DataFrame:
+    """Every ratio indicator at once: numerators and denominators as (rows × terms) @ (terms × indicators)
+    with NaN (no data) propagating from any term an indicator uses."""
+    if terms_df.empty or not inds:
+        return pd.DataFrame(columns=COLUMNS)
+    cols = [c for c in terms_df.columns if c not in KEYS]
+    pos = {c: k for k, c in enumerate(cols)}
+    X = terms_df[cols].to_numpy(dtype=float)
+    missing = np.isnan(X)
+    X0 = np.where(missing, 0.0, X)
+    n_ind = len(inds)
+    C = {side: np.zeros((len(cols), n_ind)) for side in ("num", "den")}
+    U = {side: np.zeros((len(cols), n_ind)) for side in ("num", "den")}
+    for j, ind in enumerate(inds):
+        for side, terms in (("num", ind.numerator), ("den", ind.denominator)):
+            for t in terms:
+                k = pos.get(term_ids[term_key(t)])
+                if k is None:
+                    continue
+                C[side][k, j] += t.coefficient
+                U[side][k, j] = 1.0
+    num = X0 @ C["num"]
+    den = X0 @ C["den"]
+    num_missing = (missing.astype(float) @ U["num"]) > 0
+    den_missing = (missing.astype(float) @ U["den"]) > 0
+    all_missing = (missing.astype(float) @ (U["num"] + U["den"])) >= (U["num"] + U["den"]).sum(axis=0)
+    any_nonzero = ((X0 != 0).astype(float) @ (U["num"] + U["den"])) > 0
+    num[num_missing] = np.nan
+    den[den_missing] = np.nan
+    unit_type = terms_df["unit_type"].to_numpy()
+    bdim = terms_df["bdim"].to_numpy()
+    is_school = unit_type == "school"
+    out = []
+    for j, ind in enumerate(inds):
+        keep = np.isin(unit_type, ind.units) & np.isin(bdim, ["", *ind.breakdowns]) & ~all_missing[:, j]
+        if ind.denominator:
+            d = den[:, j]
+            # a school where the denominator is zero is outside the indicator's scope (e.g. 中职 at a 小学)
+            keep &= ~(is_school & ~(d != 0))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                value = num[:, j] / np.where(d != 0, d, np.nan) * ind.factor
+        else:
+            d = np.full(len(X), np.nan)
+            keep &= ~(is_school & ~any_nonzero[:, j])  # e.g. 小学编制缺口 at a 高中
+            value = num[:, j] * ind.factor
+        if not keep.any():
+            continue
+        part = terms_df.loc[keep, KEYS].copy()
+        part["indicator"] = ind.id
+        part["numerator"] = num[keep, j]
+        part["denominator"] = d[keep]
+        part["value"] = value[keep]
+        part["source"] = "computed"
+        out.append(part)
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=COLUMNS)
 
 
 def _reported(store: Store, inds: list[Indicator], computed: pd.DataFrame) -> pd.DataFrame:

@@ -31,18 +31,14 @@ SCHOOL_ATTRS = ("school_code", "type_code", "ownership", "inclusive", "district_
 
 def _schools(con) -> Any:
     s = con.table("school").select(*SCHOOL_ATTRS)
-    stage = ibis.memtable({"type_code": list(STAGE), "stage": list(STAGE.values())})
-    s = s.left_join(stage, "type_code").select(*SCHOOL_ATTRS, "stage")
-    return s.mutate(k12=s.type_code.isin(K12_TYPES))
+    return s.mutate(stage=s.type_code.substitute(STAGE), k12=s.type_code.isin(K12_TYPES))
 
 
 def build_relations(store: Store) -> dict[str, Any]:
     con = store.ibis()
     schools = _schools(con)
-    grade_level = ibis.memtable({"grade": list(GRADE_LEVEL), "grade_level": list(GRADE_LEVEL.values())})
-
-    enr = con.table("enrolment").join(schools, "school_code").join(grade_level, "grade")
-    enr = enr.mutate(level=ibis.cases((enr.type_code.startswith("5"), "特教"), else_=enr.grade_level)).drop("grade_level")
+    enr = con.table("enrolment").join(schools, "school_code")
+    enr = enr.mutate(level=ibis.cases((enr.type_code.startswith("5"), "特教"), else_=enr.grade.substitute(GRADE_LEVEL)))
 
     teachers = con.table("teachers").join(schools, "school_code")
     teachers = teachers.mutate(level=teachers.section)

@@ -25,7 +25,7 @@ class IndicatorSettings(BaseModel):
     through_school_size_ceiling: int = Field(
         2500, description="九年一贯制/十二年一贯制学校义务教育段规模上限（人，methods.md §1.4）。")
     status_rule: Literal["path"] = Field(
-        "path", description="状态判定规则：path = 以基线到目标的逐年路径为准（见 docs/indicators.md“状态”）。")
+        "path", description="状态判定规则：path = 以基线到目标的逐年路径为准（见 docs/monitoring.md）。")
     at_risk_tolerance: float = Field(
         0.25, description="“有风险”的容差：落后于当年路径值不超过（基线到目标距离 × 该比例）时判为有风险而非偏离，"
                           "或趋势外推到目标年仍能达标时亦判为有风险。本项为本系统的约定，可调整。")

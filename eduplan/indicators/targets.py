@@ -187,12 +187,13 @@ def attach(values: pd.DataFrame, plan: Plan, defs: Definitions, settings: Indica
         text["target_op"][idx], text["target_source"][idx] = final.op, final.source
         base_year = (spec["baseline"] or (plan.meta.baseline_year, None))[0]
         # baseline: the plan's published value for the district, each unit's own value otherwise
-        own = sub[sub["year"] == base_year].set_index(["unit_type", "unit_code", "bdim", "bval"])["value"]
-        keys = list(zip(sub["unit_type"], sub["unit_code"], sub["bdim"], sub["bval"]))
-        base = np.array([own.get(k, np.nan) for k in keys], dtype=float)
+        keys4 = ["unit_type", "unit_code", "bdim", "bval"]
+        own = sub.loc[sub["year"] == base_year, keys4 + ["value"]].rename(columns={"value": "_base"})
+        base = sub[keys4].merge(own, on=keys4, how="left")["_base"].to_numpy(dtype=float)
         if spec["baseline"] is not None:
             base = np.where(sub["unit_type"].to_numpy() == "district", spec["baseline"][1], base)
-        wc = np.array([_path_weights(base_year, spec["targets"], int(y)) or (np.nan, np.nan) for y in years])
+        weights = {int(y): _path_weights(base_year, spec["targets"], int(y)) or (np.nan, np.nan) for y in set(years)}
+        wc = np.array([weights[int(y)] for y in years]).reshape(-1, 2)
         path = wc[:, 0] * base + wc[:, 1]
         path = np.where(wc[:, 0] == 0, wc[:, 1], path)
         cols["path"][idx] = path
@@ -205,29 +206,65 @@ def attach(values: pd.DataFrame, plan: Plan, defs: Definitions, settings: Indica
         status = np.where(met, "已达成", np.where(on_path, "按计划",
                           np.where((years < final.year) & behind_ok, "有风险", "偏离")))
         status = np.where(np.isnan(vals), None, status)
-        # projections for district and zone series
+        # projections for district and zone series, vectorised over series (rows) × years (columns)
         proj_mask = sub["unit_type"].isin(["district", "zone"]).to_numpy()
-        for _, g in sub[proj_mask].groupby(["unit_type", "unit_code", "bdim", "bval"], sort=False):
-            gy, gv = g["year"].to_numpy(), g["value"].to_numpy(dtype=float)
-            pos = np.array([sub.index.get_loc(i) for i in g.index])  # positions within `sub`
-            for k, (y, v) in enumerate(zip(gy, gv)):
-                if np.isnan(v):
+        if proj_mask.any():
+            psub = sub[proj_mask]
+            keys = ["unit_type", "unit_code", "bdim", "bval"]
+            wide = psub.pivot_table(index=keys, columns="year", values="value", aggfunc="first", dropna=False)
+            point, low, high = project_matrix(wide.to_numpy(dtype=float), wide.columns.to_numpy(), settings)
+            pos = {(k, y): (r, c) for r, k in enumerate(wide.index) for c, y in enumerate(wide.columns)}
+            for n, (k, y) in enumerate(zip(psub[keys].itertuples(index=False, name=None), psub["year"])):
+                r, c = pos[(k, y)]
+                if np.isnan(point[r, c]):
                     continue
-                m = (gy <= y) & ~np.isnan(gv)
-                ys, vs = gy[m][-settings.projection_window:], gv[m][-settings.projection_window:]
-                if len(ys) < settings.projection_min_points:
-                    continue
-                pr = project(ys, vs, settings.projection_year, settings.projection_interval)
-                if pr is None:
-                    continue
-                row = idx[pos[k]]
-                cols["projection"][row], cols["projection_low"][row], cols["projection_high"][row] = pr
-                if status[pos[k]] == "偏离" and y < final.year and satisfies(pr[0], final.op, final.value):
-                    status[pos[k]] = "有风险"
+                at = np.flatnonzero(proj_mask)[n]
+                row = idx[at]
+                cols["projection"][row], cols["projection_low"][row], cols["projection_high"][row] = \
+                    point[r, c], low[r, c], high[r, c]
+                if status[at] == "偏离" and y < final.year and satisfies(point[r, c], final.op, final.value):
+                    status[at] = "有风险"
         text["status"][idx] = status
     for c, v in {**cols, **text}.items():
         df[c] = v
     return df
+
+
+def project_matrix(v: np.ndarray, years: np.ndarray, settings: IndicatorSettings):
+    """For every series (row) and every year (column): OLS on the last `projection_window` observed
+    values up to that year, extrapolated to `projection_year`, with its prediction interval. Cells
+    with fewer than `projection_min_points` observations are NaN."""
+    from scipy.stats import t as student_t
+
+    rows, ncols = v.shape
+    point, low, high = (np.full((rows, ncols), np.nan) for _ in range(3))
+    x_all = years.astype(float)
+    to = float(settings.projection_year)
+    for c in range(ncols):
+        win = (x_all <= x_all[c]) & (x_all > x_all[c] - settings.projection_window)
+        x = np.broadcast_to(x_all[win], (rows, win.sum()))
+        y = v[:, win]
+        m = ~np.isnan(y)
+        n = m.sum(axis=1).astype(float)
+        ok = ~np.isnan(v[:, c]) & (n >= settings.projection_min_points)
+        if not ok.any():
+            continue
+        xm = np.where(m, x, 0).sum(axis=1) / np.maximum(n, 1)
+        ym = np.where(m, y, 0).sum(axis=1) / np.maximum(n, 1)
+        dx = np.where(m, x - xm[:, None], 0)
+        dy = np.where(m, y - ym[:, None], 0)
+        sxx = (dx ** 2).sum(axis=1)
+        ok &= sxx > 0
+        b = np.divide((dx * dy).sum(axis=1), sxx, out=np.zeros(rows), where=sxx > 0)
+        a = ym - b * xm
+        p = a + b * to
+        resid = np.where(m, y - (a[:, None] + b[:, None] * x), 0)
+        dof = np.maximum(n - 2, 1)
+        s = np.sqrt((resid ** 2).sum(axis=1) / dof)
+        se = s * np.sqrt(1 + 1 / np.maximum(n, 1) + np.divide((to - xm) ** 2, sxx, out=np.zeros(rows), where=sxx > 0))
+        q = student_t.ppf(0.5 + settings.projection_interval / 2, dof)
+        point[ok, c], low[ok, c], high[ok, c] = p[ok], (p - q * se)[ok], (p + q * se)[ok]
+    return point, low, high
 
 
 def _sat_vec(v: np.ndarray, op: str, t: float) -> np.ndarray:
