@@ -235,7 +235,7 @@ def _values_all(inds: list[Indicator], terms_df: pd.DataFrame, term_ids: dict) -
         if ind.denominator:
             d = den[:, j]
             # a school where the denominator is zero is outside the indicator's scope (e.g. 中职 at a 小学)
-            keep &= ~(is_school & ~(d != 0))
+            keep &= ~((is_school | (bdim != "")) & ~(d != 0))  # …and a breakdown group with none of it
             with np.errstate(divide="ignore", invalid="ignore"):
                 value = num[:, j] / np.where(d != 0, d, np.nan) * ind.factor
         else:
