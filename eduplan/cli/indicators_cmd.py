@@ -72,7 +72,8 @@ def _run_indicators(year, unit, fmt, output, db, plan_path, settings_path) -> No
     else:
         if u is None:
             df = df[df["unit_type"] == "district"]
-        df = df[df["breakdown"] == ""] if u is None or u[0] != "district" else df
+        # totals, plus the per-level rows the plan sets targets for (优质均衡系数 小学/初中)
+        df = df[(df["breakdown"] == "") | df["target"].notna()]
         first = df.iloc[0] if len(df) else None
         title = f"{year} 年 规划指标监测：{first['unit_name'] if first is not None else ''}（{UNIT_LABEL.get(first['unit_type'], '') if first is not None else ''}）"
         t = RichTable("指标", "分组", "数值", "单位", "分子", "分母", "目标", "路径", "状态", "2025 外推", title=title)
