@@ -5,6 +5,8 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed-stamp
 DB      ?= out/eduplan.duckdb
 YEAR    ?= 2019
+# a fixed "today" for project delays, so that the demo's output does not change with the date
+AS_OF   ?= 2025-12-31
 
 .PHONY: demo test setup docs bench clean
 
@@ -29,6 +31,9 @@ demo: $(STAMP)
 	$(BIN)/eduplan indicators --db $(DB) --year $(YEAR) --format json > out/indicators-$(YEAR).json
 	$(BIN)/eduplan indicators --db $(DB) --year $(YEAR) --format xlsx --output out/indicators-$(YEAR).xlsx
 	$(BIN)/eduplan indicators --db $(DB) --year $(YEAR)
+	$(BIN)/eduplan projects --db $(DB) --as-of $(AS_OF) --year 2025 --format xlsx --output out/年度建设清单-2025.xlsx || true
+	$(BIN)/eduplan forecast --db $(DB) --as-of $(AS_OF) --format json > out/forecast.json
+	$(BIN)/eduplan forecast --db $(DB) --as-of $(AS_OF)
 
 ## Run the whole test suite.
 test: $(STAMP)

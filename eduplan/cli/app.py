@@ -35,6 +35,10 @@ app = typer.Typer(
 db_app = typer.Typer(help="数据库：状态与导入批次", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(plan_app, name="plan")
+from .forecast_cmd import forecast, projects  # noqa: E402
+
+app.command("forecast")(forecast)
+app.command("projects")(projects)
 
 
 def progress_bar() -> Progress:

@@ -110,17 +110,24 @@ def cross_checks(store: Store, batches: list[dict[str, list[dict[str, Any]]]]) -
     zones = store.column_values("zone", "zone_code") | {r["zone_code"] for r in merged["zone"]}
     school_type = {r["school_code"]: r["type_code"] for r in store.rows("school", ["school_code", "type_code"])}
     school_type.update({r["school_code"]: r["type_code"] for r in merged["school"]})
-    known = {"district": districts, "zone": zones, "school": set(school_type)}
-    names = {"district": "区县", "zone": "学区组团", "school": "学校基本信息"}
+    known: dict[tuple[str, str], set] = {("district", "district_code"): districts, ("zone", "zone_code"): zones,
+                                         ("school", "school_code"): set(school_type)}
 
-    for name, rows in merged.items():
+    def keys_of(ref_table: str, ref_col: str) -> set:
+        if (ref_table, ref_col) not in known:
+            known[(ref_table, ref_col)] = (store.column_values(ref_table, ref_col)
+                                           | {r[ref_col] for r in merged[ref_table]})
+        return known[(ref_table, ref_col)]
+
+    for name, rows in list(merged.items()):
         t = TABLES_BY_NAME[name]
-        for col, ref_table, _ in t.references:
+        for col, ref_table, ref_col in t.references:
+            have = keys_of(ref_table, ref_col)
             for r in rows:
                 v = r.get(col)
-                if v is not None and v not in known[ref_table]:
+                if v is not None and v not in have:
                     issues.append(_issue(r, "reference-error", t.field(col).header, v,
-                                         f"在“{names[ref_table]}”中不存在（请先导入该表，或同时导入）",
+                                         f"在“{TABLES_BY_NAME[ref_table].label}”中不存在（请先导入该表，或同时导入）",
                                          rule=f"须引用已有的{t.field(col).label}"))
         if "area_code" in t.labels:
             for r in rows:

@@ -7,7 +7,10 @@ keyed by 统计年度 `year` = the school year that starts in September of that 
 
 from __future__ import annotations
 
-from .codes import GRADES, LEVELS, OWNERSHIP, REPORTED, SCHOOL_TYPES, YES_NO, reported_max
+from .codes import (
+    GRADES, LEVELS, MILESTONES, OWNERSHIP, PROJECT_CATEGORIES, PROJECT_WORKS, REPORTED, SCHOOL_TYPES, YES_NO,
+    reported_max,
+)
 from .fields import Field, Rule, Table, at_most, sum_at_most, sum_equals
 
 YEAR_MIN, YEAR_MAX = 2000, 2050
@@ -326,9 +329,136 @@ BALANCE_JUDGEMENT = Table(
     grain="每年每区域每评估项目一行",
 )
 
+# ---------------------------------------------------------------- places: housing and the key-project library
+
+_ZONE_PATTERN = r"^[A-Za-z0-9_-]{1,20}$"
+_PROJECT_ID = r"^[A-Za-z0-9_.-]{1,40}$"
+_DATE = r"^\d{4}-\d{2}(-\d{2})?([T ]00:00(:00)?)?$"
+
+
+def _project_id(example: str = "sch_gutianlu_primary_relocation") -> Field:
+    return Field("project_id", "项目编号", "str", key=True, pattern=_PROJECT_ID,
+                 pattern_hint="1–40 位字母、数字、_ . -",
+                 description="重点项目库中的编号；规划所列项目用规划文件中的编号（eduplan plan show --section projects）",
+                 example=example)
+
+
+HOUSING = Table(
+    "housing", "新建住宅项目",
+    "新建住宅（含城中村改造还建）项目：所在学区、户数、竣工年份与入住年限。学位预测按入住进度把新居民按年龄加入学区人口。",
+    (
+        Field("housing_name", "住宅项目名称", "str", key=True, example="汉江湾壹号"),
+        Field("zone_code", "学区代码", "str", pattern=_ZONE_PATTERN, pattern_hint="1–20 位字母、数字、-、_",
+              example="QK01"),
+        _count("households", "户数", "户", example=1800),
+        Field("residents", "满住人口", "int", unit="人", required=False, min=0,
+              description="全部入住后的常住人口；空时按 户数 × 户均人口 估算", example=4700),
+        Field("persons_per_household", "户均人口", "float", unit="人/户", required=False, min=0.5, max=10,
+              description="空时用预测设置 forecast.persons_per_household", example=2.6),
+        Field("completion_year", "竣工年份", "year", min=YEAR_MIN, max=YEAR_MAX, example=2024),
+        Field("occupancy_years", "入住年限", "int", unit="年", required=False, min=1, max=15,
+              description="竣工后逐年均匀入住、满住所需年数；空时用预测设置 forecast.occupancy_years", example=3),
+        Field("project_id", "配套项目编号", "str", required=False, pattern=_PROJECT_ID,
+              pattern_hint="1–40 位字母、数字、_ . -", description="配套建设的学校或幼儿园项目（重点项目库编号）",
+              example="kg_hanjiangwan_yihao"),
+        Field("note", "说明", "str", required=False, example="汉江湾片区"),
+    ),
+    rules=(
+        Rule("residents_per_household", "满住人口 ÷ 户数 应在 0.5–10 人之间", ("residents", "households"),
+             lambda r: r["households"] == 0 or 0.5 <= r["residents"] / r["households"] <= 10, level="warning"),
+    ),
+    grain="每个住宅项目一行",
+    references=(("zone_code", "zone", "zone_code"), ("project_id", "project", "project_id")),
+)
+
+PROJECT = Table(
+    "project", "重点项目库",
+    "重点项目库（规划 六㈡“建立项目库和年度建设清单”）：规划所列 35 个重点项目和地下停车场，以及其后新增的项目。"
+    "所属分组由项目类别定；计划投资空时按规划分组投资额分摊（docs/forecast.md“项目库”）。",
+    (
+        _project_id(),
+        Field("project_name", "项目名称", "str", example="古田路小学异地新建"),
+        Field("category", "项目类别", "code", codes=PROJECT_CATEGORIES, example="中小学配建"),
+        Field("work", "建设方式", "code", codes=PROJECT_WORKS, required=False, example="异地新建"),
+        Field("zone_code", "学区代码", "str", required=False, pattern=_ZONE_PATTERN,
+              pattern_hint="1–20 位字母、数字、-、_", example="QK01"),
+        Field("school_code", "学校标识码", "str", required=False, pattern=r"^\d{10}$", pattern_hint="10 位数字",
+              description="项目建成或扩建的学校（已在学校基本信息中时填写）", example="2142010401"),
+        Field("planned_investment", "计划总投资", "float", unit="万元", required=False, min=0,
+              description="项目批复的总投资；空时按规划分组投资额分摊", example=23857.14),
+        Field("planned_in_use_year", "计划投入使用年度", "year", required=False, min=YEAR_MIN, max=YEAR_MAX,
+              description="空时按规划列示的最后年份推算（docs/forecast.md）", example=2027),
+        Field("note", "说明", "str", required=False, example="原址 24 班，新址 36 班"),
+    ),
+    grain="每个项目一行",
+    references=(("zone_code", "zone", "zone_code"), ("school_code", "school", "school_code")),
+)
+
+PROJECT_CAPACITY = Table(
+    "project_capacity", "项目新增学位",
+    "项目建成后按学段新增的班数和学位（异地新建填净增数）。只填班数时，学位 = 班数 × 标准班额。"
+    "项目编号须在重点项目库中（导入时检查）。",
+    (
+        _project_id(),
+        Field("level", "学段", "code", key=True, codes=LEVELS, example="小学"),
+        Field("classes_added", "新增班数", "int", unit="个", required=False, min=0, example=12),
+        Field("places_added", "新增学位", "int", unit="个", required=False, min=0,
+              description="空时按 新增班数 × 标准班额（小学 45、初中 50、高中 50、幼儿园 30）", example=540),
+    ),
+    rules=(
+        Rule("classes_or_places", "新增班数与新增学位至少填一项", ("level",),
+             lambda r: r.get("classes_added") is not None or r.get("places_added") is not None),
+        Rule("places_per_class", "新增学位 ÷ 新增班数 应在 10–60 之间", ("places_added", "classes_added"),
+             lambda r: r["classes_added"] == 0 or 10 <= r["places_added"] / r["classes_added"] <= 60,
+             level="warning"),
+    ),
+    grain="每项目每学段一行",
+    references=(("project_id", "project", "project_id"),),
+)
+
+PROJECT_MILESTONE = Table(
+    "project_milestone", "项目进展",
+    "项目节点（立项、开工、主体封顶、竣工、投入使用）的计划日期和实际日期，按进展随时补报。"
+    "项目编号须在重点项目库中（导入时检查）。",
+    (
+        _project_id(),
+        Field("milestone", "项目节点", "code", key=True, codes=MILESTONES, example="主体封顶"),
+        Field("planned_date", "计划日期", "str", required=False, pattern=_DATE, pattern_hint="YYYY-MM-DD 或 YYYY-MM",
+              example="2025-12-31"),
+        Field("actual_date", "实际日期", "str", required=False, pattern=_DATE, pattern_hint="YYYY-MM-DD 或 YYYY-MM",
+              description="尚未发生时留空", example="2026-03-15"),
+        Field("note", "说明", "str", required=False, example="受征收进度影响推迟"),
+    ),
+    rules=(
+        Rule("some_date", "计划日期与实际日期至少填一项", ("milestone",),
+             lambda r: r.get("planned_date") is not None or r.get("actual_date") is not None),
+    ),
+    grain="每项目每节点一行",
+    references=(("project_id", "project", "project_id"),),
+)
+
+PROJECT_FINANCE = Table(
+    "project_finance", "项目资金",
+    "项目逐年的计划投资（年度预算）和实际支出，用于资金预警（执行滞后、超支）。项目编号须在重点项目库中。",
+    (
+        _project_id(),
+        _year(),
+        Field("planned", "年度计划投资", "float", unit="万元", required=False, min=0, example=8000.0),
+        Field("spent", "实际支出", "float", unit="万元", required=False, min=0, example=6500.0),
+        Field("note", "说明", "str", required=False, example="含设备购置"),
+    ),
+    rules=(
+        Rule("planned_or_spent", "年度计划投资与实际支出至少填一项", ("year",),
+             lambda r: r.get("planned") is not None or r.get("spent") is not None),
+    ),
+    grain="每项目每年一行",
+    references=(("project_id", "project", "project_id"),),
+)
+
 TABLES: tuple[Table, ...] = (
     DISTRICT, ZONE, SCHOOL, SCHOOL_ZONE, ENROLMENT, TEACHERS, FACILITIES, POPULATION, AREA_YEAR, REPORTED_VALUES,
     BALANCE_JUDGEMENT,
+    HOUSING, PROJECT, PROJECT_CAPACITY, PROJECT_MILESTONE, PROJECT_FINANCE,
 )
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
 

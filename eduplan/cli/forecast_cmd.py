@@ -1,0 +1,271 @@
+"""`eduplan forecast` (学位预测与情景比较) and `eduplan projects` (重点项目库和年度建设清单)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table as RichTable
+
+from ..errors import EduplanError
+from ..settings import use_settings_file
+from ..store import Store
+from .common import DEFAULT_DB, DbOption, emit_json, err, handle_errors, out
+
+
+class OutFormat(str, enum.Enum):
+    table = "table"
+    json = "json"
+    xlsx = "xlsx"
+
+
+OutFormatOption = Annotated[OutFormat, typer.Option("--format", "-f", help="输出格式：table、json 或 xlsx")]
+OutputOption = Annotated[Optional[Path], typer.Option("--output", "-o", help="xlsx 输出文件")]
+SettingsOption = Annotated[Optional[Path], typer.Option("--settings", envvar="EDUPLAN_SETTINGS",
+                                                        help="设置文件（YAML），覆盖 forecast / projects 节的默认值")]
+AsOfOption = Annotated[Optional[str], typer.Option(
+    "--as-of", help="进度核查日期 YYYY-MM-DD（默认今天）")]
+
+
+class CliError(EduplanError):
+    """A command-line value is not valid."""
+
+
+def _as_of(text: str | None) -> date:
+    if not text:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CliError(f"--as-of 应为 YYYY-MM-DD 格式的日期（当前值：{text}）") from None
+
+
+def _scenario_names(values: list[str] | None) -> list[str]:
+    names: list[str] = []
+    for v in values or []:
+        names += [x.strip() for x in v.replace("，", ",").split(",") if x.strip()]
+    return names
+
+
+# ------------------------------------------------------------------ forecast
+
+
+def forecast(
+    scenario: Annotated[Optional[list[str]], typer.Option(
+        "--scenario", "-s", help="情景（可重复或用逗号分隔，与基准情景并列比较）：births-high、births-low、housing-fast、"
+                                 "housing-slow、class-size-tight，或 delay-<项目编号>-<N>y")] = None,
+    year: Annotated[Optional[int], typer.Option("--year", help="只显示这一年的学位缺口明细")] = None,
+    base_year: Annotated[Optional[int], typer.Option("--base-year", help="预测基年（默认：库中最近的有数据年度）")] = None,
+    as_of: AsOfOption = None,
+    list_scenarios: Annotated[bool, typer.Option("--list-scenarios", help="列出可用情景后退出")] = False,
+    fmt: OutFormatOption = OutFormat.table,
+    output: OutputOption = None,
+    db: DbOption = DEFAULT_DB,
+    settings_path: SettingsOption = None,
+) -> None:
+    """学位预测：各学区人口 → 在校生 → 学位需求 → 学位缺口（逐年、分学段），以及补缺项目和无学位儿童数。
+
+    人口用队列要素法（含新建住宅入住），在校生用 UNESCO 重构队列法，项目学位自投入使用年度起计入。
+
+    另给出教职工、班级和经费需求。--scenario 与基准情景并列比较：哪个学区哪一年出现缺位、缺多少。
+
+    缺口按学区计算、不跨学区安置（设置 forecast.cross_zone_placement 可改）。方法见 docs/forecast.md。
+
+    例：eduplan forecast --base-year 2020 --scenario delay-sch_rongchuang_zongguan-2y
+    """
+    _run_forecast(scenario, year, base_year, as_of, list_scenarios, fmt, output, db, settings_path)
+
+
+@handle_errors
+def _run_forecast(scenario, year, base_year, as_of, list_scenarios, fmt, output, db, settings_path) -> None:
+    from ..forecast import ForecastSettings, all_scenarios, run_scenarios
+    from ..forecast.report import forecasts_doc, write_forecast_xlsx
+    from ..settings import load_section
+
+    use_settings_file(settings_path)
+    settings = load_section("forecast", ForecastSettings, {"base_year": base_year} if base_year else None)
+    if list_scenarios:
+        known = all_scenarios(settings.scenarios)
+        if fmt == OutFormat.json:
+            emit_json([s.model_dump() for s in known.values()])
+            return
+        rt = RichTable("情景", "名称", "说明", title="可用情景（另可用 delay-<项目编号>-<N>y）")
+        for s in known.values():
+            rt.add_row(s.id, s.name, s.description)
+        out.print(rt)
+        return
+    with Store(db, read_only=True) as store:
+        forecasts = run_scenarios(store, _scenario_names(scenario), settings, _as_of(as_of))
+    if fmt == OutFormat.json:
+        emit_json(forecasts_doc(forecasts, year))
+        return
+    if fmt == OutFormat.xlsx:
+        path = write_forecast_xlsx(forecasts, output or Path(f"out/forecast-{forecasts[0].base_year}.xlsx"))
+        err.print(f"已写出 {path}")
+        return
+    print_forecast(forecasts, year)
+
+
+def _zone_label(f, area: str) -> str:
+    if area == f.inputs.district_code:
+        return "全区"
+    return f"{area} {f.inputs.zones.get(area, '')}".strip()
+
+
+def print_forecast(forecasts, year: int | None = None) -> None:
+    from ..forecast import compare
+
+    f = forecasts[0]
+    s = f.settings
+    out.print(f"[bold]{f.inputs.district_name} 学位缺口（基年 {f.base_year}，{f.scenario.name}）[/]")
+    years = f.gap_years
+    mt = RichTable("学区", "学段", *[str(t) for t in years],
+                   title="学位缺口 = 需求 − 可用学位（红色为缺位，负数为富余）", caption=None)
+    for summ in f.summary():
+        rows = {r.year: r for r in f.gap if (r.area, r.level) == (summ["area"], summ["level"])}
+        cells = []
+        for t in years:
+            g = round(rows[t].gap)
+            cells.append(f"[bold red]{g:,}[/]" if rows[t].unplaced > 0 else f"[green]{g:,}[/]")
+        mt.add_row(_zone_label(f, summ["area"]), summ["level"], *cells)
+    out.print(mt)
+    st = RichTable("学区", "学段", "缺位年份", "最大缺位", "项目补上缺口的年份", "补缺项目", title="缺位与补缺项目")
+    for summ in f.summary():
+        if not (summ["shortage_years"] or summ["closed_years"]):
+            continue
+        st.add_row(_zone_label(f, summ["area"]), summ["level"], "、".join(map(str, summ["shortage_years"])) or "—",
+                   f"{summ['max_shortage']:,}" if summ["max_shortage"] else "—",
+                   "、".join(map(str, summ["closed_years"])) or "—", "、".join(summ["closing_projects"]) or "—")
+    out.print(st)
+    crowded = sorted((c for c in f.schools if c.over_capacity or c.classes_56plus),
+                     key=lambda c: -(c.pupils / c.places if c.places else 0))
+    if crowded:
+        ct = RichTable("学校", "学区", "学段", "在校生", "学位", "使用率", "平均班额", "大班额班数", "容量依据",
+                       title=f"基年 {f.base_year} 超容量或有大班额的学校（{len(crowded)} 所，按使用率排序，列前 12 所）")
+        for c in crowded[:12]:
+            d = c.to_dict()
+            ct.add_row(c.name, _zone_label(f, c.zone) if c.zone else "—", c.level, f"{c.pupils:,}", f"{c.places:,}",
+                       f"{d['utilisation']:.0%}" if d["utilisation"] else "—", str(d["avg_class_size"] or "—"),
+                       str(c.classes_56plus), d["basis"])
+        out.print(ct)
+    if year is not None:
+        dt = RichTable("学区", "学段", "需求", "现有学位", "项目学位", "可用", "缺位", "无学位儿童", "已投用项目", "待建项目",
+                       title=f"{year} 年明细")
+        for r in f.gap:
+            if r.year == year:
+                dt.add_row(_zone_label(f, r.area), r.level, f"{round(r.need):,}", f"{r.existing:,}",
+                           f"{r.project_places:,}", f"{r.available:,}", f"{r.shortage:,}", f"{r.unplaced:,}",
+                           "、".join(i for i, _ in r.projects) or "—",
+                           "、".join(f"{i}（{y}）" for i, _, y in r.pending) or "—")
+        out.print(dt)
+    if len(forecasts) > 1:
+        ct = RichTable("情景", "学区", "学段", "年度", "基准缺位", "情景缺位", "变化", "可用学位变化", title="情景比较（与基准情景相比缺位有变化的学区和年度）")
+        for c in compare(forecasts)["scenarios"]:
+            if not c["changes"]:
+                ct.add_row(c["scenario"], "—", "—", "—", "—", "—", "0", "—")
+            for ch in c["changes"]:
+                ct.add_row(c["scenario"], _zone_label(f, ch["area"]), ch["level"], str(ch["year"]),
+                           f"{ch['baseline_shortage']:,}", f"{ch['scenario_shortage']:,}",
+                           f"[bold red]+{ch['change']:,}[/]" if ch["change"] > 0 else f"[green]{ch['change']:,}[/]",
+                           f"{ch['available_change']:,}")
+        out.print(ct)
+        for fs in forecasts[1:]:
+            for n in fs.notes:
+                out.print(f"[yellow]{fs.scenario.id}：{n}[/]")
+    rt = RichTable("年度", "需要教职工", "现有教职工", "教职工缺口", "人员经费", "公用经费", "基建投资", "合计", "教育预算", "资金缺口",
+                   title="资源需求（经费单位：万元）")
+    for r in f.resources:
+        need = sum(v["staff_needed"] for v in r["levels"].values())
+        now = sum(v["staff_current"] for v in r["levels"].values())
+        gap = r["financing_gap"]
+        rt.add_row(str(r["year"]), f"{need:,}", f"{now:,}", f"{need - now:,}", f"{r['staff_cost']:,.0f}",
+                   f"{r['public_funds']:,.0f}", f"{r['capital']:,.0f}", f"{r['total']:,.0f}",
+                   "—" if r["budget"] is None else f"{r['budget']:,.0f}",
+                   "—" if gap is None else (f"[red]{gap:,.0f}[/]" if gap > 0 else f"{gap:,.0f}"))
+    out.print(rt)
+    placement = "允许相邻学区富余学位吸收缺口" if s.cross_zone_placement else "不跨学区安置（缺口按学区计算）"
+    out.print(f"说明：{placement}；高中等全区统筹学段按全区计算。")
+    for n in f.notes:
+        out.print(f"[yellow]说明：{n}[/]")
+
+
+# ------------------------------------------------------------------ projects
+
+
+def projects(
+    year: Annotated[Optional[int], typer.Option("--year", help="年度建设清单的年度（默认：核查日期所在年度）")] = None,
+    as_of: AsOfOption = None,
+    fmt: OutFormatOption = OutFormat.table,
+    output: OutputOption = None,
+    db: DbOption = DEFAULT_DB,
+    plan_path: Annotated[Optional[Path], typer.Option("--plan", envvar="EDUPLAN_PLAN",
+                                                      help="规划文件（默认随附的硚口区规划）")] = None,
+    settings_path: SettingsOption = None,
+) -> None:
+    """重点项目库和年度建设清单：规划所列 35 个项目（及地下停车场）与库中登记的进展、资金合并。
+
+    核对各组投资合计与规划，列出某年的年度建设清单（年度、进度、资金）。
+
+    预警：节点延期、晚于规划投入使用、资金执行滞后或超支、规划“预计 2025 年底……完工”与实际进展不符。
+
+    有“错误”级问题（如项目编号不在项目库）时退出码为 1。
+
+    例：eduplan projects --year 2025 --as-of 2025-12-31 --format xlsx --output out/年度建设清单.xlsx
+    """
+    _run_projects(year, as_of, fmt, output, db, plan_path, settings_path)
+
+
+@handle_errors
+def _run_projects(year, as_of, fmt, output, db, plan_path, settings_path) -> None:
+    from ..plan import load_plan
+    from ..projects import annual_list, build_library, check_library
+    from ..projects.report import library_doc, write_projects_xlsx
+
+    use_settings_file(settings_path)
+    day = _as_of(as_of)
+    with Store(db, read_only=True) as store:
+        lib = build_library(store, plan=load_plan(plan_path), as_of=day)
+    findings = check_library(lib, day)
+    year = year or day.year
+    if fmt == OutFormat.json:
+        emit_json(library_doc(lib, year, findings))
+    elif fmt == OutFormat.xlsx:
+        path = write_projects_xlsx(lib, year, findings, output or Path(f"out/年度建设清单-{year}.xlsx"))
+        err.print(f"已写出 {path}")
+    else:
+        _print_projects(lib, year, annual_list(lib, year, findings), findings)
+    if any(f.level == "error" for f in findings):
+        raise typer.Exit(1)
+
+
+def _print_projects(lib, year: int, rows, findings) -> None:
+    gt = RichTable("分组", "规划所数", "项目数", "规划投资", "项目库合计", "一致", title="重点项目分组合计（投资单位：亿元）")
+    for g in lib.group_totals():
+        gt.add_row(g.name, str(g.stated_count), f"{g.counted}（另 {g.projects - g.counted} 项不计数）" if g.projects != g.counted
+                   else str(g.counted), f"{g.stated_investment:g}", f"{g.investment:g}",
+                   "✓" if g.to_dict()["matches"] else "[red]✗[/]")
+    out.print(gt)
+    kp = lib.plan.key_projects
+    if kp is not None and abs(kp.stated_total.investment - lib.total_investment()) > 0.005:
+        out.print(f"说明：规划称重点项目共投资约 {kp.stated_total.investment:g} 亿元，三组合计为 {lib.total_investment():g} 亿元"
+                  "（规划原文不一致，见 eduplan plan check）；项目库按各组金额分摊。")
+    at = RichTable("项目", "学区", "计划投资", "当年计划", "当年支出", "年末状态", "投入使用 规划/预计", "预警",
+                   title=f"{year} 年度建设清单（{len(rows)} 项；金额单位：万元）")
+    for r in rows:
+        use = f"{r['plan_in_use_year'] or '—'}/{r['in_use_year'] or '—'}"
+        at.add_row(r["name"], r["zone_code"] or "—",
+                   f"{r['planned_investment']:,.0f}", "—" if r["year_planned"] is None else f"{r['year_planned']:,.0f}",
+                   "—" if r["year_spent"] is None else f"{r['year_spent']:,.0f}", r["state_at_year_end"] or "—",
+                   use, f"[yellow]{len(r['warnings'])}[/]" if r["warnings"] else "")
+    out.print(at)
+    if findings:
+        out.print(f"[bold]预警与核查（截至 {lib.as_of}）：{len(findings)} 条[/]")
+        for f in findings:
+            mark = "[red]✗ 错误[/]" if f.level == "error" else "[yellow]! 预警[/]"
+            out.print(f"{mark} ", end="")
+            out.print(f.message, markup=False, highlight=False)
+    else:
+        out.print("预警与核查：无。")

@@ -1,0 +1,224 @@
+"""Run one scenario end to end: population → enrolment → need → capacity → gap → resources, and compare
+scenarios with the baseline. The store and the project library are read once and shared."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+from pydantic import ValidationError
+
+from ..projects import Library, build_library
+from ..settings import load_section
+from .capacity import (
+    AreaCapacity, ProjectPlaces, SchoolCapacity, capacity_by_area, project_places, school_capacities,
+)
+from .enrolment import FlowRates, flow_rates, level_total, project_enrolment
+from .gap import GapRow, compute_gap, summarise_gap
+from .housing import housing_additions
+from .inputs import ForecastError, Inputs, load_inputs
+from .population import (
+    age0_ratio, estimate_migration, project_births, project_population, project_residents, survival_vector,
+)
+from .resources import capital_by_year, resource_needs
+from .scenarios import Scenario, get_scenario
+from .settings import ForecastSettings
+
+FLOW_LEVELS = ("小学", "初中", "高中", "中职")
+
+
+@dataclass
+class Forecast:
+    scenario: Scenario
+    settings: ForecastSettings
+    inputs: Inputs
+    population: dict[str, dict[int, np.ndarray]]
+    residents: dict[str, dict[int, float]]
+    births: dict[str, dict[int, float]]
+    migration: dict[str, np.ndarray]
+    rates: dict[str, FlowRates]
+    enrolment: dict[str, dict[int, dict[str, float]]]
+    need: dict[tuple[str, str], dict[int, float]]
+    schools: list[SchoolCapacity]
+    projects: list[ProjectPlaces]
+    capacity: dict[tuple[str, str], dict[int, AreaCapacity]]
+    gap: list[GapRow]
+    yardstick: list[dict[str, Any]]
+    resources: list[dict[str, Any]]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def base_year(self) -> int:
+        return self.inputs.base_year
+
+    @property
+    def gap_years(self) -> list[int]:
+        return list(range(self.base_year + 1, self.settings.gap_horizon + 1))
+
+    def gap_row(self, area: str, level: str, year: int) -> GapRow:
+        return next(r for r in self.gap if (r.area, r.level, r.year) == (area, level, year))
+
+    def summary(self) -> list[dict[str, Any]]:
+        return summarise_gap(self.gap)
+
+
+def _settings_for(base: ForecastSettings, scenario: Scenario) -> ForecastSettings:
+    try:
+        return ForecastSettings(**{**base.model_dump(), **scenario.settings})
+    except ValidationError as e:
+        problems = "；".join(f"{'.'.join(map(str, err['loc']))}：{err['msg']}" for err in e.errors())
+        raise ForecastError(f"情景“{scenario.id}”的设置有误：{problems}") from None
+
+
+def run_forecast(store=None, scenario: str | Scenario = "baseline", settings: ForecastSettings | None = None,
+                 library: Library | None = None, inputs: Inputs | None = None, as_of: date | None = None) -> Forecast:
+    """One scenario. Pass `library` and `inputs` to reuse them across scenarios."""
+    settings = settings or load_section("forecast", ForecastSettings)
+    library = library or build_library(store, as_of=as_of)
+    inputs = inputs or load_inputs(store, settings.base_year)
+    sc = scenario if isinstance(scenario, Scenario) else get_scenario(
+        scenario, settings.scenarios, {p.id for p in library.projects})
+    s = _settings_for(settings, sc)
+    base, last = inputs.base_year, max(s.horizon, s.gap_horizon)
+    district, areas = inputs.district_code, inputs.areas
+    notes: list[str] = []
+
+    # -- population
+    surv = survival_vector(s.survival_infant, s.survival_child)
+    adds, added = housing_additions(inputs.housing, base, last, s.persons_per_household, s.occupancy_years,
+                                    s.occupancy_factor, s.housing_age_profile)
+    for z in set(adds) - set(areas):
+        notes.append(f"新建住宅所在学区 {z} 不在学区列表中，未计入")
+    population, residents, births, migration = {}, {}, {}, {}
+    for area in areas:
+        series = inputs.population.get(area, {})
+        if base not in series:
+            raise ForecastError(f"区域 {area} 没有 {base} 年的分年龄人口，无法以 {base} 年为基年预测")
+        migration[area] = estimate_migration(series, surv, base, s.migration_years)
+        residents[area], _ = project_residents(inputs.residents.get(area, {}), base, last, s.residents_growth,
+                                               5, added.get(area))
+        births[area] = project_births(inputs.births.get(area, {}), inputs.residents.get(area, {}), residents[area],
+                                      base, last,
+                                      s.births_base_years, s.birth_rate_trend, s.births_factor, series)
+        k = age0_ratio(series, inputs.births.get(area, {}), base, s.births_base_years) or 1.0
+        observed = {t: v for t, v in series.items() if t < base}
+        population[area] = {**observed, **project_population(series[base], base, last, surv, migration[area],
+                                                             births[area], k, adds.get(area))}
+    if district not in population:
+        years = sorted(set.intersection(*(set(population[a]) for a in areas)))
+        population[district] = {t: sum(population[a][t] for a in areas) for t in years}
+        residents[district] = {t: sum(residents[a].get(t, 0.0) for a in areas) for t in range(base, last + 1)}
+
+    # -- enrolment
+    rates, enrolment = {}, {}
+    for area in dict.fromkeys([*areas, district]):
+        pairs = [(inputs.area_enrolment(area, t, t + 1), inputs.area_enrolment(area, t + 1),
+                  population[area].get(t + 1))
+                 for t in range(base - s.flow_year_pairs, base) if t in inputs.school_grades and t + 1 in inputs.school_grades]
+        rates[area] = flow_rates(pairs, FLOW_LEVELS, s.intake_fallback, s.transition_fallback)
+        start = {g: v["pupils"] for g, v in inputs.area_enrolment(area, base).items()}
+        enrolment[area] = project_enrolment(start, rates[area], population[area], base, last)
+
+    # -- need
+    need: dict[tuple[str, str], dict[int, float]] = {}
+    lo, hi = s.preschool_ages
+    for level in s.gap_levels:
+        for area in ([district] if level in s.district_wide_levels else areas):
+            if level == "学前":
+                need[(area, level)] = {t: float(population[area][t][lo:hi + 1].sum()) * s.preschool_target_rate / 100
+                                       for t in range(base, last + 1)}
+            else:
+                need[(area, level)] = {t: level_total(enrolment[area][t], level) for t in range(base, last + 1)}
+
+    # -- capacity and gap
+    schools = school_capacities(inputs.school_levels, s.class_size, s.capacity_fallback, s.capacity_lookback,
+                                base, library)
+    places, delay_notes = project_places(library, base, s.class_size, sc.delays)
+    notes += delay_notes
+    unzoned = sorted({p.name for p in places if p.zone not in areas and p.level not in s.district_wide_levels})
+    if unzoned and areas != [district]:
+        notes.append(f"以下项目未填学区，其学位未计入各学区：{'、'.join(unzoned)}")
+    years = list(range(base + 1, s.gap_horizon + 1))
+    cap_levels = list(dict.fromkeys([*s.gap_levels, *FLOW_LEVELS]))
+    capacity = capacity_by_area(schools, places, areas, district, cap_levels, s.district_wide_levels,
+                                [base, *years])
+    gap = compute_gap(need, {k: v for k, v in capacity.items() if k[1] in s.gap_levels}, places, years,
+                      s.cross_zone_placement, s.neighbours, district)
+
+    # -- 千人指标 yardstick
+    yardstick = []
+    for (area, level), by_year in need.items():
+        per = s.places_per_1000.get(level)
+        for t in [base, *years]:
+            r = residents.get(area, {}).get(t)
+            if per and r:
+                yard = r / 1000 * per
+                yardstick.append({"area": area, "level": level, "year": t, "residents": round(r),
+                                  "yardstick_places": round(yard), "need": round(by_year[t]),
+                                  "need_per_1000": round(by_year[t] / r * 1000, 1), "ratio": round(by_year[t] / yard, 3)})
+
+    # -- resources (district totals)
+    all_years = [base, *years]
+    pupils: dict[str, dict[int, float]] = {}
+    classes_needed: dict[str, dict[int, float]] = {}
+    classes_avail: dict[str, dict[int, float]] = {}
+    for level in ("学前", *FLOW_LEVELS):
+        cs = s.class_size.get(level, 45)
+        if level in s.district_wide_levels or level not in s.gap_levels:
+            src = [district]
+        else:
+            src = areas
+        if level == "学前":
+            series = {t: sum(need.get((a, level), {}).get(t, 0.0) for a in src) for t in all_years}
+        else:
+            series = {t: sum(level_total(enrolment[a][t], level) for a in src) for t in all_years}
+        pupils[level] = series
+        classes_needed[level] = {t: sum(math.ceil((need.get((a, level), {}).get(t, 0.0)
+                                                   if (a, level) in need else level_total(enrolment[a][t], level)) / cs)
+                                        for a in src) for t in all_years}
+        classes_avail[level] = {t: sum(capacity[(a, level)][t].available for a in src if (a, level) in capacity) / cs
+                                for t in all_years}
+    capital = capital_by_year(library, base, all_years, sc.delays)
+    resources = resource_needs(pupils, classes_needed, classes_avail, inputs.staff, inputs.money, capital, base,
+                               all_years, s)
+    return Forecast(sc, s, inputs, population, residents, births, migration, rates, enrolment, need, schools,
+                    places, capacity, gap, yardstick, resources, notes)
+
+
+# ------------------------------------------------------------------ comparison
+
+
+def compare(forecasts: list[Forecast]) -> dict[str, Any]:
+    """Each scenario against the first (the baseline): the 学区, level and year it pushes into a shortage
+    (or deepens one), and by how many places."""
+    base = forecasts[0]
+    ref = {(r.area, r.level, r.year): r for r in base.gap}
+    out = []
+    for f in forecasts[1:]:
+        changes = []
+        for r in f.gap:
+            b = ref.get((r.area, r.level, r.year))
+            if b is None or r.unplaced == b.unplaced:
+                continue
+            changes.append({"area": r.area, "level": r.level, "year": r.year, "baseline_shortage": b.unplaced,
+                            "scenario_shortage": r.unplaced, "change": r.unplaced - b.unplaced,
+                            "available_change": r.available - b.available, "need_change": round(r.need - b.need),
+                            "new_shortage": b.unplaced == 0 and r.unplaced > 0})
+        out.append({"scenario": f.scenario.id, "name": f.scenario.name, "description": f.scenario.description,
+                    "changes": changes,
+                    "new_shortages": [c for c in changes if c["new_shortage"]],
+                    "total_change": sum(c["change"] for c in changes), "notes": f.notes})
+    return {"baseline": base.scenario.id, "scenarios": out}
+
+
+def run_scenarios(store, names: list[str], settings: ForecastSettings | None = None,
+                  as_of: date | None = None) -> list[Forecast]:
+    """The baseline first, then each named scenario, sharing the inputs and the library."""
+    settings = settings or load_section("forecast", ForecastSettings)
+    library = build_library(store, as_of=as_of)
+    inputs = load_inputs(store, settings.base_year)
+    names = ["baseline", *[n for n in names if n != "baseline"]]
+    return [run_forecast(store, n, settings, library, inputs) for n in names]

@@ -1,0 +1,171 @@
+"""Read what the forecast needs from the store, once: population, births, residents, enrolment by
+学区 and grade, schools with their capacity evidence, staff and money. Areas are the 学区 (zones) and
+the district; a school belongs to the zone its school_zone row gives for the year."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..errors import EduplanError
+from ..model.codes import GRADE_LEVEL
+from ..projects.library import store_rows
+from .population import AGES
+
+
+class ForecastError(EduplanError):
+    """The forecast cannot run on this data or with these settings."""
+
+
+@dataclass
+class SchoolLevel:
+    school_code: str
+    name: str
+    zone: str | None
+    level: str
+    type_code: str
+    pupils: float = 0.0
+    classes: int = 0
+    classes_over_norm: int = 0
+    classes_56plus: int = 0
+    classes_history: dict[int, int] = field(default_factory=dict)
+    design_classes: int | None = None  # the school's, all levels
+    classrooms: int | None = None  # the school's, all levels
+    school_classes: int = 0  # all levels of the school in the base year
+    closed_year: int | None = None
+
+
+@dataclass
+class Inputs:
+    district_code: str
+    district_name: str
+    zones: dict[str, str]  # code → name
+    base_year: int
+    population: dict[str, dict[int, np.ndarray]]  # area → year → ages 0–22
+    births: dict[str, dict[int, float]]
+    residents: dict[str, dict[int, float]]
+    school_grades: dict[int, dict[str, dict[str, dict[str, float]]]]  # year → school → grade → values
+    zone_at: dict[tuple[str, int], str | None]  # (school, year) → zone
+    school_levels: list[SchoolLevel]
+    staff: dict[str, dict[str, float]]  # level → {"staff", "teachers"} in the base year
+    money: dict[int, dict[str, float]]  # district area_year rows by year
+    housing: list[dict[str, Any]]
+
+    @property
+    def areas(self) -> list[str]:
+        return list(self.zones)
+
+    def area_enrolment(self, area: str, year: int, geo_year: int | None = None) -> dict[str, dict[str, float]]:
+        """Pupils, repeaters and graduates by grade of the area's schools in `year`, the schools assigned
+        to 学区 as they stand in `geo_year` (default: `year`; a school absent then keeps its zone of
+        `year`). Flow rates compare two years over the same schools, so a school moving between 学区
+        is not mistaken for pupils moving."""
+        geo = year if geo_year is None else geo_year
+        out: dict[str, dict[str, float]] = {}
+        for code, grades in self.school_grades.get(year, {}).items():
+            if area != self.district_code:
+                z = self.zone_at.get((code, geo)) or self.zone_at.get((code, year))
+                if z != area:
+                    continue
+            for g, v in grades.items():
+                cell = out.setdefault(g, {"pupils": 0.0, "repeaters": 0.0, "graduates": 0.0})
+                for k in cell:
+                    cell[k] += v[k]
+        return out
+
+
+def _latest_common_year(store) -> int | None:
+    row = store.one("SELECT max(e.year) FROM (SELECT DISTINCT year FROM enrolment) e "
+                    "JOIN (SELECT DISTINCT year FROM population) p USING (year)")
+    return row[0] if row else None
+
+
+def load_inputs(store, base_year: int | None = None) -> Inputs:
+    d = store.one("SELECT district_code, district_name FROM district ORDER BY district_code LIMIT 1")
+    if d is None:
+        raise ForecastError("数据库中还没有区县数据；先运行 eduplan demo 或导入数据")
+    district = d[0]
+    latest = _latest_common_year(store)
+    if latest is None:
+        raise ForecastError("数据库中没有同一年度的分年级学生数和分年龄人口，无法预测")
+    base = base_year or latest
+    if base_year is not None and base_year > latest:
+        raise ForecastError(f"基年 {base_year} 没有分年级学生数或分年龄人口（最近的为 {latest} 年）")
+    zones = {c: n for c, n in store.run("SELECT zone_code, zone_name FROM zone WHERE district_code = ? "
+                                        "ORDER BY zone_code", [district])}
+    areas = set(zones) | {district}
+    population: dict[str, dict[int, np.ndarray]] = defaultdict(dict)
+    for area, year, age, n in store.run("SELECT area_code, year, age, population FROM population"):
+        if area in areas and year <= base:
+            population[area].setdefault(year, np.zeros(AGES))[age] = n
+    births: dict[str, dict[int, float]] = defaultdict(dict)
+    residents: dict[str, dict[int, float]] = defaultdict(dict)
+    money: dict[int, dict[str, float]] = {}
+    for r in store.rows("area_year"):
+        if r["area_code"] not in areas:
+            continue
+        if r.get("births"):
+            births[r["area_code"]][r["year"]] = float(r["births"])
+        if r["year"] <= base and r.get("residents"):
+            residents[r["area_code"]][r["year"]] = float(r["residents"])
+        if r["area_code"] == district:
+            money[r["year"]] = {k: v for k, v in r.items() if v is not None}
+    if not zones or not all(z in population for z in zones):
+        zones = {district: d[1] or district}  # no zone-level population: the district is the one area
+
+    schools = {r["school_code"]: r for r in store.rows("school", ["school_code", "school_name", "type_code",
+                                                                 "closed_year", "district_code"])}
+    member = store.run("SELECT school_code, zone_code, start_year, end_year FROM school_zone")
+
+    def zone_of(code: str, year: int) -> str | None:
+        for c, z, s, e in member:
+            if c == code and s <= year and (e is None or year <= e):
+                return z if z in zones else None
+        return None
+
+    school_grades: dict[int, dict[str, dict[str, dict[str, float]]]] = defaultdict(lambda: defaultdict(dict))
+    by_school: dict[tuple[str, str], SchoolLevel] = {}
+    zone_at: dict[tuple[str, int], str | None] = {}
+    for code, year, grade, classes, pupils, rep, grads, over, big in store.run(
+            "SELECT school_code, year, grade, classes, pupils, repeaters, graduates, classes_over_norm, "
+            "classes_56plus FROM enrolment WHERE year <= ?", [base]):
+        s = schools.get(code)
+        if s is None or s["type_code"].startswith("5"):  # special schools are district-wide, outside the flows
+            continue
+        key = (code, year)
+        if key not in zone_at:
+            zone_at[key] = zone_of(code, year) if district not in zones else district
+        z = zone_at[key]
+        school_grades[year][code][grade] = {"pupils": float(pupils or 0), "repeaters": float(rep or 0),
+                                            "graduates": float(grads or 0)}
+        level = GRADE_LEVEL[grade]
+        sl = by_school.get((code, level))
+        if sl is None:
+            sl = by_school[(code, level)] = SchoolLevel(code, s["school_name"], None, level, s["type_code"],
+                                                        closed_year=s.get("closed_year"))
+        sl.classes_history[year] = sl.classes_history.get(year, 0) + (classes or 0)
+        if year == base:
+            sl.zone = z
+            sl.pupils += pupils or 0
+            sl.classes += classes or 0
+            sl.classes_over_norm += over or 0
+            sl.classes_56plus += big or 0
+    levels_base = [sl for sl in by_school.values() if sl.classes_history.get(base)]
+    fac = {r[0]: r[1:] for r in store.run("SELECT school_code, design_classes, classrooms FROM facilities "
+                                          "WHERE year = ?", [base])}
+    school_total: dict[str, int] = defaultdict(int)
+    for sl in levels_base:
+        school_total[sl.school_code] += sl.classes
+    for sl in levels_base:
+        design, rooms = fac.get(sl.school_code, (None, None))
+        sl.design_classes, sl.classrooms, sl.school_classes = design, rooms, school_total[sl.school_code]
+    staff: dict[str, dict[str, float]] = defaultdict(lambda: {"staff": 0.0, "teachers": 0.0})
+    for section, st, te in store.run("SELECT section, sum(staff), sum(teachers) FROM teachers WHERE year = ? "
+                                     "GROUP BY section", [base]):
+        staff[section] = {"staff": float(st or 0), "teachers": float(te or 0)}
+    housing = store_rows(store, "housing")
+    return Inputs(district, d[1] or district, zones, base, dict(population), dict(births), dict(residents),
+                  {y: dict(v) for y, v in school_grades.items()}, zone_at, levels_base, dict(staff), money, housing)

@@ -1,0 +1,81 @@
+"""Render the project library: one JSON-ready document, and a workbook (项目库、年度建设清单、预警、资金)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+
+from ..model.codes import MILESTONE_ORDER
+from .annual import annual_list
+from .checks import Finding
+from .library import Library
+
+
+def library_doc(lib: Library, year: int, findings: list[Finding]) -> dict[str, Any]:
+    kp = lib.plan.key_projects
+    return {
+        "as_of": lib.as_of, "year": year,
+        "stated_total": {"count": kp.stated_total.count, "investment": kp.stated_total.investment} if kp else None,
+        "groups": [g.to_dict() for g in lib.group_totals()],
+        "total_investment": lib.total_investment(),
+        "projects": [p.to_dict() for p in lib.projects],
+        "annual_list": annual_list(lib, year, findings),
+        "findings": [f.to_dict() for f in findings],
+    }
+
+
+def _sheet(wb, name: str, headers: list[str], rows: list[list[Any]]) -> None:
+    ws = wb.add_worksheet(name[:31])
+    head = wb.add_format({"bold": True, "bg_color": "#FCE4D6", "border": 1, "text_wrap": True})
+    for j, h in enumerate(headers):
+        ws.write_string(0, j, h, head)
+        ws.set_column(j, j, max(10, min(60, len(h) * 2 + 4)))
+    for i, row in enumerate(rows, start=1):
+        for j, v in enumerate(row):
+            if v is None:
+                continue
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                ws.write_number(i, j, v)
+            else:
+                ws.write_string(i, j, str(v))
+    ws.freeze_panes(1, 0)
+    if rows:
+        ws.autofilter(0, 0, len(rows), len(headers) - 1)
+
+
+def write_projects_xlsx(lib: Library, year: int, findings: list[Finding], path: Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb = xlsxwriter.Workbook(str(path))
+    try:
+        _sheet(wb, f"{year}年度建设清单", ["项目编号", "项目名称", "类别", "学区", "建设方式", "规划年份", "当年列入规划",
+                                        "计划总投资（万元）", "当年计划投资（万元）", "当年支出（万元）", "累计支出（万元）",
+                                        "当年节点", "年末状态", "新增学位", "规划推算投入使用", "预计投入使用", "预警"],
+               [[r["project_id"], r["name"], r["category"], r["zone_code"], r["work"], "、".join(map(str, r["plan_years"])),
+                 "是" if r["listed_this_year"] else "否", r["planned_investment"], r["year_planned"], r["year_spent"],
+                 r["spent_to_date"],
+                 "；".join(f"{m['milestone']} 计划 {m['planned'] or '—'} 实际 {m['actual'] or '—'}" for m in r["milestones"]),
+                 r["state_at_year_end"], "、".join(f"{k} {v}" for k, v in r["places"].items()),
+                 r["plan_in_use_year"], r["in_use_year"], "；".join(r["warnings"])]
+                for r in annual_list(lib, year, findings)])
+        _sheet(wb, "预警与核查", ["级别", "类型", "项目编号", "说明"],
+               [["错误" if f.level == "error" else "预警", f.code, f.project_id, f.message] for f in findings])
+        _sheet(wb, "分组合计", ["分组", "规划所数", "项目数（计数）", "项目数（含不计数）", "规划投资（亿元）", "项目库合计（亿元）", "一致"],
+               [[g.name, g.stated_count, g.counted, g.projects, g.stated_investment, g.investment,
+                 "是" if g.to_dict()["matches"] else "否"] for g in lib.group_totals()])
+        _sheet(wb, "项目库", ["项目编号", "项目名称", "类别", "分组", "建设方式", "学区", "学校标识码", "规划年份", "计入规划所数",
+                           "计划总投资（万元）", "投资来源", "新增学位", "规划推算投入使用", "预计投入使用", "依据"],
+               [[p.id, p.name, p.category, p.group_name, p.work, p.zone_code, p.school_code, "、".join(map(str, p.years)),
+                 "是" if p.counted else "否", p.investment, "已登记" if p.investment_source == "recorded" else "按规划分摊",
+                 "、".join(f"{k} {v.places}" for k, v in p.places.items()), p.plan_in_use_year, p.in_use_year,
+                 p.in_use_basis] for p in lib.projects])
+        _sheet(wb, "项目进展", ["项目编号", "项目名称", "节点", "计划日期", "实际日期", "说明"],
+               [[p.id, p.name, m.label, m.planned and m.planned.isoformat(), m.actual and m.actual.isoformat(), m.note]
+                for p in lib.projects for m in sorted(p.milestones.values(), key=lambda m: MILESTONE_ORDER[m.code])])
+        _sheet(wb, "项目资金", ["项目编号", "项目名称", "年度", "年度计划投资（万元）", "实际支出（万元）"],
+               [[p.id, p.name, y, pl, sp] for p in lib.projects for y, (pl, sp) in sorted(p.finance.items())])
+    finally:
+        wb.close()
+    return path
