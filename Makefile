@@ -31,6 +31,9 @@ demo: $(STAMP)
 	$(BIN)/eduplan indicators --db $(DB) --year $(YEAR) --format json > out/indicators-$(YEAR).json
 	$(BIN)/eduplan indicators --db $(DB) --year $(YEAR) --format xlsx --output out/indicators-$(YEAR).xlsx
 	$(BIN)/eduplan indicators --db $(DB) --year $(YEAR)
+	$(BIN)/eduplan balance --db $(DB) --year $(YEAR) --format json > out/balance-$(YEAR).json
+	$(BIN)/eduplan balance --db $(DB) --year $(YEAR) --format xlsx --output out/balance-$(YEAR).xlsx
+	$(BIN)/eduplan balance --db $(DB) --year $(YEAR)
 	$(BIN)/eduplan projects --db $(DB) --as-of $(AS_OF) --year 2025 --format xlsx --output out/年度建设清单-2025.xlsx || true
 	$(BIN)/eduplan forecast --db $(DB) --as-of $(AS_OF) --format json > out/forecast.json
 	$(BIN)/eduplan forecast --db $(DB) --as-of $(AS_OF)

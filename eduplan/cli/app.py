@@ -24,6 +24,7 @@ from ..store import Store
 from .common import DEFAULT_DB, DbOption, Format, FormatOption, emit_json, err, handle_errors, out
 from ..plan import load_plan
 from .plan_cmd import plan_app
+from .balance_cmd import balance
 
 app = typer.Typer(
     name="eduplan",
@@ -35,6 +36,7 @@ app = typer.Typer(
 db_app = typer.Typer(help="数据库：状态与导入批次", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(plan_app, name="plan")
+app.command("balance")(balance)
 from .forecast_cmd import forecast, projects  # noqa: E402
 
 app.command("forecast")(forecast)

@@ -45,7 +45,8 @@ def write_sources(data: dict[str, list[dict[str, Any]]], folder: Path,
 
 
 # Further row builders (table -> rows) added by later capabilities, merged into the district's rows.
-EXTRA_BUILDERS: list[str] = ["eduplan.demo.places:demo_places"]  # "module:function", imported lazily
+EXTRA_BUILDERS: list[str] = [  # "module:function", imported lazily
+    "eduplan.demo.places:demo_places", "eduplan.demo.balance_judgements:demo_judgements"]
 
 
 def build(seed: int) -> dict[str, list[dict[str, Any]]]:

@@ -1,0 +1,115 @@
+"""The demo district through the balance evaluation: the 2019 coefficients land near the plan's
+0.382 / 0.302, the plan indicator is tracked against <0.5 / <0.45, the checklist reads the demo's
+judgements, and the improvement plan for 2019 passes."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from eduplan.balance import (
+    NoData, apply_actions, coefficient_series, evaluate_records, evaluate_store, plan_fixes, plan_indicator_status,
+)
+from eduplan.balance.checklist_items import JUDGEMENT_ITEMS
+from eduplan.balance.settings import BalanceSettings
+from eduplan.demo.run import build, source_files, write_sources
+from eduplan.ingest import import_files
+from eduplan.store import Store
+
+SEED = 420104
+_BUILT: list[Path] = []
+
+
+def demo_db_path(tmp_path_factory) -> Path:
+    """The demo district imported once per test session (shared with test_cli_balance)."""
+    if not _BUILT:
+        folder = tmp_path_factory.mktemp("balance-demo")
+        write_sources(build(SEED), folder / "sources")
+        db = folder / "demo.duckdb"
+        with Store(db) as s:
+            report = import_files(s, source_files(folder / "sources"), user="demo")
+            assert report.ok, [i.text() for i in report.errors[:10]]
+        _BUILT.append(db)
+    return _BUILT[0]
+
+
+@pytest.fixture(scope="session")
+def balance_db(tmp_path_factory) -> Path:
+    return demo_db_path(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def series(balance_db):
+    with Store(balance_db, read_only=True) as s:
+        return coefficient_series(s, "2017", settings=BalanceSettings())
+
+
+def test_series_covers_every_year(series):
+    assert sorted(series) == list(range(2016, 2026))
+    assert all(v["小学"] is not None and v["初中"] is not None for v in series.values())
+
+
+def test_2019_lands_near_the_seed(series):
+    assert series[2019]["小学"] == pytest.approx(0.382, abs=0.03)
+    assert series[2019]["初中"] == pytest.approx(0.302, abs=0.03)
+
+
+def test_plan_indicator_tracks_the_targets(series):
+    status = plan_indicator_status(series, BalanceSettings())
+    assert status["indicator"] == "compulsory_balance_coefficient"
+    assert status["published"][2019] == {"小学": 0.382, "初中": 0.302}
+    final = {c["level"]: c for c in status["checks"] if c["target_year"] == 2025 and c["year"] == 2025}
+    assert final["小学"]["target"] == "<0.5" and final["初中"]["target"] == "<0.45"
+    assert final["小学"]["met"] is True and final["初中"]["met"] is True
+    assert series[2025]["小学"] < 0.5 and series[2025]["初中"] < 0.45
+
+
+def test_2019_evaluation(balance_db):
+    with Store(balance_db, read_only=True) as s:
+        r = evaluate_store(s, 2019, "2017", BalanceSettings())
+    for lvl, t in (("小学", 0.50), ("初中", 0.45)):
+        lr = r.levels[lvl]
+        assert all(i.cv <= t for i in lr.indicators) and lr.cv_passed
+        assert 0 < lr.compliant_count <= len(lr.schools)
+    assert {e.type_code for e in r.excluded} == {"361", "514"}
+    assert r.plan_status is not None
+
+
+def test_checklist_reads_judgements_and_leaves_two_open(balance_db):
+    with Store(balance_db, read_only=True) as s:
+        r = evaluate_store(s, 2021, "2017", BalanceSettings())
+    by_id = {c.item.id: c for c in r.checklist}
+    pending = {i for i, c in by_id.items() if c.status == "待评估"}
+    assert pending == {"G13_nearby_enrolment", "Q09_quality_monitoring"}
+    for item in JUDGEMENT_ITEMS:
+        if item.id not in pending:
+            assert by_id[item.id].decided_by == "judgement" and by_id[item.id].evidence
+    assert by_id["G04_school_size"].decided_by == "data"
+    assert by_id["S01_social_recognition"].decided_by == "data"
+    assert by_id["Q01_junior_retention"].value == pytest.approx(100, abs=2)
+
+
+def test_2012_method_on_the_demo(balance_db):
+    with Store(balance_db, read_only=True) as s:
+        r = evaluate_store(s, 2019, "2012", BalanceSettings())
+    assert r.levels["小学"].official_composite < 0.65 and r.levels["初中"].official_composite < 0.55
+    assert r.checklist is None
+
+
+def test_improvement_plan_for_2019(balance_db):
+    settings = BalanceSettings()
+    with Store(balance_db, read_only=True) as s:
+        r = evaluate_store(s, 2019, "2017", settings, checklist=False)
+    started = time.perf_counter()
+    plan = plan_fixes(r.records, settings)
+    assert time.perf_counter() - started < 10
+    assert plan.status == "optimal" and plan.total_cost > 0 and plan.actions
+    after = evaluate_records(apply_actions(r.records, plan.actions), "2017", settings)
+    assert all(lr.passed for lr in after.levels.values())
+
+
+def test_year_without_data(balance_db):
+    with Store(balance_db, read_only=True) as s, pytest.raises(NoData, match="2030"):
+        evaluate_store(s, 2030)
