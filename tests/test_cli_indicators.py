@@ -32,6 +32,7 @@ def db(tmp_path_factory):
 def test_json_gives_value_numerator_denominator_target_status(db):
     r = run("indicators", "--db", str(db), "--year", "2019", "--format", "json")
     assert r.returncode == 0, r.stderr
+    assert "NaN" not in r.stdout and "Infinity" not in r.stdout  # strict JSON: missing values are null
     doc = json.loads(r.stdout)
     by_id = {i["id"]: i for i in doc["indicators"]}
     pge = by_id["preschool_gross_enrolment"]

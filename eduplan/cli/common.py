@@ -39,9 +39,26 @@ FormatOption = Annotated[Format, typer.Option("--format", "-f", help="输出格�
 
 def emit_json(doc: Any) -> None:
     """Print one JSON document on stdout (UTF-8, Chinese kept readable)."""
-    sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2, default=_json_default))
+    # allow_nan=False: NaN is not JSON; a value without data must be null
+    sys.stdout.write(json.dumps(_clean(doc), ensure_ascii=False, indent=2, default=_json_default, allow_nan=False))
     sys.stdout.write("\n")
     sys.stdout.flush()
+
+
+def _clean(o: Any) -> Any:
+    """NaN / infinity → None, recursively (pandas and numpy produce them for missing values)."""
+    if isinstance(o, float):
+        return None if o != o or o in (float("inf"), float("-inf")) else o
+    if isinstance(o, dict):
+        return {k: _clean(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_clean(v) for v in o]
+    if hasattr(o, "item") and not isinstance(o, (str, bytes)):
+        try:
+            return _clean(o.item())
+        except (TypeError, ValueError):
+            return o
+    return o
 
 
 def _json_default(o: Any) -> Any:

@@ -107,6 +107,10 @@ def build_report(store: Store, plan: Plan, defs: Definitions, settings: Indicato
     }
 
 
+def _text(v: Any) -> str | None:
+    return v if isinstance(v, str) and v else None
+
+
 def _entry(r: Any, names: dict) -> dict[str, Any]:
     return {
         "unit_type": r.unit_type,
@@ -118,10 +122,10 @@ def _entry(r: Any, names: dict) -> dict[str, Any]:
         "value": _num(r.value),
         "source": r.source,
         "target": None if _num(r.target) is None else {
-            "op": r.target_op, "value": _num(r.target),
-            "year": None if _num(r.target_year) is None else int(r.target_year), "source": r.target_source},
+            "op": _text(r.target_op), "value": _num(r.target),
+            "year": None if _num(r.target_year) is None else int(r.target_year), "source": _text(r.target_source)},
         "path": _num(r.path),
-        "status": r.status,
+        "status": _text(r.status),
         "projection": None if _num(r.projection) is None else {
             "year": 2025, "value": _num(r.projection), "low": _num(r.projection_low), "high": _num(r.projection_high)},
     }
