@@ -9,6 +9,7 @@ import xlsxwriter
 
 from .engine import Forecast, compare
 from .enrolment import GRADES_OF, level_total
+from ..sheets import write_sheet
 
 LEVEL_ORDER = {"学前": 0, "小学": 1, "初中": 2, "高中": 3, "中职": 4}
 
@@ -77,24 +78,7 @@ def forecasts_doc(forecasts: list[Forecast], year: int | None = None) -> dict[st
 
 
 def _sheet(wb, name: str, headers: list[str], rows: list[list[Any]], widths: list[int] | None = None) -> None:
-    ws = wb.add_worksheet(name[:31])
-    head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
-    for j, h in enumerate(headers):
-        ws.write_string(0, j, h, head)
-        ws.set_column(j, j, (widths or [])[j] if widths and j < len(widths) else max(8, len(h) * 2 + 2))
-    for i, row in enumerate(rows, start=1):
-        for j, v in enumerate(row):
-            if v is None:
-                continue
-            if isinstance(v, bool):
-                ws.write_string(i, j, "是" if v else "否")
-            elif isinstance(v, (int, float)):
-                ws.write_number(i, j, v)
-            else:
-                ws.write_string(i, j, str(v))
-    ws.freeze_panes(1, 0)
-    if rows:
-        ws.autofilter(0, 0, len(rows), len(headers) - 1)
+    write_sheet(wb, name, headers, rows, widths, header_colour="#DDEBF7")
 
 
 def write_forecast_xlsx(forecasts: list[Forecast], path: Path, names: dict[str, str] | None = None) -> Path:

@@ -11,6 +11,7 @@ from ..model.codes import MILESTONE_ORDER
 from .annual import annual_list
 from .checks import Finding
 from .library import Library
+from ..sheets import write_sheet
 
 
 def library_doc(lib: Library, year: int, findings: list[Finding]) -> dict[str, Any]:
@@ -26,23 +27,8 @@ def library_doc(lib: Library, year: int, findings: list[Finding]) -> dict[str, A
     }
 
 
-def _sheet(wb, name: str, headers: list[str], rows: list[list[Any]]) -> None:
-    ws = wb.add_worksheet(name[:31])
-    head = wb.add_format({"bold": True, "bg_color": "#FCE4D6", "border": 1, "text_wrap": True})
-    for j, h in enumerate(headers):
-        ws.write_string(0, j, h, head)
-        ws.set_column(j, j, max(10, min(60, len(h) * 2 + 4)))
-    for i, row in enumerate(rows, start=1):
-        for j, v in enumerate(row):
-            if v is None:
-                continue
-            if isinstance(v, (int, float)) and not isinstance(v, bool):
-                ws.write_number(i, j, v)
-            else:
-                ws.write_string(i, j, str(v))
-    ws.freeze_panes(1, 0)
-    if rows:
-        ws.autofilter(0, 0, len(rows), len(headers) - 1)
+def _sheet(wb, name: str, headers: list[str], rows: list[list[Any]], widths: list[int] | None = None) -> None:
+    write_sheet(wb, name, headers, rows, widths, header_colour="#FCE4D6")
 
 
 def write_projects_xlsx(lib: Library, year: int, findings: list[Finding], path: Path) -> Path:
