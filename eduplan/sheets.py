@@ -1,5 +1,6 @@
-"""A plain data sheet in an xlsxwriter workbook (a utility at the bottom: it imports nothing of eduplan):
-是/否 for booleans, frozen header and an autofilter — the shape every forwarded list shares."""
+"""A plain data sheet in an xlsxwriter workbook: bold header row, column widths, numbers as numbers,
+是/否 for booleans, frozen header and an autofilter — the shape every forwarded list shares.
+A utility at the bottom of the package: it imports nothing of eduplan."""
 
 from __future__ import annotations
 
