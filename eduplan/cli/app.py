@@ -21,10 +21,12 @@ from ..model import TABLES, TABLES_BY_NAME, find_table
 from ..metrics.summary import FIGURE_LABELS, district_summary
 from ..quality import run_rules
 from ..store import Store
-from .common import DEFAULT_DB, DbOption, Format, FormatOption, emit_json, err, handle_errors, out
 from ..plan import load_plan
-from .plan_cmd import plan_app
 from .balance_cmd import balance
+from .common import DEFAULT_DB, DbOption, Format, FormatOption, emit_json, err, handle_errors, out
+from .forecast_cmd import forecast, projects
+from .indicators_cmd import explain, indicators, quality
+from .plan_cmd import plan_app
 
 app = typer.Typer(
     name="eduplan",
@@ -36,11 +38,10 @@ app = typer.Typer(
 db_app = typer.Typer(help="数据库：状态与导入批次", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(plan_app, name="plan")
-app.command("balance")(balance)
-from .forecast_cmd import forecast, projects  # noqa: E402
-
-app.command("forecast")(forecast)
-app.command("projects")(projects)
+# capability commands live in their own modules; the ones below in this file are the data centre's own
+for _name, _fn in (("indicators", indicators), ("explain", explain), ("quality", quality), ("balance", balance),
+                   ("forecast", forecast), ("projects", projects)):
+    app.command(_name)(_fn)
 
 
 def progress_bar() -> Progress:
@@ -317,15 +318,6 @@ def docs(
         err.print(f"[red]以下文档已过期，请运行 make docs：[/]{'、'.join(stale)}")
         raise typer.Exit(1)
 
-
-from .indicators_cmd import explain as _explain_cmd  # noqa: E402
-from .indicators_cmd import indicators as _indicators_cmd  # noqa: E402
-
-from .indicators_cmd import quality as _quality_cmd  # noqa: E402
-
-app.command("indicators")(_indicators_cmd)
-app.command("explain")(_explain_cmd)
-app.command("quality")(_quality_cmd)
 
 
 def main() -> None:
