@@ -6,7 +6,7 @@ from __future__ import annotations
 import openpyxl
 import pytest
 
-from eduplan.ingest import import_files, write_workbook
+from eduplan.ingest import write_workbook
 from eduplan.ingest.validate import EXAMPLE_MARK
 from eduplan.model import TABLES
 

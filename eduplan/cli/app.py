@@ -18,12 +18,12 @@ from ..ingest import current_user, import_files, write_workbook
 from ..ingest.template import write_issue_workbook
 from ..ingest.report import ImportReport
 from ..model import TABLES, TABLES_BY_NAME, find_table
-from ..metrics.summary import FIGURE_LABELS, district_summary
+from ..metrics.summary import district_summary, figure_labels
 from ..quality import run_rules
 from ..store import Store
 from ..plan import load_plan
 from .balance_cmd import balance
-from .common import DEFAULT_DB, DbOption, Format, FormatOption, emit_json, err, handle_errors, out
+from .common import DEFAULT_DB, DbOption, Format, FormatOption, emit_json, err, handle_errors, out, num
 from .forecast_cmd import forecast, projects
 from .indicators_cmd import explain, indicators, quality
 from .plan_cmd import plan_app
@@ -217,7 +217,7 @@ def demo(
         if fmt == Format.table:
             print_import_report(report, fmt)
         summary = district_summary(store, year)
-    summary["published"] = published_values(load_plan(), year)
+    summary["published"] = load_plan().published(year)
     if fmt == Format.json:
         emit_json({"import": report.to_dict(), "summary": summary})
     else:
@@ -238,31 +238,15 @@ def summary(
     """
     with Store(db, read_only=True) as store:
         result = district_summary(store, year, district)
-    result["published"] = published_values(load_plan(), year)
+    result["published"] = load_plan().published(year)
     if fmt == Format.json:
         emit_json(result)
     else:
         print_summary(result)
 
 
-def published_values(plan, year: int) -> dict[str, str]:
-    """The values the plan's tables print for `year` (e.g. 十四五表 “2019 年实际”), by indicator id."""
-    found: dict[str, str] = {}
-    for table in plan.to_dict()["tables"]:
-        cols = [c["key"] for c in table["columns"] if c["year"] == year and c["kind"] == "actual"]
-        for row in table["rows"]:
-            for c in cols:
-                cell = row["values"].get(c)
-                if cell and row["id"] not in found:
-                    found[row["id"]] = cell["raw"]
-    return found
-
-
 def _n(v, digits: int = 0) -> str:
-    if v is None:
-        return "—"
-    return f"{v:,.{digits}f}"
-
+    return num(v, digits)
 
 def print_summary(s: dict) -> None:
     if s.get("empty"):
@@ -281,12 +265,13 @@ def print_summary(s: dict) -> None:
         zt.add_row(r["zone_code"], r["zone_name"], _n(r["schools"]), _n(r["pupils"]))
     out.print(zt)
     p = s["population"]
-    out.print(f"常住人口 {_n(p['residents'])} 人；出生 {_n(p['births'])} 人；3–5 岁 {_n(p['3-5'])}，"
-              f"6–14 岁 {_n(p['6-14'])}，15–17 岁 {_n(p['15-17'])}。")
+    bands = "，".join(f"{k.replace('-', '–')} 岁 {_n(v)}" for k, v in p.items() if "-" in k and k != "0-22")
+    out.print(f"常住人口 {_n(p['residents'])} 人；出生 {_n(p['births'])} 人；{bands}。")
     published = s.get("published", {})
     ft = RichTable("指标", "数值", "单位", f"规划所载 {s['year']} 年数", title="主要数字（由当前数据计算）")
+    labels = figure_labels()
     for k, v in s["figures"].items():
-        label, unit = FIGURE_LABELS[k]
+        label, unit = labels[k]
         ft.add_row(label, _n(v, 2), unit, published.get(k, "—"))
     out.print(ft)
 

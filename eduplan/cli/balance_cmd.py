@@ -15,7 +15,7 @@ from rich.table import Table as RichTable
 from ..errors import EduplanError
 from ..settings import use_settings_file
 from ..store import Store
-from .common import DEFAULT_DB, DbOption, emit_json, err, handle_errors, out
+from .common import DEFAULT_DB, DbOption, emit_json, err, handle_errors, out, num
 
 
 class BalanceFormat(str, enum.Enum):
@@ -83,8 +83,7 @@ def balance(
 
 
 def _f(v, digits: int = 2) -> str:
-    return "—" if v is None else f"{v:,.{digits}f}"
-
+    return num(v, digits)
 
 def _fv(v) -> str:
     """A per-student value: 4 decimals below 1 (师生比 0.0712), else 2."""

@@ -37,6 +37,13 @@ DbOption = Annotated[
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="输出格式：table 或 json")]
 
 
+def num(v: Any, digits: int = 2) -> str:
+    """A number for a table cell: thousands separators, fixed decimals, “—” for no data (None or NaN)."""
+    if v is None or v != v:
+        return "—"
+    return f"{v:,.{digits}f}"
+
+
 def emit_json(doc: Any) -> None:
     """Print one JSON document on stdout (UTF-8, Chinese kept readable)."""
     # allow_nan=False: NaN is not JSON; a value without data must be null

@@ -15,7 +15,7 @@ from ..outputs.indicators_xlsx import write_indicator_workbook
 from ..plan import load_plan
 from ..settings import load_section, use_settings_file
 from ..store import Store
-from .common import DEFAULT_DB, DbOption, Format, emit_json, err, handle_errors, out
+from .common import DEFAULT_DB, DbOption, Format, emit_json, err, handle_errors, out, num
 
 SettingsOption = Annotated[Optional[Path], typer.Option("--settings", envvar="EDUPLAN_SETTINGS",
                                                         help="设置文件（YAML），覆盖方法默认值；见 docs/settings.md")]
@@ -24,10 +24,7 @@ STATUS_STYLE = {"已达成": "green", "按计划": "blue", "有风险": "yellow"
 
 
 def _fmt(v, digits: int = 2) -> str:
-    if v is None or v != v:  # None or NaN
-        return "—"
-    return f"{v:,.{digits}f}"
-
+    return num(v, digits)
 
 def indicators(
     year: Annotated[int, typer.Option("--year", help="统计年度")] = 2019,

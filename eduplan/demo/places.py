@@ -149,7 +149,6 @@ def demo_places(data: dict[str, list[dict[str, Any]]], seed: int) -> dict[str, l
     settings = ProjectSettings()
     kp = plan.key_projects
     assert kp is not None
-    code_of = {s["school_code"]: s for s in data["school"]}
     by_name = {s["school_name"]: s["school_code"] for s in data["school"]}
     zone_of = {r["school_code"]: r["zone_code"] for r in data["school_zone"] if r.get("end_year") is None}
 

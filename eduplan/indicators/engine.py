@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Iterable
 
 import ibis
 import numpy as np

@@ -150,7 +150,3 @@ def _explain_other(store: Store, ind, year: int, unit: tuple[str, str]) -> dict[
         return base
     base.update(value=None, formula=f"{ {'external': '由专门模块计算', 'qualitative': '定性目标'}[ind.kind]}")
     return base
-
-
-def contributions_frame(result: dict[str, Any]) -> pd.DataFrame:
-    return pd.DataFrame(result["contributions"])

@@ -65,8 +65,3 @@ def build_relations(store: Store) -> dict[str, Any]:
         "area_year": con.table("area_year"),
         "reported": con.table("reported"),
     }
-
-
-def membership(store: Store) -> Any:
-    """school_code × year → zone_code, from the effective-dated school_zone table (Ibis)."""
-    return store.ibis().table("school_zone")

@@ -32,7 +32,6 @@ import numpy as np
 import pandas as pd
 
 from ..plan import Plan
-from ..plan.schema import parse_comparison
 from .schema import Definitions
 from .settings import IndicatorSettings
 
@@ -106,37 +105,17 @@ def _choose(targets: list[Target], direction: str) -> list[Target]:
 
 
 def path_value(baseline: tuple[int, float], targets: list[Target], year: int) -> float | None:
-    points = [baseline] + [(t.year, t.value) for t in targets if t.year > baseline[0]]
-    if len(points) < 2 or year < points[0][0]:
-        return None
-    for (y0, v0), (y1, v1) in zip(points, points[1:]):
-        if year <= y1:
-            return v0 + (v1 - v0) * (year - y0) / (y1 - y0)
-    return points[-1][1]
+    """The path's value in `year`: a straight line from the baseline through each target in turn."""
+    wc = _path_weights(baseline[0], targets, year)
+    return None if wc is None else wc[0] * baseline[1] + wc[1]
 
 
 def project(years: np.ndarray, values: np.ndarray, to_year: int, level: float) -> tuple[float, float, float] | None:
-    """OLS line through (years, values) → (point, low, high) at to_year (prediction interval)."""
-    n = len(years)
-    if n < 2:
-        return None
-    x, y = years.astype(float), values.astype(float)
-    xm, ym = x.mean(), y.mean()
-    sxx = ((x - xm) ** 2).sum()
-    if sxx == 0:
-        return None
-    b = ((x - xm) * (y - ym)).sum() / sxx
-    a = ym - b * xm
-    point = a + b * to_year
-    if n < 3:
-        return point, point, point
-    from scipy.stats import t as student_t
-
-    resid = y - (a + b * x)
-    s = math.sqrt((resid ** 2).sum() / (n - 2))
-    se = s * math.sqrt(1 + 1 / n + (to_year - xm) ** 2 / sxx)
-    q = student_t.ppf(0.5 + level / 2, n - 2)
-    return point, point - q * se, point + q * se
+    """One series: OLS through (years, values) → (point, low, high) at `to_year` (see project_matrix)."""
+    settings = IndicatorSettings(projection_window=len(years), projection_min_points=2,
+                                 projection_interval=level, projection_year=to_year)
+    point, low, high = project_matrix(np.asarray(values, dtype=float)[None, :], np.asarray(years), settings)
+    return None if np.isnan(point[0, -1]) else (float(point[0, -1]), float(low[0, -1]), float(high[0, -1]))
 
 
 def _path_weights(base_year: int, targets: list[Target], year: int) -> tuple[float, float] | None:

@@ -106,19 +106,18 @@ def cross_checks(store: Store, batches: list[dict[str, list[dict[str, Any]]]]) -
                                      f"主键与文件“{f0}”第 {first[k].get('source_row')} 行重复"))
             first.setdefault(k, r)
 
-    districts = store.column_values("district", "district_code") | {r["district_code"] for r in merged["district"]}
-    zones = store.column_values("zone", "zone_code") | {r["zone_code"] for r in merged["zone"]}
     school_type = {r["school_code"]: r["type_code"] for r in store.rows("school", ["school_code", "type_code"])}
     school_type.update({r["school_code"]: r["type_code"] for r in merged["school"]})
-    known: dict[tuple[str, str], set] = {("district", "district_code"): districts, ("zone", "zone_code"): zones,
-                                         ("school", "school_code"): set(school_type)}
+    known: dict[tuple[str, str], set] = {("school", "school_code"): set(school_type)}
 
     def keys_of(ref_table: str, ref_col: str) -> set:
+        """The keys a reference may point to: the store's rows, overridden by this import's."""
         if (ref_table, ref_col) not in known:
             known[(ref_table, ref_col)] = (store.column_values(ref_table, ref_col)
                                            | {r[ref_col] for r in merged[ref_table]})
         return known[(ref_table, ref_col)]
 
+    areas = keys_of("district", "district_code") | keys_of("zone", "zone_code")
     for name, rows in list(merged.items()):
         t = TABLES_BY_NAME[name]
         for col, ref_table, ref_col in t.references:
@@ -131,7 +130,7 @@ def cross_checks(store: Store, batches: list[dict[str, list[dict[str, Any]]]]) -
                                          rule=f"须引用已有的{t.field(col).label}"))
         if "area_code" in t.labels:
             for r in rows:
-                if r["area_code"] not in districts | zones:
+                if r["area_code"] not in areas:
                     issues.append(_issue(r, "reference-error", t.field("area_code").header, r["area_code"],
                                          "既不是已有的行政区划代码，也不是已有的学区代码",
                                          rule="区域代码须为已导入的区或学区"))

@@ -21,9 +21,22 @@ def _year() -> Field:
                  description="学年初统计的年度，如 2019 表示 2019 学年（2019 年 9 月）", example=2019)
 
 
-def _school_code(key: bool = True) -> Field:
-    return Field("school_code", "学校标识码", "str", key=key, pattern=r"^\d{10}$",
-                 pattern_hint="10 位数字", description="教育部学校（机构）标识码", example="2142010401")
+def _school_code(key: bool = True, required: bool = True, description: str = "教育部学校（机构）标识码") -> Field:
+    return Field("school_code", "学校标识码", "str", key=key, required=required, pattern=r"^\d{10}$",
+                 pattern_hint="10 位数字", description=description, example="2142010401")
+
+
+def _district_code(key: bool = False) -> Field:
+    return Field("district_code", "行政区划代码", "str", key=key, pattern=r"^\d{6}$", pattern_hint="6 位数字",
+                 description="GB/T 2260 行政区划代码", example="420104")
+
+
+ZONE_PATTERN = r"^[A-Za-z0-9_-]{1,20}$"
+
+
+def _zone_code(key: bool = False, required: bool = True) -> Field:
+    return Field("zone_code", "学区代码", "str", key=key, required=required, pattern=ZONE_PATTERN,
+                 pattern_hint="1–20 位字母、数字、-、_", example="QK01")
 
 
 def _area_code() -> Field:
@@ -48,8 +61,7 @@ DISTRICT = Table(
     "district", "区县",
     "区县（行政区划）。一个库可以容纳一个区，也可以容纳全市多个区。",
     (
-        Field("district_code", "行政区划代码", "str", key=True, pattern=r"^\d{6}$", pattern_hint="6 位数字",
-              description="GB/T 2260 行政区划代码", example="420104"),
+        _district_code(key=True),
         Field("district_name", "区县名称", "str", example="硚口区"),
         Field("city_name", "所属市", "str", required=False, example="武汉市"),
     ),
@@ -60,10 +72,9 @@ ZONE = Table(
     "zone", "学区组团",
     "学区/组团（规划中的“六大组团”），区之下、学校之上的管理单元。",
     (
-        Field("zone_code", "学区代码", "str", key=True, pattern=r"^[A-Za-z0-9_-]{1,20}$",
-              pattern_hint="1–20 位字母、数字、-、_", example="QK01"),
+        _zone_code(key=True),
         Field("zone_name", "学区名称", "str", example="古田组团"),
-        Field("district_code", "行政区划代码", "str", pattern=r"^\d{6}$", pattern_hint="6 位数字", example="420104"),
+        _district_code(),
     ),
     grain="每学区一行",
     references=(("district_code", "district", "district_code"),),
@@ -79,7 +90,7 @@ SCHOOL = Table(
         Field("ownership", "办学性质", "code", codes=OWNERSHIP, example="公办"),
         Field("inclusive", "是否普惠性", "code", codes=YES_NO, required=False,
               description="幼儿园必填：公办园与普惠性民办园填“是”", example="是"),
-        Field("district_code", "行政区划代码", "str", pattern=r"^\d{6}$", pattern_hint="6 位数字", example="420104"),
+        _district_code(),
         Field("address", "地址", "str", required=False, example="硚口区崇仁路"),
         Field("opened_year", "建校年份", "year", required=False, min=1800, max=YEAR_MAX, example=1950),
         Field("closed_year", "撤并年份", "year", required=False, min=1800, max=YEAR_MAX),
@@ -102,7 +113,7 @@ SCHOOL_ZONE = Table(
     "学校属于哪个学区/组团，自哪一年起、至哪一年止（含）。学校调整学区时新增一行、给旧行填截止年份，历史数据不被改写。",
     (
         _school_code(),
-        Field("zone_code", "学区代码", "str", pattern=r"^[A-Za-z0-9_-]{1,20}$", example="QK01"),
+        _zone_code(),
         Field("start_year", "起始年度", "year", key=True, min=YEAR_MIN, max=YEAR_MAX, example=2016),
         Field("end_year", "截止年度", "year", required=False, min=YEAR_MIN, max=YEAR_MAX,
               description="空表示至今"),
@@ -331,7 +342,6 @@ BALANCE_JUDGEMENT = Table(
 
 # ---------------------------------------------------------------- places: housing and the key-project library
 
-_ZONE_PATTERN = r"^[A-Za-z0-9_-]{1,20}$"
 _PROJECT_ID = r"^[A-Za-z0-9_.-]{1,40}$"
 _DATE = r"^\d{4}-\d{2}(-\d{2})?([T ]00:00(:00)?)?$"
 
@@ -348,8 +358,7 @@ HOUSING = Table(
     "新建住宅（含城中村改造还建）项目：所在学区、户数、竣工年份与入住年限。学位预测按入住进度把新居民按年龄加入学区人口。",
     (
         Field("housing_name", "住宅项目名称", "str", key=True, example="汉江湾壹号"),
-        Field("zone_code", "学区代码", "str", pattern=_ZONE_PATTERN, pattern_hint="1–20 位字母、数字、-、_",
-              example="QK01"),
+        _zone_code(),
         _count("households", "户数", "户", example=1800),
         Field("residents", "满住人口", "int", unit="人", required=False, min=0,
               description="全部入住后的常住人口；空时按 户数 × 户均人口 估算", example=4700),
@@ -380,10 +389,8 @@ PROJECT = Table(
         Field("project_name", "项目名称", "str", example="古田路小学异地新建"),
         Field("category", "项目类别", "code", codes=PROJECT_CATEGORIES, example="中小学配建"),
         Field("work", "建设方式", "code", codes=PROJECT_WORKS, required=False, example="异地新建"),
-        Field("zone_code", "学区代码", "str", required=False, pattern=_ZONE_PATTERN,
-              pattern_hint="1–20 位字母、数字、-、_", example="QK01"),
-        Field("school_code", "学校标识码", "str", required=False, pattern=r"^\d{10}$", pattern_hint="10 位数字",
-              description="项目建成或扩建的学校（已在学校基本信息中时填写）", example="2142010401"),
+        _zone_code(required=False),
+        _school_code(key=False, required=False, description="项目建成或扩建的学校（已在学校基本信息中时填写）"),
         Field("planned_investment", "计划总投资", "float", unit="万元", required=False, min=0,
               description="项目批复的总投资；空时按规划分组投资额分摊", example=23857.14),
         Field("planned_in_use_year", "计划投入使用年度", "year", required=False, min=YEAR_MIN, max=YEAR_MAX,

@@ -588,6 +588,19 @@ class Plan(Node):
     def table(self, tid: str) -> Table | None:
         return next((t for t in self.tables if t.id == tid), None)
 
+    def published(self, year: int) -> dict[str, str]:
+        """The values the tables print as actual for `year` (e.g. 十四五表 “2019 年实际”), by indicator id,
+        as printed (raw text); the first table that has one wins."""
+        found: dict[str, str] = {}
+        for table in self.tables:
+            keys = [c.key for c in table.columns if c.year == year and c.kind == "actual"]
+            for row in table.rows:
+                for key in keys:
+                    cell = row.values.get(key)
+                    if cell is not None and row.id not in found:
+                        found[row.id] = cell.raw
+        return found
+
     def target(self, tid: str) -> Target | None:
         return next((t for t in self.targets if t.id == tid), None)
 
