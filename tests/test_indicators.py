@@ -78,8 +78,9 @@ DATA = {
         _e(2018, S7, "P1", 25, 530, 520), _e(2018, S7, "P2", 25, 530, 520),
     ],
     "teachers": [
-        _t(2019, S1, "小学", 22, 25, (2, 18, 2, 0)), _t(2019, S2, "小学", 6, 7, (0, 5, 1, 0)),
-        _t(2019, S2, "初中", 12, 14, (1, 11, 0, 0)), _t(2019, S5, "高中", 20, 24, (5, 15, 0, 0)),
+        _t(2019, S1, "小学", 22, 25, (2, 18, 2, 0), bb_district=4, pe=2, music=1, art=1),
+        _t(2019, S2, "小学", 6, 7, (0, 5, 1, 0), bb_district=1, pe=1),
+        _t(2019, S2, "初中", 12, 14, (1, 11, 0, 0), bb_district=2, pe=1, art=1), _t(2019, S5, "高中", 20, 24, (5, 15, 0, 0)),
         _t(2019, S6, "中职", 10, 12, (1, 8, 1, 0), dual=6),
     ],
     "facilities": [_f(2019, S1, 500, 8, 8, 20, 1), _f(2019, S2, 300, 5, 6, 18, 0), _f(2019, S5, 400, 4, 4, 20, 2),
@@ -268,3 +269,40 @@ def test_report_lists_plan_indicators_without_data(district):
     from eduplan.indicators.report import plan_indicator_ids
 
     assert {i["id"] for i in plan_indicator_ids(load_plan())} <= set(by_id)
+
+
+def test_balance_coefficient_is_per_district_in_a_city_store(store, tmp_path):
+    """优质均衡 is a 县域 evaluation: in a store with two districts each gets its own coefficient, and
+    the first equals what it is alone."""
+    from eduplan.balance import NoData, evaluate_store
+
+    assert import_files(store, write_small(tmp_path / "a", DATA), user="u").ok
+    alone = compute(store, load_definitions(), ["compulsory_balance_coefficient"]).values
+    other = {}
+    for name, rows in DATA.items():
+        other[name] = []
+        for r in rows:
+            r = dict(r)
+            for k in ("district_code", "area_code"):
+                if r.get(k) == D:
+                    r[k] = "420105"
+            if "school_code" in r:
+                r["school_code"] = r["school_code"].replace(D, "420105")
+            if "zone_code" in r:
+                r["zone_code"] = "HY" + r["zone_code"]
+            if name == "district":
+                r["district_name"] = "汉阳区"
+            other[name].append(r)
+    # make the second district unequal: S1 gets half the sports ground
+    for r in other["facilities"]:
+        if r["school_code"].endswith("001"):
+            r["sports_area"] = 3000
+    assert import_files(store, write_small(tmp_path / "b", other), user="u").ok
+    both = compute(store, load_definitions(), ["compulsory_balance_coefficient"]).values
+    v = both[both.year == 2019].set_index(["unit_code", "bval"])["value"]
+    a = alone[alone.year == 2019].set_index(["unit_code", "bval"])["value"]
+    assert v[(D, "小学")] == pytest.approx(a[(D, "小学")])
+    assert v[("420105", "小学")] != pytest.approx(v[(D, "小学")])
+    with pytest.raises(NoData, match="请用 --district"):
+        evaluate_store(store, 2019)
+    assert evaluate_store(store, 2019, district_code="420105").year == 2019

@@ -25,7 +25,7 @@ from .infile import BalanceInputError, read_balance_file
 from .plan_apply import Action, apply_actions
 from .planner import Plan, PlannerError, plan_fixes
 from .result import BalanceResult
-from .series import coefficient_series, plan_indicator_status
+from .series import coefficient_series, coefficient_series_by_district, plan_indicator_status
 from .settings import BalanceSettings, load_settings
 
 METHODS = {"2017": method2017.evaluate, "2012": method2012.evaluate}
@@ -53,19 +53,26 @@ def evaluate_records(records: list[SchoolRecord], method: str = "2017", settings
 
 
 def evaluate_store(store, year: int, method: str = "2017", settings: BalanceSettings | None = None,
-                   checklist: bool = True) -> BalanceResult:
-    """The evaluation of the store's schools in `year`, with the checklist and the plan indicator."""
+                   checklist: bool = True, district_code: str | None = None) -> BalanceResult:
+    """The evaluation of one district's schools in `year` (the store's only district when None), with the
+    checklist and the plan indicator."""
     settings = settings or load_settings()
     if year not in store_years(store):
         have = store_years(store)
         raise NoData(f"数据库中没有 {year} 年的在校生数据" + (f"（已有：{have[0]}–{have[-1]}）" if have else "；先导入数据"))
-    records, notes = records_from_store(store, year, settings)
+    if district_code is None:
+        districts = [r[0] for r in store.run("SELECT district_code FROM district ORDER BY 1")]
+        if len(districts) > 1:
+            raise NoData(f"数据库中有 {len(districts)} 个区（{'、'.join(districts)}）；优质均衡按县域评估，请用 --district 指定一个区")
+        district_code = districts[0] if districts else None
+    records, notes = records_from_store(store, year, settings, district_code)
     result = evaluate_records(records, method, settings, year, "store")
     result.notes.extend(notes)
     if checklist and method == "2017":
-        result.checklist = evaluate_checklist(store, year, records, settings)
+        result.checklist = evaluate_checklist(store, year, records, settings, district_code)
     # the plan indicator is defined by the settings (plan_method, composite), whatever method is shown
-    result.plan_status = plan_indicator_status(coefficient_series(store, settings=settings), settings)
+    result.plan_status = plan_indicator_status(
+        coefficient_series(store, settings=settings, district_code=district_code), settings)
     return result
 
 
@@ -89,7 +96,8 @@ def evaluate_file(path: str | Path, method: str = "2017", settings: BalanceSetti
 
 __all__ = [
     "Action", "BalanceInputError", "BalanceResult", "BalanceSettings", "METHODS", "METHOD_NAMES", "NoData", "Plan",
-    "PlannerError", "SchoolRecord", "apply_actions", "coefficient_series", "evaluate_file", "evaluate_records",
+    "PlannerError", "SchoolRecord", "apply_actions", "coefficient_series", "coefficient_series_by_district",
+    "evaluate_file", "evaluate_records",
     "evaluate_store", "load_settings", "plan_fixes", "plan_indicator_status", "records_from_store", "split_units",
     "store_years",
 ]

@@ -159,9 +159,10 @@ def in_scope_codes(records: list[SchoolRecord], settings: BalanceSettings) -> li
             if exclusion_reason(r.type_code, sum(r.pupils.get(lvl, 0) for lvl in LEVELS), settings) is None]
 
 
-def evaluate_checklist(store, year: int, records: list[SchoolRecord], settings: BalanceSettings) -> list[ItemResult]:
+def evaluate_checklist(store, year: int, records: list[SchoolRecord], settings: BalanceSettings,
+                       district_code: str | None = None) -> list[ItemResult]:
     """Every checklist item for `year`, decided from the store's data and judgements."""
-    area = district_of(store)
+    area = district_code or district_of(store)
     facts = _StoreFacts(store, year, in_scope_codes(records, settings), area)
     deciders: dict[str, Callable[[], Decision | None]] = {
         "G03_music_art_rooms": facts.rooms,

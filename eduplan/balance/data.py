@@ -119,12 +119,15 @@ def store_years(store) -> list[int]:
     return [r[0] for r in store.run("SELECT DISTINCT year FROM enrolment ORDER BY 1")]
 
 
-def records_from_store(store, year: int, settings: BalanceSettings | None = None,
+def records_from_store(store, year: int, settings: BalanceSettings | None = None, district_code: str | None = None,
                        ) -> tuple[list[SchoolRecord], list[str]]:
-    """Every school with students in `year`, as records; notes say what was missing and taken as 0."""
+    """Every school with students in `year` (of one district — the evaluation is 县域 — or of the whole
+    store when None), as records; notes say what was missing and taken as 0."""
     settings = settings or BalanceSettings()
     notes: list[str] = []
-    schools = {c: (n, t) for c, n, t in store.run("SELECT school_code, school_name, type_code FROM school")}
+    where, params = ("WHERE district_code = ?", [district_code]) if district_code else ("", [])
+    schools = {c: (n, t) for c, n, t in store.run(f"SELECT school_code, school_name, type_code FROM school {where}",
+                                                  params)}
     pupils: dict[str, dict[str, int]] = {}
     for code, grade, n in store.run(
             "SELECT school_code, grade, sum(pupils) FROM enrolment WHERE year = ? GROUP BY ALL", [year]):

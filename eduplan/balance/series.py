@@ -1,6 +1,7 @@
 """The plan's single coefficient per level over the years, and its status against the plan's targets.
 
-`coefficient_series` gives, for every year in the store, {小学: x, 初中: y} — the composite of the chosen
+`coefficient_series` gives, for every year in the store, {小学: x, 初中: y} (per district with
+`coefficient_series_by_district`) — the composite of the chosen
 method's single coefficients (setting `composite`, default their mean; method default `plan_method`,
 2017). `plan_indicator_status` reads the plan's row 义务教育优质均衡系数 (setting `plan_indicator`):
 its published values and its targets per level, and compares the series with each target.
@@ -15,8 +16,12 @@ from .settings import BalanceSettings, load_settings
 
 
 def coefficient_series(store, method: str | None = None, years: list[int] | None = None,
-                       settings: BalanceSettings | None = None) -> dict[int, dict[str, float | None]]:
-    """{year: {"小学": x, "初中": y}} for every year in the store (or `years`)."""
+                       settings: BalanceSettings | None = None, district_code: str | None = None,
+                       ) -> dict[int, dict[str, float | None]]:
+    """{year: {"小学": x, "初中": y}} for every year in the store (or `years`), for one district (or the
+    whole store when None)."""
+    if district_code is not None:
+        return coefficient_series_by_district(store, method, years, settings).get(district_code, {})
     from . import METHODS
 
     settings = settings or load_settings()
@@ -25,8 +30,29 @@ def coefficient_series(store, method: str | None = None, years: list[int] | None
     for year in years or store_years(store):
         records, _ = records_from_store(store, year, settings)
         units, _ = split_units(records, settings)
-        levels = METHODS[method](units, settings)
-        out[year] = {lvl: r.composite for lvl, r in levels.items()}
+        out[year] = {lvl: r.composite for lvl, r in METHODS[method](units, settings).items()}
+    return out
+
+
+def coefficient_series_by_district(store, method: str | None = None, years: list[int] | None = None,
+                                   settings: BalanceSettings | None = None,
+                                   ) -> dict[str, dict[int, dict[str, float | None]]]:
+    """{district: {year: {"小学": x, "初中": y}}}: each district evaluated on its own schools (县域), the
+    store read once per year for all districts."""
+    from . import METHODS
+
+    settings = settings or load_settings()
+    method = method or settings.plan_method
+    district_of = dict(store.run("SELECT school_code, district_code FROM school"))
+    out: dict[str, dict[int, dict[str, float | None]]] = {}
+    for year in years or store_years(store):
+        records, _ = records_from_store(store, year, settings)
+        groups: dict[str, list] = {}
+        for r in records:
+            groups.setdefault(district_of.get(r.code), []).append(r)
+        for code, recs in groups.items():
+            units, _ = split_units(recs, settings)
+            out.setdefault(code, {})[year] = {lvl: r.composite for lvl, r in METHODS[method](units, settings).items()}
     return out
 
 

@@ -40,6 +40,7 @@ def balance(
     plan_fixes: Annotated[bool, typer.Option("--plan-fixes", help="同时求最低成本的改进方案（2017 方法）")] = False,
     fmt: Annotated[BalanceFormat, typer.Option("--format", "-f", help="输出格式：table、json 或 xlsx")] = BalanceFormat.table,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="xlsx 输出文件（默认 out/balance-<年度>.xlsx）")] = None,
+    district: Annotated[Optional[str], typer.Option("--district", help="行政区划代码（库中有多个区时必填：优质均衡按县域评估）")] = None,
     db: DbOption = DEFAULT_DB,
     settings: Annotated[Optional[Path], typer.Option("--settings", help="设置文件（YAML，balance 节；默认环境变量 EDUPLAN_SETTINGS）")] = None,
 ) -> None:
@@ -67,7 +68,7 @@ def balance(
             years = store_years(store)
             if not years:
                 raise EduplanError(f"数据库“{db}”中没有在校生数据；先运行 eduplan demo 或 eduplan import")
-            result = evaluate_store(store, year or years[-1], method.value, conf)
+            result = evaluate_store(store, year or years[-1], method.value, conf, district_code=district)
     if plan_fixes:
         if fmt == BalanceFormat.table:
             err.print("正在求解改进方案……")

@@ -277,22 +277,22 @@ def _reported(store: Store, inds: list[Indicator], computed: pd.DataFrame) -> pd
 
 
 def _external(store: Store, inds: list[Indicator]) -> pd.DataFrame:
+    """Indicators a capability computes per district: fn(store) → {district: {year: {level: value}}}
+    (e.g. 优质均衡系数 from eduplan.balance)."""
     out = []
-    district = store.run("SELECT district_code FROM district ORDER BY district_code LIMIT 1")
-    if not district:
-        return pd.DataFrame()
     for ind in inds:
         module, func = (ind.function or "").split(":")
         try:
             fn = getattr(importlib.import_module(module), func)
         except (ImportError, AttributeError):
             continue  # the capability is not installed: the indicator shows as 无数据
-        for year, by_level in fn(store).items():
-            for level, v in by_level.items():
-                if level in ind.levels:
-                    out.append({"year": int(year), "unit_type": "district", "unit_code": district[0][0],
-                                "bdim": "level", "bval": level, "indicator": ind.id, "numerator": np.nan,
-                                "denominator": np.nan, "value": v, "source": "computed"})
+        for code, series in fn(store).items():
+            for year, by_level in series.items():
+                for level, v in by_level.items():
+                    if level in ind.levels:
+                        out.append({"year": int(year), "unit_type": "district", "unit_code": code,
+                                    "bdim": "level", "bval": level, "indicator": ind.id, "numerator": np.nan,
+                                    "denominator": np.nan, "value": v, "source": "computed"})
     return pd.DataFrame(out)
 
 

@@ -61,7 +61,7 @@ class Indicator(BaseModel):
     definition: str
     source: str
     reported_item: str | None = None  # kind reported, or the fallback when a ratio has no data
-    function: str | None = None  # kind external: "module:function"
+    function: str | None = None  # kind external: "module:function", fn(store) → {district: {year: {level: v}}}
     levels: list[str] = []  # kind external: the per-level values it yields
     direction: Literal["up", "down"] = "up"
     note: str = ""
