@@ -33,7 +33,9 @@ ISSUE_TYPES: dict[str, tuple[str, str]] = {
     "reference-error": ("引用不存在", "列“{column}”的值“{value}”{detail}"),
     "grade-not-allowed": ("年级与办学类型不符", "{detail}"),
     "period-overlap": ("归属期重叠", "{detail}"),
-    "already-imported": ("重复导入", "同一内容的文件已于 {detail} 导入，本次跳过，数据不变"),
+    "already-imported": ("重复导入", "同一内容的文件已于 {detail} 导入，库中数据与该文件一致，本次跳过，数据不变"),
+    "rows-absent": ("文件缺少库中已有的行", "{detail}"),
+    "rows-replaced": ("按 --replace 删除的行", "{detail}"),
 }
 
 Level = Literal["error", "warning", "info"]
