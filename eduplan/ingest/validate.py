@@ -88,7 +88,7 @@ def validate_sheet(raw: RawSheet, table: Table) -> tuple[list[dict[str, Any]], l
                 if f.required:
                     issues.append(Issue("required", **loc))
                     bad = True
-                row[f.name] = f.default
+                row[f.name] = None  # missing is NULL, never a default such as 0
                 continue
             kind = check_value(f, x)
             if kind is not None:
