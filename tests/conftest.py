@@ -17,3 +17,24 @@ def db_path(tmp_path: Path) -> Path:
 def store(db_path: Path):
     with Store(db_path) as s:
         yield s
+
+
+_DEMO: list[Path] = []
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory) -> Path:
+    """The demo district, written as source files and imported through the user's path, once per session.
+    Tests must not write into it (copy it first)."""
+    if not _DEMO:
+        from eduplan.demo.run import build, source_files, write_sources
+        from eduplan.ingest import import_files
+
+        folder = tmp_path_factory.mktemp("shared-demo")
+        write_sources(build(420104), folder / "sources")
+        db = folder / "demo.duckdb"
+        with Store(db) as s:
+            report = import_files(s, source_files(folder / "sources"), user="demo")
+            assert report.ok, [i.text() for i in report.errors[:10]]
+        _DEMO.append(db)
+    return _DEMO[0]
