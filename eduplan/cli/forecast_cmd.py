@@ -13,6 +13,7 @@ from rich.table import Table as RichTable
 from ..errors import EduplanError
 from ..settings import use_settings_file
 from ..store import Store
+from .guards import reading
 from .common import DEFAULT_DB, DbOption, emit_json, err, handle_errors, out
 
 
@@ -97,7 +98,7 @@ def _run_forecast(scenario, year, base_year, as_of, list_scenarios, fmt, output,
             rt.add_row(s.id, s.name, s.description)
         out.print(rt)
         return
-    with Store(db, read_only=True) as store:
+    with reading(db, ("school", "enrolment")) as store:
         forecasts = run_scenarios(store, _scenario_names(scenario), settings, _as_of(as_of))
     if fmt == OutFormat.json:
         emit_json(forecasts_doc(forecasts, year))

@@ -14,7 +14,7 @@ from ..indicators.report import UNIT_LABEL, build_report, frame_for_year, resolv
 from ..outputs.indicators_xlsx import write_indicator_workbook
 from ..plan import load_plan
 from ..settings import load_section, use_settings_file
-from ..store import Store
+from .guards import reading
 from .common import DEFAULT_DB, DbOption, Format, emit_json, err, handle_errors, out, num
 
 SettingsOption = Annotated[Optional[Path], typer.Option("--settings", envvar="EDUPLAN_SETTINGS",
@@ -53,7 +53,7 @@ def _run_indicators(year, unit, fmt, output, db, plan_path, settings_path) -> No
     settings = load_section("indicators", IndicatorSettings)
     defs = load_definitions(settings)
     plan = load_plan(plan_path)
-    with Store(db, read_only=True) as store:
+    with reading(db) as store:
         u = resolve_unit(store, unit) if unit else None
         report = build_report(store, plan, defs, settings, year, u)
     if fmt == "json":
@@ -109,7 +109,7 @@ def _run_explain(indicator, year, unit, fmt, db, settings_path) -> None:
     use_settings_file(settings_path)
     settings = load_section("indicators", IndicatorSettings)
     defs = load_definitions(settings)
-    with Store(db, read_only=True) as store:
+    with reading(db) as store:
         if unit:
             u = resolve_unit(store, unit)
         else:
@@ -164,7 +164,7 @@ def quality(
 def _run_quality(year, fmt, db) -> None:
     from ..quality import RULES, run_rules
 
-    with Store(db, read_only=True) as store:
+    with reading(db) as store:
         findings = run_rules(store, {year} if year else None)
     if fmt == Format.json:
         emit_json({"year": year, "rules": [{"id": r.id, "text": r.text} for r in RULES],
