@@ -5,11 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
-
 from .engine import Forecast, compare
 from .enrolment import GRADES_OF, level_total
-from ..sheets import write_sheet
+from ..sheets import workbook, write_sheet
 
 LEVEL_ORDER = {"学前": 0, "小学": 1, "初中": 2, "高中": 3, "中职": 4}
 
@@ -83,11 +81,9 @@ def _sheet(wb, name: str, headers: list[str], rows: list[list[Any]], widths: lis
 
 def write_forecast_xlsx(forecasts: list[Forecast], path: Path, names: dict[str, str] | None = None) -> Path:
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     names = names or {}
     base = forecasts[0]
-    wb = xlsxwriter.Workbook(str(path))
-    try:
+    with workbook(path) as wb:
         def area_name(a: str) -> str:
             return names.get(a) or base.inputs.zones.get(a) or ("全区" if a == base.inputs.district_code else a)
 
@@ -167,6 +163,4 @@ def write_forecast_xlsx(forecasts: list[Forecast], path: Path, names: dict[str, 
                  *[["说明", n] for n in f.notes],
                  *[[f"设置 {k}", str(v)] for k, v in f.settings.model_dump(mode="json").items()]]
         _sheet(wb, "说明与设置", ["项目", "内容"], notes, [24, 120])
-    finally:
-        wb.close()
     return path

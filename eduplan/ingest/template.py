@@ -14,9 +14,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable
 
-import xlsxwriter
-
 from ..model import Table
+from ..sheets import output_file, put, put_row, workbook
 from .validate import EXAMPLE_MARK
 
 MAX_ROWS = 100_000  # extent of dropdowns / validation in the data sheet
@@ -35,16 +34,13 @@ def _cell_value(table: Table, name: str, v: Any) -> Any:
 def write_workbook(table: Table, path: Path, rows: Iterable[dict[str, Any]] | None = None,
                    created: datetime | None = None) -> Path:
     """Write the template for `table`; with `rows`, a filled source file instead of the example row.
-    `created` fixes the document date, so the same rows always give the same bytes (same sha256)."""
+    `created` fixes the document date, so the same rows always give the same bytes (same sha256).
+    An unwritable `path` raises OutputError and leaves nothing behind."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb = xlsxwriter.Workbook(str(path), {"constant_memory": False})
-    wb.set_properties({"title": table.label, "subject": table.description, "author": "eduplan",
-                       **({"created": created} if created else {})})
-    try:
+    props = {"title": table.label, "subject": table.description, "author": "eduplan",
+             **({"created": created} if created else {})}
+    with workbook(path, props) as wb:
         _write(wb, table, rows)
-    finally:
-        wb.close()
     return path
 
 
@@ -65,7 +61,7 @@ def _write(wb, table: Table, rows) -> None:
     if code_lists:
         codes_ws = wb.add_worksheet("代码表")
         for j, cl in enumerate(dict.fromkeys(code_lists)):
-            codes_ws.write(0, j, cl.label, bold)
+            codes_ws.write_string(0, j, cl.label, bold)
             for i, choice in enumerate(cl.choices()):
                 codes_ws.write_string(i + 1, j, choice)
             col = chr(65 + j)
@@ -95,32 +91,20 @@ def _write(wb, table: Table, rows) -> None:
 
     if rows is None:
         for j, f in enumerate(table.fields):
-            if f.example is not None:
-                v = f.example
-                if isinstance(v, str):
-                    ws.write_string(1, j, v, example_fmt)
-                else:
-                    ws.write_number(1, j, v, example_fmt)
+            put(ws, 1, j, f.example, example_fmt if f.example is not None else None)
         ws.write_string(1, len(table.fields), EXAMPLE_MARK, example_fmt)
         ws.write_comment(1, 0, "示例行：导入时会自动跳过（以右侧“示例行”标记识别），可直接覆盖或删除。")
     else:
         for i, row in enumerate(rows, start=1):
-            for j, f in enumerate(table.fields):
-                v = _cell_value(table, f.name, row.get(f.name))
-                if v is None:
-                    continue
-                if isinstance(v, str):
-                    ws.write_string(i, j, v)
-                else:
-                    ws.write_number(i, j, v)
+            put_row(ws, i, 0, [_cell_value(table, f.name, row.get(f.name)) for f in table.fields])
 
     help_ws = wb.add_worksheet("填写说明")
-    help_ws.write(0, 0, f"{table.label}：{table.description}", bold)
-    help_ws.write(1, 0, f"粒度：{table.grain}。主键：{'＋'.join(table.field(k).label for k in table.key)}（不得重复）。"
+    help_ws.write_string(0, 0, f"{table.label}：{table.description}", bold)
+    help_ws.write_string(1, 0, f"粒度：{table.grain}。主键：{'＋'.join(table.field(k).label for k in table.key)}（不得重复）。"
                         f"第 1 行为表头，第 2 行起为数据；橙色表头为必填列。")
     heads = ["列名", "字段", "类型", "单位", "必填", "规则", "说明", "示例"]
     for j, h in enumerate(heads):
-        help_ws.write(3, j, h, bold)
+        help_ws.write_string(3, j, h, bold)
     types = {"int": "整数", "float": "数值", "str": "文本", "code": "代码", "year": "年份"}
     for i, f in enumerate(table.fields, start=4):
         vals = [f.header, f.name, types[f.type], f.unit, "是" if f.required else "否", f.rule_text(),
@@ -129,7 +113,7 @@ def _write(wb, table: Table, rows) -> None:
             help_ws.write_string(i, j, v, wrap)
     r0 = 5 + len(table.fields)
     if table.rules:
-        help_ws.write(r0, 0, "跨字段规则", bold)
+        help_ws.write_string(r0, 0, "跨字段规则", bold)
         for i, rule in enumerate(table.rules, start=r0 + 1):
             help_ws.write_string(i, 0, rule.id)
             help_ws.write_string(i, 1, ("" if rule.level == "error" else "（警告）") + rule.text)
@@ -139,10 +123,10 @@ def _write(wb, table: Table, rows) -> None:
 
 
 def write_csv(table: Table, path: Path, rows: Iterable[dict[str, Any]], encoding: str = "utf-8-sig") -> Path:
-    """A filled source file as CSV (e.g. GB18030, as exported by many statistics systems)."""
+    """A filled source file as CSV (e.g. GB18030, as exported by many statistics systems).
+    An unwritable `path` raises OutputError and leaves nothing behind."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding=encoding, newline="") as fh:
+    with output_file(path) as tmp, open(tmp, "w", encoding=encoding, newline="") as fh:
         w = csv.writer(fh)
         w.writerow([f.header for f in table.fields])
         for row in rows:
@@ -152,11 +136,10 @@ def write_csv(table: Table, path: Path, rows: Iterable[dict[str, Any]], encoding
 
 
 def write_issue_workbook(issues, path: Path) -> Path:
-    """The import problems as a workbook a clerk can sort, filter and forward (one row per problem)."""
+    """The import problems as a workbook a clerk can sort, filter and forward (one row per problem).
+    Every value is written as text, however it looks (a cell holding =HYPERLINK(…) stays that text)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb = xlsxwriter.Workbook(str(path))
-    try:
+    with workbook(path) as wb:
         ws = wb.add_worksheet("导入检查")
         head = wb.add_format({"bold": True, "bg_color": "#FCE4D6", "border": 1})
         heads = ["级别", "文件", "工作表", "行", "列", "单元格", "值", "规则", "说明"]
@@ -166,15 +149,8 @@ def write_issue_workbook(issues, path: Path) -> Path:
             ws.set_column(j, j, w)
         levels = {"error": "错误", "warning": "警告", "info": "提示"}
         for i, it in enumerate(issues, start=1):
-            vals = [levels[it.level], it.file, it.sheet or "", it.row, it.column or "", it.cell or "",
-                    "" if it.value is None else str(it.value), it.rule, it.message]
-            for j, v in enumerate(vals):
-                if isinstance(v, int):
-                    ws.write_number(i, j, v)
-                elif v:
-                    ws.write_string(i, j, str(v))
+            put_row(ws, i, 0, [levels[it.level], it.file, it.sheet, it.row, it.column, it.cell,
+                               None if it.value is None else str(it.value), it.rule, it.message])
         ws.autofilter(0, 0, max(1, len(issues)), len(heads) - 1)
         ws.freeze_panes(1, 0)
-    finally:
-        wb.close()
     return path

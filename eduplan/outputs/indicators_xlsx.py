@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import xlsxwriter
 
 from ..indicators.report import frame_for_year
+from ..sheets import put, workbook
 
 COLUMNS = [  # (frame column, header, width, kind)
     ("name", "指标", 34, "text"), ("unit", "单位", 7, "text"), ("unit_code", "单位代码", 12, "text"),
@@ -25,11 +25,11 @@ STATUS_COLOURS = {"已达成": "#C6EFCE", "按计划": "#DDEBF7", "有风险": "
 
 
 def write_indicator_workbook(report: dict[str, Any], path: Path) -> Path:
+    """The workbook of `report` (see the module docstring); every text is written as text, never a
+    formula or link. An unwritable `path` raises OutputError and leaves nothing behind."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     df = frame_for_year(report)
-    wb = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True})
-    try:
+    with workbook(path) as wb:
         head = wb.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True, "valign": "vcenter"})
         num = wb.add_format({"num_format": "#,##0.00"})
         integer = wb.add_format({"num_format": "0"})
@@ -37,7 +37,7 @@ def write_indicator_workbook(report: dict[str, Any], path: Path) -> Path:
         title = wb.add_format({"bold": True, "font_size": 13})
         for utype, label in SHEETS:
             ws = wb.add_worksheet(label)
-            ws.write(0, 0, f"{report['year']} 年 规划指标监测（{label}）  规划：{report['plan']}", title)
+            put(ws, 0, 0, f"{report['year']} 年 规划指标监测（{label}）  规划：{report['plan']}", title)
             for j, (_, h, w, _) in enumerate(COLUMNS):
                 ws.write_string(1, j, h, head)
                 ws.set_column(j, j, w)
@@ -49,13 +49,13 @@ def write_indicator_workbook(report: dict[str, Any], path: Path) -> Path:
                     if v is None or (isinstance(v, float) and pd.isna(v)) or v == "":
                         continue
                     if kind == "num":
-                        ws.write_number(i, j, float(v), num)
+                        put(ws, i, j, float(v), num)
                     elif kind == "int":
-                        ws.write_number(i, j, int(v), integer)
+                        put(ws, i, j, int(v), integer)
                     elif kind == "status":
-                        ws.write_string(i, j, str(v), status_fmt.get(v))
+                        put(ws, i, j, str(v), status_fmt.get(v))
                     else:
-                        ws.write_string(i, j, str(v))
+                        put(ws, i, j, str(v))
             ws.autofilter(1, 0, max(2, len(part) + 1), len(COLUMNS) - 1)
         ws = wb.add_worksheet("指标说明")
         heads = ["指标代码", "指标", "单位", "规划指标", "数据状态", "说明", "口径", "依据"]
@@ -66,7 +66,5 @@ def write_indicator_workbook(report: dict[str, Any], path: Path) -> Path:
             vals = [ind["id"], ind["name"], ind["unit"], "是" if ind["in_plan"] else "否", ind["data_status"],
                     ind["reason"], ind["definition"], ind["source"]]
             for j, v in enumerate(vals):
-                ws.write_string(i, j, str(v or ""))
-    finally:
-        wb.close()
+                put(ws, i, j, str(v or ""))
     return path

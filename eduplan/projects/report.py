@@ -5,13 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
-
 from ..model.codes import MILESTONE_ORDER
 from .annual import annual_list
 from .checks import Finding
 from .library import Library
-from ..sheets import write_sheet
+from ..sheets import workbook, write_sheet
 
 
 def library_doc(lib: Library, year: int, findings: list[Finding]) -> dict[str, Any]:
@@ -33,9 +31,7 @@ def _sheet(wb, name: str, headers: list[str], rows: list[list[Any]], widths: lis
 
 def write_projects_xlsx(lib: Library, year: int, findings: list[Finding], path: Path) -> Path:
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb = xlsxwriter.Workbook(str(path))
-    try:
+    with workbook(path) as wb:
         _sheet(wb, f"{year}年度建设清单", ["项目编号", "项目名称", "类别", "学区", "建设方式", "规划年份", "当年列入规划",
                                         "计划总投资（万元）", "当年计划投资（万元）", "当年支出（万元）", "累计支出（万元）",
                                         "当年节点", "年末状态", "新增学位", "规划推算投入使用", "预计投入使用", "预警"],
@@ -62,6 +58,4 @@ def write_projects_xlsx(lib: Library, year: int, findings: list[Finding], path: 
                 for p in lib.projects for m in sorted(p.milestones.values(), key=lambda m: MILESTONE_ORDER[m.code])])
         _sheet(wb, "项目资金", ["项目编号", "项目名称", "年度", "年度计划投资（万元）", "实际支出（万元）"],
                [[p.id, p.name, y, pl, sp] for p in lib.projects for y, (pl, sp) in sorted(p.finance.items())])
-    finally:
-        wb.close()
     return path
