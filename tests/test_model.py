@@ -42,9 +42,23 @@ def test_qualifications_add_up_and_postgrads_within_teachers():
 
 def test_titles_rule_only_when_titles_given():
     r = _rule("teachers", "titles_add_up")
+    six = {"t_senior_full": 0, "t_senior": 3, "t_first": 5, "t_second": 0, "t_third": 0, "t_none": 0}
     assert r.check({"teachers": 10})
     assert r.check({"teachers": 10, "t_senior": 3, "t_first": 7})
-    assert not r.check({"teachers": 10, "t_senior": 3, "t_first": 5})
+    # the other four titles blank are missing, not 0: 3 + 5 ≤ 10 cannot be judged wrong …
+    assert r.check({"teachers": 10, "t_senior": 3, "t_first": 5})
+    # … but 3 + 9 > 10 is wrong whatever the blanks hold, and all six filled must add up
+    assert not r.check({"teachers": 10, "t_senior": 3, "t_first": 9})
+    assert not r.check({"teachers": 10, **six})
+    assert r.check({"teachers": 8, **six})
+
+
+def test_sum_at_most_checks_the_filled_parts():
+    r = _rule("teachers", "pe_art_le_teachers")
+    assert r.applies({"teachers": 5, "pe": None, "music": None, "art": None})
+    assert r.check({"teachers": 5, "pe": 3, "music": None, "art": 2})  # 3 + 2 ≤ 5, 音乐 missing
+    assert not r.check({"teachers": 5, "pe": 4, "music": None, "art": 2})  # 4 + 2 > 5 whatever 音乐 is
+    assert not r.applies({"teachers": None, "pe": 4})
 
 
 def test_class_size_rules():
@@ -79,3 +93,47 @@ def test_every_field_has_label_unit_and_rule():
             if f.type in ("int", "float") and (t.name, f.name) not in (("reported", "value"), ("balance_judgement", "value")):  # unit per item
                 assert f.unit, (t.name, f.name)
     assert find_table("分年级学生数") is TABLES_BY_NAME["enrolment"]
+
+
+def test_every_numeric_field_has_hard_bounds_with_a_reason():
+    for t in TABLES:
+        for f in t.fields:
+            if f.type in ("int", "float", "year", "date"):
+                assert f.min is not None and f.max is not None, (t.name, f.name)
+                assert f.bounds_note or f.key, (t.name, f.name)
+            if f.soft_min is not None or f.soft_max is not None:
+                lo = f.min if f.soft_min is None else f.soft_min
+                hi = f.max if f.soft_max is None else f.soft_max
+                assert f.min <= lo <= hi <= f.max, (t.name, f.name)
+
+
+def test_observed_absurd_values_are_outside_the_hard_bounds():
+    fac, area, housing = TABLES_BY_NAME["facilities"], TABLES_BY_NAME["area_year"], TABLES_BY_NAME["housing"]
+    assert fac.field("classrooms").max == 2000 and 10**12 > 2000
+    assert area.field("residents").max == 20_000_000
+    assert housing.field("households").max == 200_000
+    assert fac.field("teaching_area").max == 1_000_000  # 1e308 ㎡ is refused
+    f = TABLES_BY_NAME["enrolment"].field("pupils")
+    assert (f.min, f.max, f.soft_max) == (0, 10_000, 2_500)
+    assert f.rule_text() == "必填，整数，0–10000"
+    assert f.implausible(2501) and not f.implausible(2500) and not f.implausible(None)
+    assert f.plausible_rule().startswith("通常 ≤2500（一所学校一个年级：")
+    salary = area.field("teacher_salary")
+    assert salary.soft_text() == "20000–500000" and salary.implausible(12_000)
+    assert salary.plausible_rule().startswith("通常在 20000–500000 之间（")
+
+
+def test_blank_optional_cells_have_no_default():
+    for t in TABLES:
+        for f in t.fields:
+            assert f.default is None, (t.name, f.name)
+
+
+def test_milestone_dates_are_dates_within_the_years():
+    m = TABLES_BY_NAME["project_milestone"]
+    for name in ("planned_date", "actual_date"):
+        f = m.field(name)
+        assert (f.type, f.sql_type, f.min, f.max) == ("date", "VARCHAR", 2000, 2050)
+        assert f.rule_text() == "可空，日期 YYYY-MM-DD 或 YYYY-MM，2000–2050 年"
+    f = TABLES_BY_NAME["balance_judgement"].field("assessed_on")
+    assert f.type == "date" and f.rule_text() == "可空，日期 YYYY-MM-DD，2000–2050 年"

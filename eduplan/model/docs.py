@@ -5,7 +5,7 @@ from __future__ import annotations
 from .codes import ALL_CODE_LISTS, REPORTED_ITEMS, TYPE_LEVELS
 from .tables import TABLES
 
-TYPE_NAMES = {"int": "整数", "float": "数值", "str": "文本", "code": "代码", "year": "年份"}
+TYPE_NAMES = {"int": "整数", "float": "数值", "str": "文本", "code": "代码", "year": "年份", "date": "日期"}
 
 
 def _esc(s: str) -> str:
@@ -24,6 +24,13 @@ def render_data_model() -> str:
         "statistical school year (学年初, September of that year). Every store table also has `batch_id`",
         "(the import batch, see `eduplan db status`) and `source_row` (the row in the source file).",
         "",
+        "A blank optional cell is stored as missing (NULL), never as 0: write 0 where the answer is 0. Every",
+        "indicator, rule and check treats missing as missing and says so (e.g. “2 所学校未填报 音乐专任教师数”).",
+        "",
+        "Bounds: a value outside a field's **hard bounds** is impossible and refused at import; a value outside",
+        "its **soft bounds** is implausible, imported with a warning and listed by `eduplan quality`. The reason",
+        "for each number is in the last column but one. Hard bounds of a date field are the allowed years.",
+        "",
         "Org units: 区 (`district`) → 学区/组团 (`zone`) → 学校 (`school`); a school's zone over time is",
         "`school_zone` (start/end year), so moving a school between zones never rewrites history.",
         "",
@@ -34,10 +41,12 @@ def render_data_model() -> str:
         lines.append(f"| `{t.name}` | {t.label} | {t.grain} | {', '.join(t.key)} |")
     for t in TABLES:
         lines += ["", f"## `{t.name}` — {t.label}", "", _esc(t.description), "",
-                  "| field | 表头（单位） | type | key | rule | description |", "|---|---|---|---|---|---|"]
+                  "| field | 表头（单位） | type | key | rule | hard bounds | soft bounds | reason for the bounds | description |",
+                  "|---|---|---|---|---|---|---|---|---|"]
         for f in t.fields:
             lines.append(f"| `{f.name}` | {_esc(f.header)} | {TYPE_NAMES[f.type]} | {'✓' if f.key else ''} | "
-                         f"{_esc(f.rule_text())} | {_esc(f.description)} |")
+                         f"{_esc(f.rule_text())} | {f.hard_text()} | {f.soft_text()} | {_esc(f.bounds_note)} | "
+                         f"{_esc(f.description)} |")
         if t.rules:
             lines += ["", "Cross-field rules:", ""]
             for r in t.rules:
