@@ -3,10 +3,11 @@
 `output_file(path)` checks the destination (its folder can be created and written, it is not a
 folder itself), hands out a temporary file in the same folder, and moves it into place only when
 the writing finished — an unwritable path gives an `OutputError` with a Chinese message naming the
-path and the cause, and nothing is left behind. `workbook(path)` does the same for an xlsxwriter
-workbook whose strings are never interpreted (no formulas, no links, no numbers parsed from text),
-and `put` / `put_row` write one cell by its Python type: text always as text. `write_sheet` is the
-plain data sheet every forwarded list shares (bold header row, widths, frozen header, autofilter).
+path and the cause, and nothing is left behind (`check_output(path)` runs the same checks up
+front). `workbook(path)` does the same for an xlsxwriter workbook whose strings are never
+interpreted (no formulas, no links, no numbers parsed from text), and `put` / `put_row` write one
+cell by its Python type: text always as text. `write_sheet` is the plain data sheet every forwarded
+list shares (bold header row, widths, frozen header, autofilter).
 
 A utility at the bottom of the package: it imports nothing of eduplan but eduplan.errors.
 """
@@ -50,7 +51,7 @@ class OutputError(EduplanError):
 
 def _fail(path: Path, cause: str, e: OSError | None = None) -> OutputError:
     detail = f"（{e.strerror}）" if e is not None and e.strerror else ""
-    return OutputError(f"无法写出文件 {path}：{cause}{detail}。未写出任何文件；请换一个可写的位置（--output）后重试。")
+    return OutputError(f"无法写出文件 {path}：{cause}{detail}。未写出任何文件；请换一个可写的位置后重试。")
 
 
 def _cause(e: OSError) -> str:
@@ -81,8 +82,8 @@ def _make_parents(path: Path) -> list[Path]:
         except OSError as e:
             _remove_dirs(created)
             if e.errno in (errno.EACCES, errno.EPERM):
-                raise _fail(path, f"不能在 {d.parent} 下创建目录（没有写入权限）", e) from None
-            raise _fail(path, f"不能创建目录 {d}（{_cause(e)}）", e) from None
+                raise _fail(path, f"不能在 {d.parent} 下创建目录，没有写入权限", e) from None
+            raise _fail(path, f"不能创建目录 {d}，{_cause(e)}", e) from None
         else:
             created.append(d)
     return created
@@ -94,20 +95,21 @@ def _remove_dirs(dirs: list[Path]) -> None:
             d.rmdir()
 
 
-@contextlib.contextmanager
-def output_file(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path beside `path`; when the block ends without error, move it to `path`.
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
-    Raises OutputError (Chinese, naming the path and the cause) when the folder cannot be created or
-    written, when `path` is a folder, or when the final move fails; on any error the temporary file
-    and the folders this call created are removed, and an existing file at `path` is left as it was.
-    """
-    path = Path(path)
+
+def _prepare(path: Path) -> tuple[Path, list[Path]]:
+    """Check `path`, create its missing folders and an empty temporary file beside it (with the
+    permissions the final file should have); return the temporary file and the folders created."""
     try:
         if path.is_dir():
             raise _fail(path, "该路径是一个目录，请给出文件名")
         if path.exists() and not path.is_file():
             raise _fail(path, "该路径不是普通文件")
+        mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
         created = _make_parents(path)
     except OSError as e:  # e.g. a folder above that cannot be searched
         raise _fail(path, _cause(e), e) from None
@@ -119,7 +121,30 @@ def output_file(path: str | Path) -> Iterator[Path]:
             raise _fail(path, "目录不可写", e) from None
         raise _fail(path, _cause(e), e) from None
     os.close(fd)
-    tmp = Path(tmp_name)
+    with contextlib.suppress(OSError):
+        os.chmod(tmp_name, mode)  # mkstemp makes it private (0600)
+    return Path(tmp_name), created
+
+
+def check_output(path: str | Path) -> None:
+    """Raise OutputError now if `path` could not be written, leaving nothing behind — so that a
+    command can refuse a bad --output before it does its work."""
+    tmp, created = _prepare(Path(path))
+    with contextlib.suppress(OSError):
+        tmp.unlink()
+    _remove_dirs(created)
+
+
+@contextlib.contextmanager
+def output_file(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside `path`; when the block ends without error, move it to `path`.
+
+    Raises OutputError (Chinese, naming the path and the cause) when the folder cannot be created or
+    written, when `path` is a folder, or when the final move fails; on any error the temporary file
+    and the folders this call created are removed, and an existing file at `path` is left as it was.
+    """
+    path = Path(path)
+    tmp, created = _prepare(path)
     try:
         yield tmp
         try:

@@ -105,7 +105,7 @@ def _write(wb, table: Table, rows) -> None:
     heads = ["列名", "字段", "类型", "单位", "必填", "规则", "说明", "示例"]
     for j, h in enumerate(heads):
         help_ws.write_string(3, j, h, bold)
-    types = {"int": "整数", "float": "数值", "str": "文本", "code": "代码", "year": "年份"}
+    types = {"int": "整数", "float": "数值", "str": "文本", "code": "代码", "year": "年份", "date": "日期"}
     for i, f in enumerate(table.fields, start=4):
         vals = [f.header, f.name, types[f.type], f.unit, "是" if f.required else "否", f.rule_text(),
                 f.description, "" if f.example is None else str(f.example)]
