@@ -201,7 +201,7 @@ def put(ws, row: int, col: int, value: Any, fmt: Any = None) -> None:
         if fmt is not None:
             ws.write_blank(row, col, None, fmt)
         return
-    if isinstance(value, bool) or type(value).__name__ == "bool_":  # numpy.bool_ is no bool subclass
+    if isinstance(value, bool) or (type(value).__module__ == "numpy" and type(value).__name__ in ("bool", "bool_")):
         ws.write_string(row, col, "是" if value else "否", fmt)
         return
     if isinstance(value, (numbers.Real, decimal.Decimal)):

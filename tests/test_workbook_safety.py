@@ -361,7 +361,7 @@ def test_disk_full_message(tmp_path, monkeypatch):
 
 def test_put_writes_each_type_as_itself(tmp_path):
     path = tmp_path / "cells.xlsx"
-    values = [None, "", float("nan"), float("inf"), True, False, np.int64(7), np.float64(2.5), Decimal("1.25"),
+    values = [None, "", float("nan"), float("inf"), True, np.False_, np.int64(7), np.float64(2.5), Decimal("1.25"),
               dt.date(2025, 9, 1), dt.datetime(2025, 9, 1, 8, 30), 12345678901234567, "=1+1", "0123", "http://x.cn"]
     with workbook(path) as wb:
         ws = wb.add_worksheet("s")
