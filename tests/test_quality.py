@@ -27,6 +27,17 @@ def _data():
                          "q_bachelor": 5, "q_college": 0, "q_secondary": 0}]
     data["facilities"] = [{"year": 2019, "school_code": S, "building_area": 200, "teaching_area": 100, "sports_area": 500,
                            "equipment_value": 10.0, "books": 100, "computers": 5, "classrooms": 4, "multimedia_rooms": 4}]
+    # 崇仁路小学 "opened" in 2049 although it has pupils in 2018 and 2019
+    data["school"][0]["opened_year"] = 2049
+    # 陈家墩学校: 500 初中 teachers in 2019 and no enrolment rows; its teaching rooms fall from 6000 ㎡ (2018)
+    # to 1000 ㎡ (2019, 17 % of the year before); its land is 400000 ㎡ (soft maximum 300000)
+    S2 = "2420104002"
+    data["teachers"].append({"year": 2019, "school_code": S2, "section": "初中", "staff": 520, "teachers": 500,
+                             "q_postgrad": 0, "q_bachelor": 500, "q_college": 0, "q_secondary": 0})
+    fac = {"school_code": S2, "building_area": 8000, "sports_area": 3000, "equipment_value": 100.0, "books": 1000,
+           "computers": 50, "classrooms": 20, "multimedia_rooms": 20}
+    data["facilities"] += [{**fac, "year": 2018, "teaching_area": 6000},
+                           {**fac, "year": 2019, "teaching_area": 1000, "land_area": 400000}]
     # the cohort aged 4 in 2018 (100 people) is 200 people aged 5 in 2019
     data["population"] = [{"year": 2018, "area_code": D, "age": 4, "population": 100},
                           {"year": 2019, "area_code": D, "age": 5, "population": 200}]
@@ -52,6 +63,18 @@ def test_each_rule_fires_with_its_rows(store, tmp_path):
     assert "0.3 ㎡" in area.message
     [pop] = by_rule["population_cohort_jump"]
     assert pop.rows[0]["age"] == 5 and "+100%" in pop.message
+    [value] = by_rule["implausible_value"]
+    assert value.message.startswith("陈家墩学校（2420104002）2019 年“办学条件”的“占地面积”为 400000 平方米，通常 ≤300000（"
+                                    "一所中小学：最大的校园约 1 平方公里")
+    assert value.rows[0]["column"] == "land_area" and value.rows[0]["source_row"] == 4
+    [idle] = by_rule["teachers_without_pupils"]
+    assert idle.message == ("陈家墩学校（2420104002）2019 年有 500 名专任教师，但没有在校生数据（分年级学生数中没有该校该年的行）；"
+                            "请核对学校标识码、年度，或补充分年级学生数")
+    [opened] = by_rule["school_open_period"]
+    assert opened.message == "崇仁路小学（2420104001）建校年份为 2049 年，但 2018、2019 年已有在校生；请核对建校年份"
+    [jump5] = by_rule["year_on_year_jump"]
+    assert jump5.message == ("陈家墩学校（2420104002）2019 年教学及辅助用房面积 1000 ㎡，只有上年 6000 ㎡的 17%"
+                             "（一年变化 5 倍及以上，多为单位或录入错误）")
     # limited to a year
     assert all(f.rows[0]["year"] == 2018 for f in run_rules(store, {2018}))
 

@@ -1,5 +1,9 @@
 """Data-quality rules across fields, tables and years, run after an import (and by `eduplan quality`).
 
+Modules: base (Finding, QualityRule, query helpers), plausible (soft bounds: implausible stored values,
+teachers without pupils, pupils outside a school's open years, five-fold jumps); the cross-row rules of
+the first release are here.
+
 Row-level rules (e.g. 研究生学历教师 ≤ 专任教师, 男 + 女 = 在校生) are import errors declared in the data
 model; the rules here need more than one row — last year's figures, another table — so they cannot
 block an import. Each is a small declared function returning warnings with the rows concerned;
@@ -8,38 +12,16 @@ RULES is the list, docs/quality-rules.md is generated from it.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any, Callable
-
 import pandas as pd
 
 from ..store import Store
-
-
-@dataclass
-class Finding:
-    rule: str
-    level: str
-    message: str
-    rows: list[dict[str, Any]] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class QualityRule:
-    id: str
-    text: str  # the rule in Chinese, for docs and messages
-    check: Callable[[Store, set[int] | None], list[Finding]]
-
-
-def _df(store: Store, sql: str, params: list | None = None) -> pd.DataFrame:
-    return store.con.execute(sql, params or []).fetch_df()
-
-
-def _years_clause(years: set[int] | None, col: str = "year") -> str:
-    return "" if not years else f" AND {col} IN ({', '.join(str(int(y)) for y in sorted(years))})"
+from .base import Finding, QualityRule
+from .base import df as _df
+from .base import years_clause as _years_clause
+from .plausible import (
+    JUMP_FACTOR, TEACHERS_WITHOUT_PUPILS, implausible_value, school_open_period, teachers_without_pupils,
+    year_on_year_jump,
+)
 
 
 def _per_school(store: Store) -> pd.DataFrame:
@@ -160,6 +142,14 @@ RULES: list[QualityRule] = [
     QualityRule("missing_related_rows", "学校某年有学生数据，却缺少专任教师或办学条件数据", missing_related_rows),
     QualityRule("teaching_area_per_pupil", "生均教学及辅助用房面积不在 1–40 ㎡ 之间（常见于单位填错）", teaching_area_per_pupil),
     QualityRule("population_cohort_jump", "同一出生队列的常住人口一年内变化超过 ±25%（人口 ≥100）", population_cohort_jump),
+    QualityRule("implausible_value", "数值超出该字段的合理范围（软界限，见 docs/data-model.md 各字段的 soft bounds 及理由）",
+                implausible_value),
+    QualityRule("teachers_without_pupils", f"学校某年有 {TEACHERS_WITHOUT_PUPILS} 名及以上专任教师，却没有在校生",
+                teachers_without_pupils),
+    QualityRule("school_open_period", "学校在建校年份之前、或撤并年份之后有在校生", school_open_period),
+    QualityRule("year_on_year_jump", f"学校的在校生、专任教师或占地/校舍/教学用房/运动场馆面积一年内变为上年的 "
+                f"{JUMP_FACTOR:g} 倍及以上或 1/{JUMP_FACTOR:g} 及以下（上年在校生 ≥50、教师 ≥10、面积 ≥500 ㎡）",
+                year_on_year_jump),
 ]
 
 
