@@ -20,10 +20,15 @@ from ..ingest.report import ImportReport
 from ..model import TABLES, TABLES_BY_NAME, find_table
 from ..metrics.summary import district_summary, figure_labels
 from ..quality import run_rules
+from ..sheets import check_output
 from ..store import Store
 from ..plan import load_plan
+from .admin_cmd import export
 from .balance_cmd import balance
-from .common import DEFAULT_DB, DbOption, Format, FormatOption, emit_json, err, handle_errors, out, num
+from .common import (
+    DEFAULT_DB, DbOption, Format, FormatOption, clean, emit_json, err, handle_errors, out, num, safe,
+)
+from .db_cmd import db_app
 from .forecast_cmd import forecast, projects
 from .indicators_cmd import explain, indicators, quality
 from .plan_cmd import plan_app
@@ -35,12 +40,11 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-db_app = typer.Typer(help="数据库：状态与导入批次", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(plan_app, name="plan")
 # capability commands live in their own modules; the ones below in this file are the data centre's own
 for _name, _fn in (("indicators", indicators), ("explain", explain), ("quality", quality), ("balance", balance),
-                   ("forecast", forecast), ("projects", projects)):
+                   ("forecast", forecast), ("projects", projects), ("export", export)):
     app.command(_name)(_fn)
 
 
@@ -68,7 +72,7 @@ def template(
         folder = output or Path("out/templates")
         for t in TABLES:
             write_workbook(t, folder / f"{t.label}.xlsx")
-        err.print(f"已写出 {len(TABLES)} 个模板到 {folder}")
+        err.print(f"已写出 {len(TABLES)} 个模板到 {safe(folder)}")
         return
     if table is None:
         rt = RichTable("表名", "中文名", "粒度", "说明", title="源数据表")
@@ -78,9 +82,9 @@ def template(
         return
     t = find_table(table)
     if t is None:
-        raise UnknownTable(f"没有名为“{table}”的表；可用：{'、'.join(f'{x.name}（{x.label}）' for x in TABLES)}")
+        raise UnknownTable(f"没有名为“{clean(table)}”的表；可用：{'、'.join(f'{x.name}（{x.label}）' for x in TABLES)}")
     path = write_workbook(t, output or Path(f"{t.label}.xlsx"))
-    err.print(f"已写出模板 {path}")
+    err.print(f"已写出模板 {safe(path)}")
 
 
 # ------------------------------------------------------------------ import
@@ -91,8 +95,7 @@ def print_quality(findings) -> None:
         return
     out.print(f"[bold yellow]数据质量检查：{len(findings)} 条警告[/]（已导入；请核对，必要时更正后重新导入）")
     for f in findings[:200]:
-        out.print("[yellow]! [/]", end="")
-        out.print(f.message, markup=False, highlight=False)
+        out.print(f"[yellow]! [/]{safe(f.message)}")
     if len(findings) > 200:
         out.print(f"……另有 {len(findings) - 200} 条；运行 eduplan quality --format json 查看全部")
 
@@ -103,18 +106,25 @@ def print_import_report(report: ImportReport, fmt: Format) -> None:
         return
     for f in report.files:
         if f.skipped:
-            err.print(f"[yellow]跳过[/] {f.file}：同一内容已导入过，数据不变")
+            err.print(f"[yellow]跳过[/] {safe(f.file)}：同一内容已导入过，库中数据与它一致，数据不变")
         elif f.written:
-            parts = "；".join(f"{TABLES_BY_NAME[k].label} 新增 {v['inserted']}、更新 {v['updated']}、不变 {v['unchanged']}"
-                             for k, v in f.written.items())
-            err.print(f"[green]已导入[/] {f.file}（批次 {f.batch_id}）：{parts}")
+            parts = "；".join(
+                f"{TABLES_BY_NAME[k].label} 新增 {v['inserted']}、更新 {v['updated']}、不变 {v['unchanged']}"
+                + (f"、删除 {v['deleted']}" if v.get("deleted") else "") for k, v in f.written.items())
+            err.print(f"[green]已导入[/] {safe(f.file)}（批次 {f.batch_id}）：{parts}")
+        elif f.sheets:
+            err.print(f"已读取 {safe(f.file)}")
+        for line in f.sheet_lines():
+            err.print(f"    {safe(line)}")
+    for i in report.issues:
+        if i.type == "rows-replaced" and report.written:
+            err.print(f"[cyan]删除[/] {safe(i.text())}")
     shown = report.errors + report.warnings
     if shown:
         out.print(f"[bold]导入检查：{len(report.errors)} 个错误，{len(report.warnings)} 个警告[/]")
         for i in shown[:1000]:
             mark = "[red]✗ 错误[/]" if i.level == "error" else "[yellow]! 警告[/]"
-            out.print(f"{mark} ", end="", highlight=False)
-            out.print(i.text(), markup=False, highlight=False)
+            out.print(f"{mark} {safe(i.text())}")
         if len(shown) > 1000:
             out.print(f"……另有 {len(shown) - 1000} 条未显示；用 --format json 查看全部")
     if not report.ok:
@@ -126,23 +136,34 @@ def print_import_report(report: ImportReport, fmt: Format) -> None:
 def import_(
     files: Annotated[list[Path], typer.Argument(help="一个或多个 .xlsx / .xls / .csv 文件", show_default=False)],
     db: DbOption = DEFAULT_DB,
-    user: Annotated[Optional[str], typer.Option("--user", help="记录在导入批次中的用户（默认：EDUPLAN_USER 或系统用户）")] = None,
+    user: Annotated[Optional[str], typer.Option("--user", help="记录在导入批次中的用户（默认：EDUPLAN_USER 或系统用户）；"
+                                                "系统账户另行自动记录")] = None,
+    replace: Annotated[bool, typer.Option("--replace", help="同时删除库中属于文件所含“学校×年度”（等范围）、但文件中没有的行；"
+                                          "记录在批次中，可撤销")] = False,
     issues_xlsx: Annotated[Optional[Path], typer.Option("--report", help="把全部错误和警告另存为 Excel 清单（便于转发、筛选）")] = None,
     fmt: FormatOption = Format.table,
 ) -> None:
     """校验并导入源数据文件。任何一个文件有错误时，全部不写入，并一次列出所有错误。
 
+    先读取并校验全部文件（期间其他命令照常读库），无错误时才短暂独占数据库写入（单个事务）。
+    重新导入的文件缺少库中同一“学校×年度”已有的行时给出警告；加 --replace 则删除这些行（可用 eduplan db undo 撤销）。
+
     例：eduplan import 学校基本信息.xlsx 分年级学生数.xlsx --db out/eduplan.duckdb
     """
-    with Store(db) as store, progress_bar() as bar:
+    if issues_xlsx is not None:
+        check_output(issues_xlsx)
+    with progress_bar() as bar:
         task = bar.add_task("导入", total=len(files))
 
         def tick(desc: str, done: int, total: int) -> None:
-            bar.update(task, description=desc, completed=done)
+            bar.update(task, description=safe(desc), completed=done)
 
-        report = import_files(store, files, user=user or current_user(), progress=tick)
+        report = import_files(db, files, user=user or current_user(), progress=tick, replace=replace)
         bar.update(task, completed=len(files), description="完成")
-        findings = run_rules(store, report.years) if report.written else []
+    findings = []
+    if report.written:
+        with Store(db, read_only=True) as store:
+            findings = run_rules(store, report.years)
     if fmt == Format.json:
         emit_json({**report.to_dict(), "quality": [f.to_dict() for f in findings]})
     else:
@@ -150,36 +171,9 @@ def import_(
         print_quality(findings)
     if issues_xlsx is not None:
         write_issue_workbook([i for i in report.issues if i.level != "info"], issues_xlsx)
-        err.print(f"检查清单已写出：{issues_xlsx}")
+        err.print(f"检查清单已写出：{safe(issues_xlsx)}")
     if not report.ok:
         raise typer.Exit(1)
-
-
-# ------------------------------------------------------------------ db
-
-
-@db_app.command("status")
-@handle_errors
-def db_status(db: DbOption = DEFAULT_DB, fmt: FormatOption = Format.table) -> None:
-    """各表行数与导入批次（文件名、sha256、时间、用户、行数）。
-
-    例：eduplan db status --format json
-    """
-    with Store(db, read_only=True) as store:
-        counts = store.table_counts()
-        batches = store.batches()
-    if fmt == Format.json:
-        emit_json({"db": str(db), "tables": counts, "batches": batches})
-        return
-    rt = RichTable("表", "中文名", "行数", title=f"数据库 {db}")
-    for t in TABLES:
-        rt.add_row(t.name, t.label, f"{counts[t.name]:,}")
-    out.print(rt)
-    bt = RichTable("批次", "文件", "时间", "用户", "行数", "sha256", title="导入批次")
-    for b in batches:
-        bt.add_row(str(b["batch_id"]), b["file_name"], f"{b['imported_at']:%Y-%m-%d %H:%M:%S}", b["user_name"],
-                   str(b["rows_total"]), b["sha256"][:12])
-    out.print(bt)
 
 
 # ------------------------------------------------------------------ demo and summary
@@ -237,6 +231,7 @@ def summary(
     例：eduplan summary --year 2019 --format json
     """
     with Store(db, read_only=True) as store:
+        store.require_data(year=year)
         result = district_summary(store, year, district)
     result["published"] = load_plan().published(year)
     if fmt == Format.json:
@@ -253,7 +248,7 @@ def print_summary(s: dict) -> None:
         out.print("数据库中还没有任何区县数据。")
         return
     d = s["district"]
-    out.print(f"[bold]{d.get('city_name') or ''}{d.get('district_name') or ''}（{d['district_code']}）"
+    out.print(f"[bold]{safe(d.get('city_name') or '')}{safe(d.get('district_name') or '')}（{safe(d['district_code'])}）"
               f" {s['year']} 学年 区情摘要[/]")
     lv = RichTable("学段", "学校数", "班数", "在校生", "女生", "专任教师", "生师比", title="各学段")
     for r in s["levels"]:
@@ -262,7 +257,7 @@ def print_summary(s: dict) -> None:
     out.print(lv)
     zt = RichTable("学区代码", "学区", "学校数", "在校生", title="各学区/组团")
     for r in s["zones"]:
-        zt.add_row(r["zone_code"], r["zone_name"], _n(r["schools"]), _n(r["pupils"]))
+        zt.add_row(safe(r["zone_code"]), safe(r["zone_name"]), _n(r["schools"]), _n(r["pupils"]))
     out.print(zt)
     p = s["population"]
     bands = "，".join(f"{k.replace('-', '–')} 岁 {_n(v)}" for k, v in p.items() if "-" in k and k != "0-22")
@@ -272,7 +267,7 @@ def print_summary(s: dict) -> None:
     labels = figure_labels()
     for k, v in s["figures"].items():
         label, unit = labels[k]
-        ft.add_row(label, _n(v, 2), unit, published.get(k, "—"))
+        ft.add_row(label, _n(v, 2), unit, safe(published.get(k, "—")))
     out.print(ft)
 
 
@@ -300,7 +295,7 @@ def docs(
             path.write_text(text, encoding="utf-8")
             err.print(f"已写出 {path}")
     if stale:
-        err.print(f"[red]以下文档已过期，请运行 make docs：[/]{'、'.join(stale)}")
+        err.print(f"[red]以下文档已过期，请运行 make docs：[/]{safe('、'.join(stale))}")
         raise typer.Exit(1)
 
 
@@ -310,12 +305,12 @@ def main() -> None:
     try:
         app()
     except EduplanError as e:  # commands already handle their own; this is the safety net
-        err.print(f"[bold red]错误：[/]{e}")
+        err.print(f"[bold red]错误：[/]{safe(e)}")
         raise SystemExit(1)
     except Exception as e:
         if os.environ.get("EDUPLAN_DEBUG"):
             raise
-        err.print(f"[bold red]内部错误：[/]{type(e).__name__}: {e}\n"
+        err.print(f"[bold red]内部错误：[/]{type(e).__name__}: {safe(e)}\n"
                   "数据库未被部分写入（导入在单个事务中进行）。设置 EDUPLAN_DEBUG=1 可查看详细信息，请将其报告给系统维护人员。")
         raise SystemExit(2)
 

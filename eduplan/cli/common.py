@@ -3,6 +3,11 @@
 Conventions: every command takes --db (env EDUPLAN_DB); every reporting command takes
 --format table|json, and with json prints exactly one JSON document on stdout (progress bars and
 notes go to stderr). Library errors (EduplanError) become a short Chinese message and exit code 1.
+
+Text from users' files (file, sheet and school names, cell values, messages quoting them) is printed
+only through `safe()`: control characters (ESC sequences, C0/C1, bidi overrides) are removed and rich
+markup is escaped, so a cell can neither drive the terminal nor be read as markup; the consoles never
+turn `:x:` into an emoji nor colour numbers by guesswork.
 """
 
 from __future__ import annotations
@@ -10,19 +15,41 @@ from __future__ import annotations
 import enum
 import functools
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Callable
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
-from ..errors import EduplanError
+from ..errors import EduplanError, os_error_text
 
 DEFAULT_DB = Path("out/eduplan.duckdb")
 
-out = Console(soft_wrap=True)  # stdout: the report itself
-err = Console(stderr=True)  # stderr: progress, notes, errors
+# emoji=False: ":x:" in a school name stays ":x:"; highlight=False: no guessed colours on user text
+out = Console(soft_wrap=True, emoji=False, highlight=False)  # stdout: the report itself
+err = Console(stderr=True, emoji=False, highlight=False)  # stderr: progress, notes, errors
+
+# ESC sequences (CSI, OSC, and two-character ones), then any other C0/C1 control character and the
+# bidirectional overrides that can make a terminal line read differently from its bytes
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])|\x9b[0-?]*[ -/]*[@-~]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean(text: object) -> str:
+    """User text without control characters: ESC sequences, C0/C1 and bidi overrides are removed, a tab
+    becomes a space; line feeds stay (multi-line messages)."""
+    s = "" if text is None else str(text)
+    s = _ANSI.sub("", s)
+    s = s.replace("\t", " ")
+    return _CONTROL.sub("", s)
+
+
+def safe(text: object) -> str:
+    """User text to embed in rich markup (a message, a table cell): `clean` plus escaped markup."""
+    return escape(clean(text))
 
 
 class Format(str, enum.Enum):
@@ -88,7 +115,11 @@ def handle_errors(fn: Callable) -> Callable:
         try:
             return fn(*args, **kwargs)
         except EduplanError as e:
-            err.print(f"[bold red]错误：[/]{e}")
+            err.print(f"[bold red]错误：[/]{safe(e)}")
+            raise typer.Exit(1)
+        except OSError as e:  # a file the command reads or writes: say why in Chinese
+            where = f"“{e.filename}”" if getattr(e, "filename", None) else ""
+            err.print(f"[bold red]错误：[/]{safe(os_error_text(e, f'读写文件{where}'))}")
             raise typer.Exit(1)
         except KeyboardInterrupt:
             err.print("已中断。")

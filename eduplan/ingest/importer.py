@@ -1,8 +1,16 @@
-"""Import files into the store: read → identify table → validate rows → cross-file checks → write.
+"""Import files into the store: read → identify table → validate rows → checks against the store → write.
 
 All files given to one import form one unit: every problem of every file is reported together, and
-the store is written (in one transaction) only when there is no error at all. A file whose exact
-content (sha256) was imported before is skipped, so importing the same file twice changes nothing.
+the store is written (in one transaction) only when there is no error at all.
+
+Validate first, lock after. Given a store path, the import
+1. reads and validates every file without touching the store (a missing file never creates one);
+2. opens the store read-only (other commands keep reading) for what needs it: the cross-file and
+   reference checks, whether an already-imported file's rows are all still current (only then is it
+   skipped), and the stored rows a re-import lacks (`rows-absent`; removed with `replace`);
+3. opens the store for writing only to write: if another batch was written meanwhile, step 2 is
+   redone under the lock; then one transaction, and the store is released.
+Given an open Store, steps 2 and 3 use it as it is.
 """
 
 from __future__ import annotations
@@ -11,45 +19,95 @@ import getpass
 import hashlib
 import os
 from collections import defaultdict
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
+from ..errors import StoreOutdated
 from ..model import TABLES_BY_NAME, grades_allowed, sections_allowed
-from ..store import Store
-from .readers import read_file
-from .report import FileResult, ImportReport, Issue
+from ..store import Store, time_label
+from ..store.versions import key_text, replace_scope
+from .readers import read_source
+from .report import FileResult, ImportReport, Issue, SheetSummary
 from .validate import identify_table, validate_sheet
 
 Progress = Callable[[str, int, int], None]  # (description, done, total)
+Rows = dict[str, list[dict[str, Any]]]  # table -> validated rows
+ABSENT_SHOWN = 20  # absent rows listed per file and table; the rest are counted
 
 
 def current_user() -> str:
     return os.environ.get("EDUPLAN_USER") or getpass.getuser()
 
 
-def import_files(store: Store, paths: list[Path], user: str | None = None,
-                 progress: Progress | None = None) -> ImportReport:
+def import_files(store: Store | str | os.PathLike, paths: list[Path], user: str | None = None,
+                 progress: Progress | None = None, replace: bool = False, kind: str = "import") -> ImportReport:
+    """Validate `paths` and, when there is no error, write them (one batch per file, one transaction).
+
+    store: an open (writable) Store, or the path of a store file (validate first, lock after; see the
+    module docstring). replace: also remove the stored rows the files lack within their scope (the
+    school × year pairs they hold, see store.versions.REPLACE_SCOPE); recorded as kind 'replace'.
+    kind: 'import' or 'demo' (the demo's own batches).
+    """
     report = ImportReport()
-    parsed: list[tuple[FileResult, dict[str, list[dict[str, Any]]]]] = []
+    if replace and kind == "import":
+        kind = "replace"
+    parsed = _read_all(report, [Path(p) for p in paths], progress)
+    if progress:
+        progress("校验跨表关系", len(paths), len(paths))
+    if isinstance(store, Store):
+        plan = _plan(store, parsed, replace)
+        seen = None
+    else:
+        with _reading(Path(store)) as ro:
+            plan = _plan(ro, parsed, replace)
+            seen = ro.max_batch_id()
+    base = list(report.issues)
+    report.issues = base + plan.issues
+    if report.errors or not plan.to_write:
+        _mark_skipped(parsed, plan)
+        return report
+    if progress:
+        progress("写入数据库", len(paths), len(paths))
+    if isinstance(store, Store):
+        results = store.write_batch(plan.batches(), user or current_user(), kind=kind)
+    else:
+        with Store(store) as rw:
+            if rw.max_batch_id() != seen:  # another batch was written during validation: check again
+                plan = _plan(rw, parsed, replace)
+                report.issues = base + plan.issues
+                if report.errors or not plan.to_write:
+                    _mark_skipped(parsed, plan)
+                    return report
+            results = rw.write_batch(plan.batches(), user or current_user(), kind=kind)
+    _mark_skipped(parsed, plan)
+    for (fr, _), r in zip(plan.to_write, results):
+        fr.batch_id = r["batch_id"]
+        fr.written = r["written"]
+    report.written = True
+    report.years = {r["year"] for _, tables in plan.to_write for rows in tables.values() for r in rows if "year" in r}
+    return report
+
+
+# ------------------------------------------------------------------ step 1: read and validate
+
+
+def _read_all(report: ImportReport, paths: list[Path], progress: Progress | None) -> list[tuple[FileResult, Rows]]:
+    parsed: list[tuple[FileResult, Rows]] = []
     for n, path in enumerate(paths):
-        path = Path(path)
         if progress:
             progress(f"读取 {path.name}", n, len(paths))
         fr = FileResult(file=path.name, path=str(path))
         report.files.append(fr)
-        sheets, issues = read_file(path)
-        report.issues += issues
-        if issues:
+        res = read_source(path)
+        report.issues += res.issues
+        for s in res.skipped:
+            fr.sheets.append(SheetSummary(sheet=s.sheet, status="skipped", reason=s.reason_text))
+        if res.issues:
             continue
         fr.sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
-        prev = store.batch_by_sha(fr.sha256)
-        if prev is not None:
-            fr.skipped = True
-            report.issues.append(Issue("already-imported", path.name, level="info",
-                                       detail=f"{prev['imported_at']:%Y-%m-%d %H:%M}（批次 {prev['batch_id']}）"))
-            continue
-        tables: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for raw in sheets:
+        tables: Rows = defaultdict(list)
+        for raw in res.sheets:
             table, issue = identify_table(raw, path.stem)
             if issue is not None:
                 report.issues.append(issue)
@@ -59,24 +117,120 @@ def import_files(store: Store, paths: list[Path], user: str | None = None,
             for r in rows:
                 r["_where"] = (raw.file, raw.sheet)
             tables[table.name].extend(rows)
+            fr.sheets.append(SheetSummary(sheet=raw.sheet, status="read", table=table.name, table_label=table.label,
+                                          rows=len(rows), years=sorted({r["year"] for r in rows if "year" in r})))
         fr.tables = {t: len(r) for t, r in tables.items()}
         parsed.append((fr, tables))
-    if progress:
-        progress("校验跨表关系", len(paths), len(paths))
-    report.issues += cross_checks(store, [t for _, t in parsed])
-    if report.errors or not any(t for _, t in parsed):
-        return report
-    to_write = [{"file_name": fr.file, "file_path": fr.path, "sha256": fr.sha256, "tables": dict(t)}
-                for fr, t in parsed if any(t.values())]
-    results = store.write_batch(to_write, user or current_user())
-    by_sha = {w["sha256"]: r for w, r in zip(to_write, results)}
+    return parsed
+
+
+@contextmanager
+def _reading(db: Path) -> Iterator[Store]:
+    """The store at `db` opened read-only for the checks; an empty in-memory store when there is no
+    file yet (nothing is created before the write); an older store is upgraded first."""
+    if not db.exists():
+        with Store.empty() as s:
+            yield s
+        return
+    try:
+        s = Store(db, read_only=True)
+    except StoreOutdated:
+        Store(db).close()  # opening for writing migrates it
+        s = Store(db, read_only=True)
+    with s:
+        yield s
+
+
+# ------------------------------------------------------------------ step 2: checks against the store
+
+
+class _Plan:
+    def __init__(self) -> None:
+        self.issues: list[Issue] = []
+        self.skipped: set[int] = set()  # ids of FileResults skipped as already imported
+        self.to_write: list[tuple[FileResult, Rows]] = []
+        self.deletes: dict[int, dict[str, list[dict[str, Any]]]] = {}  # id(fr) -> table -> keys to remove
+
+    def batches(self) -> list[dict[str, Any]]:
+        return [{"file_name": fr.file, "file_path": fr.path, "sha256": fr.sha256,
+                 "tables": {k: v for k, v in tables.items() if v}, "delete": self.deletes.get(id(fr), {})}
+                for fr, tables in self.to_write]
+
+
+def _mark_skipped(parsed: list[tuple[FileResult, Rows]], plan: _Plan) -> None:
     for fr, _ in parsed:
-        if fr.sha256 in by_sha:
-            fr.batch_id = by_sha[fr.sha256]["batch_id"]
-            fr.written = by_sha[fr.sha256]["written"]
-    report.written = True
-    report.years = {r["year"] for w in to_write for rows in w["tables"].values() for r in rows if "year" in r}
-    return report
+        fr.skipped = id(fr) in plan.skipped
+
+
+def _plan(store: Store, parsed: list[tuple[FileResult, Rows]], replace: bool) -> _Plan:
+    plan = _Plan()
+    candidates = []
+    for fr, tables in parsed:
+        prev = store.batch_by_sha(fr.sha256)
+        if prev is not None and _still_current(store, tables, replace):
+            plan.skipped.add(id(fr))
+            plan.issues.append(Issue("already-imported", fr.file, level="info",
+                                     detail=f"{time_label(prev['imported_at'])}（批次 {prev['batch_id']}）"))
+        else:
+            candidates.append((fr, tables))
+    absent = _absent(store, candidates)
+    removed: dict[str, set[tuple]] = defaultdict(set)
+    for (fr, tables), per_table in zip(candidates, absent):
+        for name, rows in per_table.items():
+            t = TABLES_BY_NAME[name]
+            sheet = tables[name][0]["_where"][1] if tables.get(name) else None
+            shown = "；".join(key_text(t, r) + f"（批次 {r['batch_id']}）" for r in rows[:ABSENT_SHOWN])
+            more = f"……共 {len(rows)} 行" if len(rows) > ABSENT_SHOWN else ""
+            scope = "＋".join(t.field(c).label for c in replace_scope(t))
+            if replace:
+                plan.deletes.setdefault(id(fr), {})[name] = [{k: r[k] for k in t.key} for r in rows]
+                removed[name] |= {tuple(r[k] for k in t.key) for r in rows}
+                plan.issues.append(Issue("rows-replaced", fr.file, level="info", sheet=sheet, detail=(
+                    f"按 --replace 从“{t.label}”删除 {len(rows)} 行（本文件含有其{scope}、却没有的行）：{shown}{more}。"
+                    "旧版本保留在历史中，可用 eduplan db undo 撤销")))
+            else:
+                plan.issues.append(Issue("rows-absent", fr.file, level="warning", sheet=sheet, detail=(
+                    f"库中“{t.label}”有 {len(rows)} 行与本文件的{scope}相同、但本文件中没有：{shown}{more}。"
+                    "这些行保持不变；如它们确应删除，请加 --replace 重新导入（可用 eduplan db undo 撤销）")))
+    plan.issues += cross_checks(store, [t for _, t in candidates], removed)
+    plan.to_write = [(fr, t) for fr, t in candidates if any(t.values()) or plan.deletes.get(id(fr))]
+    return plan
+
+
+def _still_current(store: Store, tables: Rows, replace: bool) -> bool:
+    """Every row of the file equals the store's current row (and, with replace, nothing would be removed)."""
+    for name, rows in tables.items():
+        c = store.compare(name, rows)
+        if c["inserted"] or c["updated"]:
+            return False
+        if replace and store.absent_rows(name, rows):
+            return False
+    return True
+
+
+def _absent(store: Store, candidates: list[tuple[FileResult, Rows]]) -> list[dict[str, list[dict[str, Any]]]]:
+    """Per file: table -> the stored rows within the scope of this import's rows that no file holds.
+    Each absent row is attributed to the first file whose rows share its scope."""
+    out: list[dict[str, list[dict[str, Any]]]] = [defaultdict(list) for _ in candidates]
+    union: Rows = defaultdict(list)
+    for _, tables in candidates:
+        for name, rows in tables.items():
+            union[name].extend(rows)
+    for name, rows in union.items():
+        t = TABLES_BY_NAME[name]
+        scope = replace_scope(t)
+        if not scope:
+            continue
+        missing = store.absent_rows(name, rows)
+        if not missing:
+            continue
+        owner: dict[tuple, int] = {}
+        for i, (_, tables) in enumerate(candidates):
+            for r in tables.get(name, []):
+                owner.setdefault(tuple(r[c] for c in scope), i)
+        for r in missing:
+            out[owner[tuple(r[c] for c in scope)]][name].append(r)
+    return out
 
 
 def _issue(row: dict[str, Any], type_: str, column: str, value: Any, detail: str, rule: str = "") -> Issue:
@@ -85,11 +239,13 @@ def _issue(row: dict[str, Any], type_: str, column: str, value: Any, detail: str
                  detail=detail, rule=rule)
 
 
-def cross_checks(store: Store, batches: list[dict[str, list[dict[str, Any]]]]) -> list[Issue]:
+def cross_checks(store: Store, batches: list[Rows], removed: dict[str, set[tuple]] | None = None) -> list[Issue]:
     """Checks that need more than one row: keys across files, references, grades by school type,
-    non-overlapping zone membership. The store's current rows count, overridden by this import's."""
+    non-overlapping zone membership. The store's current rows count, overridden by this import's;
+    `removed` (table -> keys) are the stored rows this import deletes (--replace)."""
+    removed = removed or {}
     issues: list[Issue] = []
-    merged: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    merged: Rows = defaultdict(list)
     for tables in batches:
         for name, rows in tables.items():
             merged[name].extend(rows)
@@ -147,13 +303,14 @@ def cross_checks(store: Store, batches: list[dict[str, list[dict[str, Any]]]]) -
                                  r["section"], f"学校 {r['school_code']}（办学类型 {tc}）不设学段“{r['section']}”"))
 
     if merged["school_zone"]:
-        issues += _membership_overlaps(store, merged["school_zone"])
+        issues += _membership_overlaps(store, merged["school_zone"], removed.get("school_zone", set()))
     return issues
 
 
-def _membership_overlaps(store: Store, new_rows: list[dict[str, Any]]) -> list[Issue]:
+def _membership_overlaps(store: Store, new_rows: list[dict[str, Any]], removed: set[tuple]) -> list[Issue]:
     periods: dict[tuple, dict[str, Any]] = {(r["school_code"], r["start_year"]): r
-                                             for r in store.rows("school_zone")}
+                                             for r in store.rows("school_zone")
+                                             if (r["school_code"], r["start_year"]) not in removed}
     periods.update({(r["school_code"], r["start_year"]): r for r in new_rows})
     by_school: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in periods.values():

@@ -1,13 +1,19 @@
-"""The store (集中存储): an embedded DuckDB file holding every model table plus import lineage.
+"""The store (集中存储): an embedded DuckDB file holding every model table, its history and import lineage.
 
-The schema is derived from eduplan.model: one table per source table, with the model's columns plus
-`batch_id` (the import batch a row came from) and `source_row` (its row in the source file). Writes go
-through `write_batch` in one transaction; reads for analytics go through `ibis()` (a portable
-expression layer — PostgreSQL or Spark backends can serve the same expressions later).
+The schema is derived from eduplan.model (see `schema`): one table per source table holding the
+current rows (model columns + `batch_id`, the batch that wrote this version, + `source_row`), one
+`<table>__history` table per source table holding every superseded version (+ `superseded_by`), and
+`import_batch` recording every batch. Writes go through `write_batch` (imports), `undo` (see
+`versions`) — each in one transaction; nothing is ever deleted without its old version going to
+history. Reads for analytics go through `ibis()` or SQL on the current tables by name.
+
+Open for reading with `Store(path, read_only=True)` (many processes may read at once); open for
+writing only for the short time of a write (one process at a time). Times are stored in UTC.
 """
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 from datetime import datetime, timezone
@@ -18,55 +24,87 @@ import duckdb
 import pyarrow as pa
 
 from .. import __version__
-from ..errors import StoreError
+from ..errors import StoreError, StoreOutdated, WriteFailed, os_cause, os_error_text
 from ..model import TABLES, TABLES_BY_NAME, Table
-
-SCHEMA_VERSION = 1
-
-BATCH_DDL = """
-CREATE TABLE IF NOT EXISTS import_batch (
-    batch_id     INTEGER PRIMARY KEY,
-    file_name    VARCHAR NOT NULL,
-    file_path    VARCHAR,
-    sha256       VARCHAR NOT NULL,
-    imported_at  TIMESTAMP NOT NULL,
-    user_name    VARCHAR NOT NULL,
-    tables       VARCHAR NOT NULL,  -- JSON: table -> {rows, inserted, updated, unchanged}
-    rows_total   INTEGER NOT NULL,
-    eduplan_version VARCHAR NOT NULL
+from . import schema
+from .connect import connect
+from .schema import (
+    BATCH_TABLE, HISTORY_SUFFIX, KINDS, META_TABLE, SCHEMA_VERSION, all_tables, arrow_schema, history_table,
+    model_columns, q, table_ddl,
 )
-"""
-
-_ARROW = {"int": pa.int64(), "float": pa.float64(), "str": pa.string(), "code": pa.string(), "year": pa.int32()}
 
 
-def table_ddl(t: Table) -> str:
-    cols = [f'    "{f.name}" {f.sql_type}' + (" NOT NULL" if f.key else "") for f in t.fields]
-    cols += ["    batch_id INTEGER NOT NULL", "    source_row INTEGER"]
-    return f'CREATE TABLE IF NOT EXISTS "{t.name}" (\n' + ",\n".join(cols) + "\n)"
+def os_account() -> str:
+    """The operating-system account running this process (not spoofable by USER/LOGNAME where pwd exists)."""
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_name
+    except (ImportError, KeyError, AttributeError):
+        try:
+            return getpass.getuser()
+        except Exception:  # noqa: BLE001 - no account name at all (e.g. a container without passwd)
+            return f"uid {os.getuid()}" if hasattr(os, "getuid") else "未知"
 
 
-def arrow_schema(t: Table) -> pa.Schema:
-    return pa.schema([(f.name, _ARROW[f.type]) for f in t.fields]
-                     + [("batch_id", pa.int32()), ("source_row", pa.int32())])
+def utc_now() -> datetime:
+    """Now in UTC, as stored (a naive TIMESTAMP holding UTC)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def as_utc(dt: datetime | None) -> datetime | None:
+    """A stored (naive, UTC) timestamp as an aware UTC datetime."""
+    if dt is None or dt.tzinfo is not None:
+        return dt
+    return dt.replace(tzinfo=timezone.utc)
+
+
+def time_label(dt: datetime | None) -> str:
+    """“2026-11-30 17:42:00 UTC” — every time shown to a user names its zone."""
+    if dt is None:
+        return "—"
+    dt = as_utc(dt).astimezone(timezone.utc)
+    return f"{dt:%Y-%m-%d %H:%M:%S} UTC"
 
 
 class Store:
-    """An eduplan DuckDB file. Use as a context manager, or call close()."""
+    """An eduplan DuckDB file. Use as a context manager, or call close().
 
-    def __init__(self, path: str | os.PathLike, read_only: bool = False):
+    `wait`: seconds to wait for another process's lock before failing with a Chinese message naming
+    it (default: EDUPLAN_LOCK_WAIT or 5).
+    """
+
+    def __init__(self, path: str | os.PathLike, read_only: bool = False, wait: float | None = None):
         self.path = Path(path)
-        if read_only and not self.path.exists():
-            raise StoreError(f"数据库文件“{self.path}”不存在；先运行 eduplan demo 或 eduplan import 建库")
-        if not read_only:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self.con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.Error as e:
-            raise StoreError(f"无法打开数据库文件“{self.path}”：{e}") from None
+        self.read_only = read_only
+        memory = str(path) == ":memory:"
+        if not memory:
+            if self.path.is_dir():
+                raise StoreError(f"“{self.path}”是一个目录，不是数据库文件；--db 须指向一个 .duckdb 文件")
+            if read_only and not self.path.exists():
+                raise StoreError(f"数据库文件“{self.path}”不存在；先运行 eduplan demo 或 eduplan import 建库")
+            if not read_only and not self.path.parent.is_dir():
+                try:
+                    self.path.parent.mkdir(parents=True, exist_ok=True)
+                except OSError as e:
+                    raise StoreError(os_error_text(e, f"创建数据库目录“{self.path.parent}”")) from None
+        self.con = duckdb.connect(":memory:") if memory else connect(self.path, read_only, wait)
         self._ibis = None
-        if not read_only:
-            self.ensure_schema()
+        self.opened_version: int | None = None  # the schema version found on opening (None: a new file)
+        try:
+            if read_only:
+                self._check_version()
+                self.opened_version = SCHEMA_VERSION
+            else:
+                self.opened_version = self.ensure_schema()
+        except BaseException:
+            self.con.close()
+            raise
+
+    @classmethod
+    def empty(cls) -> "Store":
+        """An in-memory store with the schema and no rows (what a store that does not exist yet holds)."""
+        return cls(":memory:")
 
     # -- lifecycle
     def __enter__(self) -> "Store":
@@ -86,16 +124,81 @@ class Store:
         rows = self.run(sql, params)
         return rows[0] if rows else None
 
-    def ensure_schema(self) -> None:
-        self.run("CREATE TABLE IF NOT EXISTS eduplan_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
-        row = self.one("SELECT value FROM eduplan_meta WHERE key = 'schema_version'")
-        if row is not None and int(row[0]) != SCHEMA_VERSION:
-            raise StoreError(f"数据库“{self.path}”的结构版本为 {row[0]}，本程序需要 {SCHEMA_VERSION}")
-        self.run(BATCH_DDL)
-        for t in TABLES:
-            self.run(table_ddl(t))
-        if row is None:
-            self.run("INSERT INTO eduplan_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+    def dicts(self, sql: str, params: list | None = None) -> list[dict[str, Any]]:
+        cur = self.con.execute(sql, params or [])
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, r)) for r in cur.fetchall()]
+
+    # -- schema
+    def schema_version(self) -> int | None:
+        return schema.read_version(self.con)
+
+    def _check_version(self) -> None:
+        v = self.schema_version()
+        if v is None:
+            raise StoreError(f"文件“{self.path}”不是 eduplan 数据库（没有结构版本记录）；请检查 --db 指向的文件")
+        if v > SCHEMA_VERSION:
+            raise StoreError(f"数据库“{self.path}”的结构版本为 {v}，比本程序（支持到 {SCHEMA_VERSION}）新；"
+                             "请改用更新版本的 eduplan")
+        if v < SCHEMA_VERSION:
+            raise StoreOutdated(f"数据库“{self.path}”的结构版本为 {v}，本程序需要 {SCHEMA_VERSION}：请先运行 "
+                                f"eduplan db upgrade --db {self.path}（或任一写入命令，如 eduplan import）升级；"
+                                "升级只增加历史表和批次字段，保留全部数据")
+
+    def ensure_schema(self) -> int | None:
+        """Create the schema in a new file, or migrate an older one (one transaction). Returns the version
+        found before (None for a new file)."""
+        found = self.schema_version()
+        if found is not None and found > SCHEMA_VERSION:
+            self._check_version()
+        if found == SCHEMA_VERSION:
+            return found
+        self._begin()
+        try:
+            if found is None:
+                if self._has_user_tables():
+                    raise StoreError(f"文件“{self.path}”不是 eduplan 数据库（含有其他表，没有结构版本记录）；"
+                                     "请检查 --db 指向的文件")
+                schema.create(self.con)
+            else:
+                v = found
+                while v < SCHEMA_VERSION:
+                    schema.MIGRATIONS[v](self.con)
+                    v += 1
+                self.run(f"UPDATE {META_TABLE} SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
+            self._commit("升级数据库结构" if found else "建立数据库")
+        except BaseException:
+            self._rollback()
+            raise
+        return found
+
+    def _has_user_tables(self) -> bool:
+        return self.one("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+                        "AND NOT internal")[0] > 0
+
+    # -- transactions: a failed commit reports its real cause, and ROLLBACK never hides it
+    def _begin(self) -> None:
+        self.run("BEGIN TRANSACTION")
+
+    def _commit(self, action: str) -> None:
+        try:
+            self.run("COMMIT")
+        except duckdb.Error as e:
+            self._rollback()
+            raise WriteFailed(self._failure(e, action)) from None
+
+    def _rollback(self) -> None:
+        """Roll back if a transaction is still open; DuckDB ends it itself when a commit fails."""
+        try:
+            self.run("ROLLBACK")
+        except duckdb.Error:
+            pass
+
+    def _failure(self, e: BaseException, action: str) -> str:
+        text = os_error_text(e, f"{action}（数据库“{self.path}”）")
+        if os_cause(e) is None:
+            text += "。"
+        return text + "数据库未作任何更改（写入在单个事务中进行，已整体撤回）。"
 
     # -- reads
     def ibis(self):
@@ -107,98 +210,238 @@ class Store:
         return self._ibis
 
     def table_counts(self) -> dict[str, int]:
-        return {t.name: self.one(f'SELECT count(*) FROM "{t.name}"')[0] for t in TABLES}
+        return {t.name: self.one(f"SELECT count(*) FROM {q(t.name)}")[0] for t in TABLES}
+
+    def history_counts(self) -> dict[str, int]:
+        return {t.name: self.one(f"SELECT count(*) FROM {q(history_table(t.name))}")[0] for t in TABLES}
+
+    def require_data(self, need: tuple[str, ...] = ("school",), year: int | None = None) -> None:
+        """Raise a Chinese StoreError when a table in `need` has no rows, or (with `year`) when no table
+        holds rows of that year — before a report computes on nothing."""
+        counts = self.table_counts()
+        empty = [t for t in need if not counts[t]]
+        if empty:
+            names = "、".join(f"“{TABLES_BY_NAME[t].label}”" for t in empty)
+            raise StoreError(f"数据库“{self.path}”中还没有{names}数据，无法计算；请先导入数据"
+                             "（eduplan import 文件…），或运行 eduplan demo 生成示范区")
+        if year is None:
+            return
+        years: set[int] = set()
+        for t in TABLES:
+            if "year" in t.labels and counts[t.name]:
+                years |= {r[0] for r in self.run(f"SELECT DISTINCT year FROM {q(t.name)}")}
+        if years and year not in years:
+            have = sorted(years)
+            span = f"{have[0]}–{have[-1]}" if len(have) > 1 else str(have[0])
+            raise StoreError(f"数据库“{self.path}”中没有 {year} 年的数据（已有年度：{span}）；"
+                             f"请换一个 --year，或先导入 {year} 年的数据")
 
     def batches(self) -> list[dict[str, Any]]:
-        cur = self.con.execute("SELECT * FROM import_batch ORDER BY batch_id")
-        names = [d[0] for d in cur.description]
-        out = []
-        for r in cur.fetchall():
-            d = dict(zip(names, r))
+        """Every batch, oldest first; `imported_at` as an aware UTC datetime, `tables` parsed."""
+        out = self.dicts(f"SELECT * FROM {BATCH_TABLE} ORDER BY batch_id")
+        for d in out:
             d["tables"] = json.loads(d["tables"])
-            out.append(d)
+            d["imported_at"] = as_utc(d["imported_at"])
         return out
 
+    def batch(self, batch_id: int) -> dict[str, Any] | None:
+        rows = self.dicts(f"SELECT * FROM {BATCH_TABLE} WHERE batch_id = ?", [batch_id])
+        if not rows:
+            return None
+        d = rows[0]
+        d["tables"] = json.loads(d["tables"])
+        d["imported_at"] = as_utc(d["imported_at"])
+        return d
+
+    def max_batch_id(self) -> int:
+        return self.one(f"SELECT coalesce(max(batch_id), 0) FROM {BATCH_TABLE}")[0]
+
     def batch_by_sha(self, sha256: str) -> dict[str, Any] | None:
-        r = self.one("SELECT batch_id, imported_at, file_name FROM import_batch WHERE sha256 = ?", [sha256])
-        return None if r is None else {"batch_id": r[0], "imported_at": r[1], "file_name": r[2]}
+        """The latest batch that wrote a file with this content, or None."""
+        r = self.one(f"SELECT batch_id, imported_at, file_name FROM {BATCH_TABLE} WHERE sha256 = ? "
+                     "ORDER BY batch_id DESC LIMIT 1", [sha256])
+        return None if r is None else {"batch_id": r[0], "imported_at": as_utc(r[1]), "file_name": r[2]}
 
     def column_values(self, table: str, column: str) -> set:
-        return {r[0] for r in self.run(f'SELECT DISTINCT "{column}" FROM "{table}"')}
+        return {r[0] for r in self.run(f"SELECT DISTINCT {q(column)} FROM {q(table)}")}
 
     def rows(self, table: str, columns: Iterable[str] | None = None) -> list[dict[str, Any]]:
-        cols = ", ".join(f'"{c}"' for c in columns) if columns else "*"
-        cur = self.con.execute(f'SELECT {cols} FROM "{table}"')
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, r)) for r in cur.fetchall()]
+        cols = ", ".join(q(c) for c in columns) if columns else "*"
+        return self.dicts(f"SELECT {cols} FROM {q(table)}")
+
+    def compare(self, table: str, rows: list[dict[str, Any]]) -> dict[str, int]:
+        """What writing `rows` would do, without writing: {rows, inserted, updated, unchanged}."""
+        t = TABLES_BY_NAME[table]
+        with self._staged(t, rows, 0):
+            existing, unchanged = self._existing_unchanged(t)
+        return {"rows": len(rows), "inserted": len(rows) - existing, "updated": existing - unchanged,
+                "unchanged": unchanged}
+
+    def absent_rows(self, table: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Stored rows within the replace scope of `rows` (e.g. the school × year pairs they hold) whose key
+        is not among `rows`: what a re-import lacks. Key columns + batch_id, in key order."""
+        from .versions import replace_scope
+
+        t = TABLES_BY_NAME[table]
+        scope = replace_scope(t)
+        if not scope or not rows:
+            return []
+        with self._staged(t, rows, 0):
+            in_scope = " AND ".join(f"s.{q(c)} = x.{q(c)}" for c in scope)
+            key_on = " AND ".join(f"s.{q(k)} = x.{q(k)}" for k in t.key)
+            keys = ", ".join(f"x.{q(k)}" for k in t.key)
+            return self.dicts(
+                f"SELECT {keys}, x.batch_id FROM {q(t.name)} x "
+                f"WHERE EXISTS (SELECT 1 FROM _staged s WHERE {in_scope}) "
+                f"AND NOT EXISTS (SELECT 1 FROM _staged s WHERE {key_on}) ORDER BY {keys}")
+
+    def versions(self, table: str, key: dict[str, Any]) -> list[dict[str, Any]]:
+        """Every version of one row, oldest first, with its batch (see versions.row_versions)."""
+        from .versions import row_versions
+
+        return row_versions(self, TABLES_BY_NAME[table], key)
 
     # -- writes
-    def write_batch(self, files: list[dict[str, Any]], user: str) -> list[dict[str, Any]]:
+    def write_batch(self, files: list[dict[str, Any]], user: str, kind: str = "import",
+                    os_user: str | None = None, note: str | None = None) -> list[dict[str, Any]]:
         """Write several files' rows in ONE transaction (all or nothing).
 
-        files: [{file_name, file_path, sha256, tables: {table: [row dicts with source_row]}}].
-        Rows upsert by the table's key: identical rows are left alone (keeping their original batch),
-        changed rows are replaced, new rows inserted. Returns per file {batch_id, written}.
+        files: [{file_name, file_path, sha256, tables: {table: [row dicts with source_row]},
+                 delete: {table: [key dicts]} (optional: rows --replace removes)}].
+        Rows upsert by the table's key: identical rows are left alone (keeping their batch), a changed
+        row's old version moves to `<table>__history` (superseded_by = this batch) and the new one is
+        current; new rows are inserted; deleted rows move to history the same way. Each file is one
+        batch (kind: import | replace | demo). Returns per file {batch_id, written}.
         """
+        if kind not in KINDS or kind == "undo":
+            raise ValueError(f"unknown batch kind {kind!r}")
+        os_user = os_user or os_account()
         results = []
-        self.run("BEGIN TRANSACTION")
+        self._begin()
         try:
-            next_id = self.one("SELECT coalesce(max(batch_id), 0) + 1 FROM import_batch")[0]
+            next_id = self.max_batch_id() + 1
+            deleted_any = False
             for f in files:
                 batch_id = next_id
                 next_id += 1
                 written: dict[str, dict[str, int]] = {}
+                deletes = f.get("delete") or {}
                 for t in TABLES:  # dependency order
                     rows = f["tables"].get(t.name)
                     if rows:
                         written[t.name] = self._upsert(t, rows, batch_id)
-                self.run(
-                    "INSERT INTO import_batch VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [batch_id, f["file_name"], f.get("file_path"), f["sha256"],
-                     datetime.now(timezone.utc).replace(tzinfo=None), user,
-                     json.dumps(written, ensure_ascii=False), sum(len(r) for r in f["tables"].values()),
-                     __version__],
-                )
+                    if deletes.get(t.name):
+                        n = self._delete(t, deletes[t.name], batch_id)
+                        deleted_any = deleted_any or n > 0
+                        written.setdefault(t.name, {"rows": 0, "inserted": 0, "updated": 0, "unchanged": 0})
+                        written[t.name]["deleted"] = n
+                for w in written.values():
+                    w.setdefault("deleted", 0)
+                self.record_batch(batch_id, file_name=f["file_name"], file_path=f.get("file_path"),
+                                  sha256=f["sha256"], user=user, tables=written,
+                                  rows_total=sum(len(r) for r in f["tables"].values()), kind=kind,
+                                  os_user=os_user, note=f.get("note", note))
                 results.append({"batch_id": batch_id, "written": written})
-            self.run("COMMIT")
+            if deleted_any:
+                from .versions import integrity_problems
+
+                problems = integrity_problems(self)
+                if problems:
+                    raise StoreError("删除这些行后，库中会有行引用不存在的数据，未写入：" + "；".join(problems))
+        except duckdb.Error as e:
+            self._rollback()
+            raise WriteFailed(self._failure(e, "写入导入批次")) from None
         except BaseException:
-            self.run("ROLLBACK")
+            self._rollback()
             raise
+        self._commit("写入导入批次")
         return results
 
-    def _upsert(self, t: Table, rows: list[dict[str, Any]], batch_id: int) -> dict[str, int]:
-        schema = arrow_schema(t)
+    def record_batch(self, batch_id: int, *, file_name: str, file_path: str | None, sha256: str, user: str,
+                     tables: dict[str, Any], rows_total: int, kind: str, os_user: str,
+                     note: str | None = None, undoes: int | None = None) -> None:
+        self.run(
+            f"INSERT INTO {BATCH_TABLE} (batch_id, file_name, file_path, sha256, imported_at, user_name, tables, "
+            "rows_total, eduplan_version, kind, os_user, note, undoes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [batch_id, file_name, file_path, sha256, utc_now(), user, json.dumps(tables, ensure_ascii=False),
+             rows_total, __version__, kind, os_user, note, undoes],
+        )
+
+    def undo(self, batch_id: int, user: str, cascade: bool = False, os_user: str | None = None):
+        """Undo a batch (and, with cascade, the later batches in its way), recorded as new 'undo' batches.
+        See versions.undo."""
+        from .versions import undo
+
+        return undo(self, batch_id, user, cascade=cascade, os_user=os_user or os_account())
+
+    # -- internals of writing
+    def _staged(self, t: Table, rows: list[dict[str, Any]], batch_id: int):
+        store = self
+        schema_ = arrow_schema(t)
         data = {f.name: [r.get(f.name) for r in rows] for f in t.fields}
         data["batch_id"] = [batch_id] * len(rows)
         data["source_row"] = [r.get("source_row") for r in rows]
-        staged = pa.table(data, schema=schema)
-        self.con.register("_staged", staged)
-        try:
-            key_on = " AND ".join(f's."{k}" = x."{k}"' for k in t.key)
-            same = " AND ".join(f's."{f.name}" IS NOT DISTINCT FROM x."{f.name}"' for f in t.fields if not f.key)
-            same = same or "TRUE"
-            existing, unchanged = self.one(
-                f'SELECT count(*) FILTER (WHERE x."{t.key[0]}" IS NOT NULL), '
-                f'count(*) FILTER (WHERE x."{t.key[0]}" IS NOT NULL AND {same}) '
-                f'FROM _staged s LEFT JOIN "{t.name}" x ON {key_on}'
-            )
-            # replace changed rows, insert new ones; identical rows keep their lineage
-            self.run(
-                f'DELETE FROM "{t.name}" x WHERE EXISTS (SELECT 1 FROM _staged s WHERE {key_on} AND NOT ({same}))'
-            )
-            cols = ", ".join(f'"{c}"' for c in schema.names)
-            self.run(
-                f'INSERT INTO "{t.name}" ({cols}) SELECT {cols} FROM _staged s '
-                f'WHERE NOT EXISTS (SELECT 1 FROM "{t.name}" x WHERE {key_on})'
-            )
-        finally:
-            self.con.unregister("_staged")
+        staged = pa.table(data, schema=schema_)
+
+        class _Ctx:
+            def __enter__(self):
+                store.con.register("_staged", staged)
+
+            def __exit__(self, *exc):
+                store.con.unregister("_staged")
+
+        return _Ctx()
+
+    def _existing_unchanged(self, t: Table) -> tuple[int, int]:
+        key_on = " AND ".join(f"s.{q(k)} = x.{q(k)}" for k in t.key)
+        same = _same(t, "s", "x")
+        return self.one(
+            f"SELECT count(*) FILTER (WHERE x.{q(t.key[0])} IS NOT NULL), "
+            f"count(*) FILTER (WHERE x.{q(t.key[0])} IS NOT NULL AND {same}) "
+            f"FROM _staged s LEFT JOIN {q(t.name)} x ON {key_on}")
+
+    def _upsert(self, t: Table, rows: list[dict[str, Any]], batch_id: int) -> dict[str, int]:
+        with self._staged(t, rows, batch_id):
+            key_on = " AND ".join(f"s.{q(k)} = x.{q(k)}" for k in t.key)
+            same = _same(t, "s", "x")
+            existing, unchanged = self._existing_unchanged(t)
+            cols = ", ".join(q(c) for c in model_columns(t) + ["batch_id", "source_row"])
+            xcols = ", ".join(f"x.{q(c)}" for c in model_columns(t) + ["batch_id", "source_row"])
+            changed = f"EXISTS (SELECT 1 FROM _staged s WHERE {key_on} AND NOT ({same}))"
+            # a changed row's old version goes to history, superseded by this batch; identical rows stay
+            self.run(f"INSERT INTO {q(history_table(t.name))} ({cols}, superseded_by) "
+                     f"SELECT {xcols}, {int(batch_id)} FROM {q(t.name)} x WHERE {changed}")
+            self.run(f"DELETE FROM {q(t.name)} x WHERE {changed}")
+            self.run(f"INSERT INTO {q(t.name)} ({cols}) SELECT {cols} FROM _staged s "
+                     f"WHERE NOT EXISTS (SELECT 1 FROM {q(t.name)} x WHERE {key_on})")
         return {"rows": len(rows), "inserted": len(rows) - existing, "updated": existing - unchanged,
                 "unchanged": unchanged}
+
+    def _delete(self, t: Table, keys: list[dict[str, Any]], batch_id: int) -> int:
+        """Move the current rows with these keys to history (superseded_by = batch_id). Returns the count."""
+        with self._staged(t, keys, batch_id):
+            key_on = " AND ".join(f"s.{q(k)} = x.{q(k)}" for k in t.key)
+            cols = ", ".join(q(c) for c in model_columns(t) + ["batch_id", "source_row"])
+            xcols = ", ".join(f"x.{q(c)}" for c in model_columns(t) + ["batch_id", "source_row"])
+            hit = f"EXISTS (SELECT 1 FROM _staged s WHERE {key_on})"
+            n = self.one(f"SELECT count(*) FROM {q(t.name)} x WHERE {hit}")[0]
+            self.run(f"INSERT INTO {q(history_table(t.name))} ({cols}, superseded_by) "
+                     f"SELECT {xcols}, {int(batch_id)} FROM {q(t.name)} x WHERE {hit}")
+            self.run(f"DELETE FROM {q(t.name)} x WHERE {hit}")
+        return n
+
+
+def _same(t: Table, a: str, b: str) -> str:
+    """SQL: rows a and b hold the same model values (NULL equals NULL)."""
+    same = " AND ".join(f"{a}.{q(f.name)} IS NOT DISTINCT FROM {b}.{q(f.name)}" for f in t.fields if not f.key)
+    return same or "TRUE"
 
 
 def open_store(path: str | os.PathLike, read_only: bool = False) -> Store:
     return Store(path, read_only=read_only)
 
 
-__all__ = ["Store", "open_store", "TABLES_BY_NAME", "table_ddl", "SCHEMA_VERSION"]
+__all__ = [
+    "Store", "open_store", "TABLES_BY_NAME", "table_ddl", "SCHEMA_VERSION", "META_TABLE", "BATCH_TABLE",
+    "HISTORY_SUFFIX", "history_table", "all_tables", "time_label", "as_utc", "os_account", "KINDS",
+]

@@ -1,0 +1,164 @@
+"""`eduplan db …`: the store's state, a row's versions, undo, schema upgrade (and backup/restore/verify,
+whose bodies live in admin_cmd). Thin wrappers over eduplan.store; registered in cli/app.py.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.table import Table as RichTable
+
+from ..errors import EduplanError, StoreError, UnknownTable
+from ..ingest import current_user
+from ..model import TABLES, TABLES_BY_NAME, find_table
+from ..store import KINDS, SCHEMA_VERSION, Store, os_account, time_label
+from ..store.versions import key_from_text, key_text
+from .admin_cmd import db_backup, db_restore, db_verify
+from .common import DEFAULT_DB, DbOption, Format, FormatOption, emit_json, err, handle_errors, out, safe
+
+db_app = typer.Typer(help="数据库：状态、导入批次、行的历史版本、撤销、升级、备份与恢复", no_args_is_help=True)
+for _name, _fn in (("backup", db_backup), ("restore", db_restore), ("verify", db_verify)):
+    db_app.command(_name)(_fn)
+
+
+def _changes(w: dict[str, dict[str, int]]) -> str:
+    parts = []
+    for name, c in w.items():
+        bits = [f"{label} {c[k]}" for k, label in (("inserted", "新增"), ("updated", "更新"), ("deleted", "删除"))
+                if c.get(k)]
+        if bits:
+            parts.append(f"{TABLES_BY_NAME[name].label} " + "、".join(bits) if name in TABLES_BY_NAME else name)
+    return "；".join(parts) or "无变化"
+
+
+def _who(b: dict[str, Any]) -> str:
+    user, acct = b.get("user_name") or "", b.get("os_user")
+    return user + (f"（系统账户 {acct}）" if acct and acct != user else "")
+
+
+@db_app.command("status")
+@handle_errors
+def db_status(db: DbOption = DEFAULT_DB, fmt: FormatOption = Format.table) -> None:
+    """各表行数（当前与历史版本）与全部批次（类型、文件、时间 UTC、用户与系统账户、变更）。
+
+    例：eduplan db status --format json
+    """
+    with Store(db, read_only=True) as store:
+        counts = store.table_counts()
+        history = store.history_counts()
+        batches = store.batches()
+        version = store.schema_version()
+    if fmt == Format.json:
+        emit_json({"db": str(db), "schema_version": version, "tables": counts, "history": history,
+                   "batches": batches})
+        return
+    rt = RichTable("表", "中文名", "当前行数", "历史版本", title=safe(f"数据库 {db}（结构版本 {version}）"))
+    for t in TABLES:
+        rt.add_row(t.name, t.label, f"{counts[t.name]:,}", f"{history[t.name]:,}")
+    out.print(rt)
+    bt = RichTable("批次", "类型", "文件", "时间", "用户", "行数", "变更", "sha256", title="批次（时间为 UTC）")
+    for b in batches:
+        bt.add_row(str(b["batch_id"]), KINDS.get(b["kind"], safe(b["kind"])), safe(b["file_name"]),
+                   time_label(b["imported_at"]), safe(_who(b)), f"{b['rows_total']:,}", safe(_changes(b["tables"])),
+                   (b["sha256"] or "—")[:12])
+    out.print(bt)
+
+
+def _table(name: str):
+    t = find_table(name)
+    if t is None:
+        raise UnknownTable(f"没有名为“{name}”的表；可用：{'、'.join(f'{x.name}（{x.label}）' for x in TABLES)}")
+    return t
+
+
+def _show(v: Any) -> str:
+    if v is None:
+        return "空"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+@db_app.command("history")
+@handle_errors
+def db_history(
+    table: Annotated[str, typer.Argument(help="表名（如 enrolment）或中文名（如 分年级学生数）", show_default=False)],
+    key: Annotated[list[str], typer.Argument(help="主键各列的值，按主键顺序（如 2019 2420104001 P1）", show_default=False)],
+    db: DbOption = DEFAULT_DB,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """一行数据的全部版本：每个版本改了哪些值、由哪个批次（文件、用户、系统账户、类型、时间 UTC）写入、被哪个批次取代或删除。
+
+    例：eduplan db history 分年级学生数 2019 2420104001 P1
+    """
+    t = _table(table)
+    k = key_from_text(t, key)
+    with Store(db, read_only=True) as store:
+        versions = store.versions(t.name, k)
+    if not versions:
+        raise EduplanError(f"“{t.label}”中没有 {key_text(t, k)} 的行，也没有它的历史版本")
+    if fmt == Format.json:
+        emit_json({"table": t.name, "label": t.label, "key": k, "versions": versions})
+        return
+    rt = RichTable("版本", "批次", "类型", "文件（行）", "用户", "时间", "本版本的值（相对上一版本的变化）", "之后",
+                   title=safe(f"“{t.label}” {key_text(t, k)} 的全部版本"))
+    for i, v in enumerate(versions, 1):
+        changed = "；".join(f"{t.field(c).label} {_show(a)} → {_show(b)}" if i > 1 else f"{t.field(c).label}={_show(b)}"
+                           for c, (a, b) in v["changed"].items() if not (i == 1 and c in t.key))
+        if i > 1 and not changed:
+            changed = "值与上一版本相同（恢复）"
+        if v["current"]:
+            after = "当前版本"
+        elif v["deleted"]:
+            after = f"被批次 {v['superseded_by']} 删除"
+        else:
+            after = f"被批次 {v['superseded_by']} 取代"
+        src = v["file_name"] or "—"
+        if v["source_row"] is not None and v["kind"] != "undo":
+            src += f"（第 {v['source_row']} 行）"
+        rt.add_row(str(i), str(v["batch_id"]), KINDS.get(v["kind"], safe(v["kind"] or "—")), safe(src),
+                   safe(_who(v)), time_label(v["imported_at"]), safe(changed), after)
+    out.print(rt)
+
+
+@db_app.command("undo")
+@handle_errors
+def db_undo(
+    batch: Annotated[int, typer.Argument(help="要撤销的批次号（见 eduplan db status）", show_default=False)],
+    cascade: Annotated[bool, typer.Option("--cascade", help="之后的批次改动过同一批行时，先从新到旧撤销它们")] = False,
+    db: DbOption = DEFAULT_DB,
+    user: Annotated[Optional[str], typer.Option("--user", help="记录在撤销批次中的用户（默认：EDUPLAN_USER 或系统用户）")] = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """撤销一个批次：恢复该批次之前的状态（它新增的行消失，它改动或删除的行恢复原值），记录为新的“撤销”批次，可再撤销。
+
+    之后的批次又改动过同一批行时拒绝并列出这些批次，除非加 --cascade。例：eduplan db undo 7
+    """
+    if not db.exists():
+        raise StoreError(f"数据库文件“{db}”不存在")
+    with Store(db) as store:
+        result = store.undo(batch, user or current_user(), cascade=cascade, os_user=os_account())
+    if fmt == Format.json:
+        emit_json(result)
+        return
+    for u in result["undone"]:
+        err.print(f"[green]已撤销[/] 批次 {u['batch_id']}（{safe(u['file_name'])}），记录为批次 {u['undo_batch']}："
+                  f"{safe(_changes(u['written']))}")
+
+
+@db_app.command("upgrade")
+@handle_errors
+def db_upgrade(db: DbOption = DEFAULT_DB) -> None:
+    """把旧版本程序建立的数据库升级到本程序的结构版本（增加历史表与批次字段；保留全部数据，单个事务）。
+
+    任何写入命令（如 eduplan import）也会自动升级。例：eduplan db upgrade --db out/eduplan.duckdb
+    """
+    if not db.exists():
+        raise StoreError(f"数据库文件“{db}”不存在")
+    with Store(db) as store:
+        found = store.opened_version
+    if found is not None and found < SCHEMA_VERSION:
+        err.print(f"已把数据库 {safe(db)} 从结构版本 {found} 升级到 {SCHEMA_VERSION}")
+    else:
+        err.print(f"数据库 {safe(db)} 已是结构版本 {SCHEMA_VERSION}，无需升级")

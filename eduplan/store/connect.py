@@ -1,0 +1,97 @@
+"""Opening a store file: waiting briefly for another process's lock, and saying in Chinese who holds it.
+
+DuckDB lets many processes read a file at once, or one process write it. When the file is held,
+DuckDB's error names the holder's PID; `lock_message` adds what that process is (from /proc) and
+what to do. `EDUPLAN_LOCK_WAIT` (seconds, default 5) is how long an open retries before giving up.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+
+import duckdb
+
+from ..errors import StoreError, StoreLocked, first_line, os_error_text
+
+DEFAULT_LOCK_WAIT = 5.0
+_PID = re.compile(r"\(PID (\d+)\)")
+_HOLDER = re.compile(r"Conflicting lock is held in (.+?) \(PID")
+
+
+def lock_wait() -> float:
+    try:
+        return max(0.0, float(os.environ.get("EDUPLAN_LOCK_WAIT", DEFAULT_LOCK_WAIT)))
+    except ValueError:
+        return DEFAULT_LOCK_WAIT
+
+
+def is_lock_error(e: BaseException) -> bool:
+    text = str(e)
+    return "Could not set lock" in text or "Conflicting lock" in text
+
+
+def process_description(pid: int) -> str:
+    """“进程 1234（eduplan import a.xlsx，用户 root）” from /proc; just the PID where /proc is not there."""
+    proc = Path("/proc") / str(pid)
+    parts = []
+    try:
+        cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace").strip()
+        if cmd:
+            parts.append(cmd if len(cmd) <= 160 else cmd[:157] + "…")
+        else:
+            parts.append((proc / "comm").read_text().strip())
+    except OSError:
+        pass
+    try:
+        uid = proc.stat().st_uid
+        import pwd
+
+        parts.append(f"用户 {pwd.getpwuid(uid).pw_name}")
+    except (OSError, KeyError, ImportError):
+        pass
+    return f"进程 {pid}" + (f"（{'，'.join(parts)}）" if parts else "")
+
+
+def lock_message(path: Path, e: BaseException, read_only: bool) -> str:
+    text = str(e)
+    m = _PID.search(text)
+    if m:
+        pid = int(m.group(1))
+        holder = process_description(pid)
+        if pid == os.getpid():
+            holder += "——即本程序自身的另一个连接"
+    else:
+        h = _HOLDER.search(text)
+        holder = f"另一个程序（{h.group(1)}）" if h else "另一个程序"
+    if read_only:
+        what = "它正在写入数据库，写入期间不能读取"
+        todo = "请等它完成后重试（导入只在最后写入的几秒内独占数据库）"
+    else:
+        what = "写入需要独占数据库，而它正在使用该数据库"
+        todo = ("请等它完成后重试；如果该进程已无响应（例如被遗忘的窗口或卡住的任务），"
+                "结束它（kill 进程号）后重试")
+    return f"数据库“{path}”正被{holder}占用：{what}。{todo}。"
+
+
+def connect(path: Path, read_only: bool, wait: float | None = None) -> duckdb.DuckDBPyConnection:
+    """Open `path`, retrying for up to `wait` seconds while another process holds it."""
+    wait = lock_wait() if wait is None else wait
+    deadline = time.monotonic() + wait
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.Error as e:
+            if is_lock_error(e):
+                if time.monotonic() + delay <= deadline:
+                    time.sleep(delay)
+                    delay = min(delay * 2, 0.5)
+                    continue
+                raise StoreLocked(lock_message(path, e, read_only)) from None
+            if "not a valid DuckDB database" in str(e) or "not a DuckDB" in str(e):
+                raise StoreError(f"文件“{path}”不是 eduplan 数据库（DuckDB 文件）：{first_line(e)}。"
+                                 "请检查 --db 指向的文件") from None
+            raise StoreError(os_error_text(e, f"打开数据库文件“{path}”")) from None

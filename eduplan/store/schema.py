@@ -1,0 +1,122 @@
+"""The store's schema: table names, DDL derived from the model, the schema version and its migrations.
+
+Every model table `t` has its current rows in `t` (model columns + `batch_id` + `source_row`) and every
+superseded version in `t__history` (the same columns + `superseded_by`, the batch that replaced or
+deleted it). `import_batch` records every batch (imports, undos, replaces, the demo); `eduplan_meta`
+holds `schema_version`. Times are stored in UTC.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+
+from ..model import TABLES, Table
+
+if TYPE_CHECKING:
+    import duckdb
+
+SCHEMA_VERSION = 2
+META_TABLE = "eduplan_meta"
+BATCH_TABLE = "import_batch"
+HISTORY_SUFFIX = "__history"
+LINEAGE_COLUMNS = ("batch_id", "source_row")
+
+BATCH_DDL = f"""
+CREATE TABLE IF NOT EXISTS {BATCH_TABLE} (
+    batch_id     INTEGER PRIMARY KEY,
+    file_name    VARCHAR NOT NULL,   -- the source file; for an undo: “撤销批次 N（…）”
+    file_path    VARCHAR,
+    sha256       VARCHAR NOT NULL,   -- '' when the batch has no file (undo)
+    imported_at  TIMESTAMP NOT NULL, -- UTC
+    user_name    VARCHAR NOT NULL,   -- --user / EDUPLAN_USER / the OS account
+    tables       VARCHAR NOT NULL,   -- JSON: table -> {{rows, inserted, updated, unchanged, deleted}}
+    rows_total   INTEGER NOT NULL,
+    eduplan_version VARCHAR NOT NULL,
+    kind         VARCHAR NOT NULL DEFAULT 'import',  -- import | replace | undo | demo
+    os_user      VARCHAR,            -- the operating-system account that ran the command
+    note         VARCHAR,
+    undoes       INTEGER             -- for kind 'undo': the batch undone
+)
+"""
+
+# columns added to import_batch by schema version 2, with their DDL
+_BATCH_V2_COLUMNS = (
+    ("kind", "VARCHAR DEFAULT 'import'"),
+    ("os_user", "VARCHAR"),
+    ("note", "VARCHAR"),
+    ("undoes", "INTEGER"),
+)
+
+KINDS = {"import": "导入", "replace": "导入（--replace）", "undo": "撤销", "demo": "示范区"}
+
+_ARROW = {"int": pa.int64(), "float": pa.float64(), "str": pa.string(), "code": pa.string(), "year": pa.int32()}
+
+
+def history_table(name: str) -> str:
+    """The history table of model table `name`."""
+    return name + HISTORY_SUFFIX
+
+
+def q(name: str) -> str:
+    """A quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def model_columns(t: Table) -> list[str]:
+    return [f.name for f in t.fields]
+
+
+def table_ddl(t: Table, history: bool = False) -> str:
+    cols = [f"    {q(f.name)} {f.sql_type}" + (" NOT NULL" if f.key else "") for f in t.fields]
+    cols += ["    batch_id INTEGER NOT NULL", "    source_row INTEGER"]
+    if history:
+        cols.append("    superseded_by INTEGER NOT NULL")
+    name = history_table(t.name) if history else t.name
+    return f"CREATE TABLE IF NOT EXISTS {q(name)} (\n" + ",\n".join(cols) + "\n)"
+
+
+def arrow_schema(t: Table) -> pa.Schema:
+    return pa.schema([(f.name, _ARROW[f.type]) for f in t.fields]
+                     + [("batch_id", pa.int32()), ("source_row", pa.int32())])
+
+
+def all_tables() -> list[str]:
+    """Every table of a current store: model tables (dependency order), their history tables, batches, meta."""
+    return ([t.name for t in TABLES] + [history_table(t.name) for t in TABLES] + [BATCH_TABLE, META_TABLE])
+
+
+def read_version(con: "duckdb.DuckDBPyConnection") -> int | None:
+    """The store's schema version; None when the file has no eduplan meta table (a new or foreign file)."""
+    has_meta = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' "
+                           "AND database_name = current_database() AND table_name = ?", [META_TABLE]).fetchone()[0]
+    if not has_meta:
+        return None
+    row = con.execute(f"SELECT value FROM {META_TABLE} WHERE key = 'schema_version'").fetchone()
+    return None if row is None else int(row[0])
+
+
+def create(con: "duckdb.DuckDBPyConnection") -> None:
+    """Create every table of the current schema (idempotent) and record the schema version."""
+    con.execute(f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    con.execute(BATCH_DDL)
+    for t in TABLES:
+        con.execute(table_ddl(t))
+        con.execute(table_ddl(t, history=True))
+    con.execute(f"INSERT OR REPLACE INTO {META_TABLE} VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+
+
+def migrate_1_to_2(con: "duckdb.DuckDBPyConnection") -> None:
+    """Version 2: batches gain kind, os_user, note, undoes; every model table gains its history table."""
+    have = {r[0] for r in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND table_name = ?", [BATCH_TABLE]).fetchall()}
+    for name, ddl in _BATCH_V2_COLUMNS:
+        if name not in have:
+            con.execute(f"ALTER TABLE {BATCH_TABLE} ADD COLUMN {name} {ddl}")
+    con.execute(f"UPDATE {BATCH_TABLE} SET kind = 'import' WHERE kind IS NULL")
+    create(con)
+
+
+MIGRATIONS = {1: migrate_1_to_2}
