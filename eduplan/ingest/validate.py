@@ -1,17 +1,22 @@
 """Validate one raw sheet against its model table: headers, every cell, every cross-field rule, keys.
 
 Collect, don't raise: every problem of the sheet becomes an Issue, and the parsed rows are returned
-alongside, so one run reports all of a file's errors at once.
+alongside, so one run reports all of a file's errors at once. A blank optional cell is stored as None
+(missing), never a default; a value outside the field's soft bounds is a "soft-range" warning. The
+template's example row is skipped only when it is untouched; an example marker left on a row of real
+data is an error naming the row. sheet_summary / skipped_summary describe each sheet for FileResult.
 """
 
 from __future__ import annotations
 
+import unicodedata
+from datetime import date, datetime
 from typing import Any
 
-from ..model import TABLES, Table, find_table
-from .parse import check_value, is_blank, map_headers, norm, parse_cell
-from .readers import RawSheet
-from .report import Issue, column_letter
+from ..model import TABLES, Field, Table, find_table
+from .parse import check_value, is_blank, map_headers, norm, parse_cell, soft_range
+from .readers import RawSheet, SkippedSheet
+from .report import Issue, Level, SheetSummary, column_letter
 
 
 def identify_table(raw: RawSheet, file_stem: str) -> tuple[Table | None, Issue | None]:
@@ -43,6 +48,7 @@ def identify_table(raw: RawSheet, file_stem: str) -> tuple[Table | None, Issue |
 
 
 EXAMPLE_MARK = "示例行（导入时跳过）"
+INT64_RULE = "；整数须在 64 位整数范围内（−9223372036854775808 至 9223372036854775807）"
 
 
 def validate_sheet(raw: RawSheet, table: Table) -> tuple[list[dict[str, Any]], list[Issue]]:
@@ -66,36 +72,45 @@ def validate_sheet(raw: RawSheet, table: Table) -> tuple[list[dict[str, Any]], l
     if missing:
         return [], issues  # rows cannot be judged without their required columns
 
+    width = len(raw.headers)
+    cols = [(f, seen.get(f.name), _has_soft(f)) for f in table.fields]
     rows: list[dict[str, Any]] = []
     keys: dict[tuple, int] = {}
     for rownum, cells in raw.rows:
-        if _is_example(cells, len(raw.headers)):
+        if len(cells) > width and _is_example(cells, width):
+            if _matches_example(cells, cols):
+                continue  # the template's own example row, untouched
+            issues.append(Issue("example-row-modified", **where, row=rownum,
+                                cell=f"{column_letter(_mark_index(cells, width))}{rownum}", value=EXAMPLE_MARK))
             continue
         row: dict[str, Any] = {"source_row": rownum}
         bad = False
-        for f in table.fields:
-            idx = seen.get(f.name)
-            v = cells[idx] if idx is not None and idx < len(cells) else None
-            cell = f"{column_letter(idx)}{rownum}" if idx is not None else None
-            loc = dict(**where, row=rownum, column=f.header, cell=cell, value=None if is_blank(v) else v,
-                       rule=f.rule_text())
+        for f, idx, soft in cols:
+            if idx is None:
+                row[f.name] = None  # an absent optional column: missing
+                continue
+            v = cells[idx]
             x, problem = parse_cell(f, v)
-            if problem is not None:
-                issues.append(Issue(problem[0], **loc, detail=problem[1]))
-                bad = True
-                continue
-            if x is None:
-                if f.required:
-                    issues.append(Issue("required", **loc))
-                    bad = True
-                row[f.name] = None  # missing is NULL, never a default such as 0
-                continue
-            kind = check_value(f, x)
-            if kind is not None:
-                issues.append(Issue(kind, **loc))
-                bad = True
-                continue
-            row[f.name] = x
+            if problem is None:
+                if x is None:
+                    row[f.name] = None  # missing is NULL, never a default such as 0
+                    if f.required:
+                        issues.append(_cell_issue("required", raw, f, idx, rownum, v))
+                        bad = True
+                    continue
+                kind = check_value(f, x)
+                if kind is None:
+                    row[f.name] = x
+                    if soft and _implausible(f, x):
+                        issues.append(_cell_issue("soft-range", raw, f, idx, rownum, v, level="warning",
+                                                  detail=_soft_text(f), rule=_soft_rule(f)))
+                    continue
+                problem = (kind, "")
+            if problem[1] == "int64":  # beyond what any integer column can hold
+                issues.append(_cell_issue("range-error", raw, f, idx, rownum, v, rule=f.rule_text() + INT64_RULE))
+            else:
+                issues.append(_cell_issue(problem[0], raw, f, idx, rownum, v, detail=problem[1]))
+            bad = True
         for r in table.rules:
             if not r.applies(row):
                 continue
@@ -127,9 +142,87 @@ def validate_sheet(raw: RawSheet, table: Table) -> tuple[list[dict[str, Any]], l
     return rows, issues
 
 
+def _cell_issue(kind: str, raw: RawSheet, f: Field, idx: int, rownum: int, v: Any, level: Level = "error",
+                detail: str = "", rule: str | None = None) -> Issue:
+    """The Issue of one cell, built only when the cell has a problem (messages are not formatted otherwise)."""
+    return Issue(kind, raw.file, level=level, sheet=raw.sheet, row=rownum, column=f.header,
+                 cell=f"{column_letter(idx)}{rownum}", value=None if is_blank(v) else v,
+                 rule=f.rule_text() if rule is None else rule, detail=detail)
+
+
+def _has_soft(f: Field) -> bool:
+    return getattr(f, "soft_min", None) is not None or getattr(f, "soft_max", None) is not None
+
+
+def _implausible(f: Field, x: Any) -> bool:
+    check = getattr(f, "implausible", None)
+    if check is not None:
+        return bool(check(x))
+    return soft_range(f, x) is not None
+
+
+def _soft_text(f: Field) -> str:
+    text = getattr(f, "soft_text", None)
+    if text is not None:
+        return text()
+    lo, hi = getattr(f, "soft_min", None), getattr(f, "soft_max", None)
+    return "–".join(str(b) for b in (lo, hi) if b is not None)
+
+
+def _soft_rule(f: Field) -> str:
+    rule = getattr(f, "plausible_rule", None)
+    return rule() if rule is not None else f"通常 {_soft_text(f)}"
+
+
+def sheet_summary(raw: RawSheet, table: Table | None, rows: list[dict[str, Any]]) -> SheetSummary:
+    """What one sheet held, for FileResult.sheets: its table, valid rows and years."""
+    years = sorted({r["year"] for r in rows if r.get("year") is not None})
+    return SheetSummary(raw.sheet, "read", table.name if table else None, table.label if table else None,
+                        len(rows), years)
+
+
+def skipped_summary(s: SkippedSheet) -> SheetSummary:
+    """A sheet not read (hidden, very hidden, a template's help sheet), for FileResult.sheets."""
+    return SheetSummary(s.sheet, "skipped", reason=s.reason_text)
+
+
 def _is_example(cells: list[Any], width: int) -> bool:
-    """The template's example row carries EXAMPLE_MARK right of the last column; it is skipped."""
-    return any(isinstance(c, str) and c.strip() == EXAMPLE_MARK for c in cells[width:])
+    """The template's example row carries EXAMPLE_MARK right of the last column."""
+    return _mark_index(cells, width) >= 0
+
+
+def _mark_index(cells: list[Any], width: int) -> int:
+    for i in range(width, len(cells)):
+        c = cells[i]
+        if isinstance(c, str) and c.strip() == EXAMPLE_MARK:
+            return i
+    return -1
+
+
+def _canon(v: Any) -> str | None:
+    """A cell or an example value as the text a user sees, to compare the two."""
+    if is_blank(v):
+        return None
+    if isinstance(v, datetime):
+        return v.date().isoformat() if v.time() == datetime.min.time() else v.isoformat()
+    if isinstance(v, date):
+        return v.isoformat()
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return unicodedata.normalize("NFKC", str(v)).strip()
+
+
+def _matches_example(cells: list[Any], cols: list[tuple[Field, int | None, bool]]) -> bool:
+    """True only when the row is the template's example, untouched: every column holds its example."""
+    used = set()
+    for f, idx, _ in cols:
+        if idx is None:
+            continue
+        used.add(idx)
+        if _canon(cells[idx]) != _canon(f.example):
+            return False
+    mark = _mark_index(cells, 0)
+    return all(is_blank(c) for i, c in enumerate(cells) if i not in used and i != mark)
 
 
 def _show(v: Any) -> str:
