@@ -25,8 +25,9 @@ D = "420104"
 
 
 def _e(year, school, grade, classes, male, female, **kw):
+    # a blank cell is missing, not 0: the hand-made schools state their 0 large classes explicitly
     return {"year": year, "school_code": school, "grade": grade, "classes": classes, "male": male, "female": female,
-            "pupils": male + female, **kw}
+            "pupils": male + female, "classes_over_norm": 0, **kw}
 
 
 def _t(year, school, section, teachers, staff, q, **kw):
@@ -70,7 +71,7 @@ DATA = {
         _e(2019, S3, "K1", 3, 46, 44), _e(2019, S3, "K2", 3, 44, 44), _e(2019, S4, "K1", 2, 30, 30),
         _e(2019, S5, "S1", 4, 100, 100), _e(2019, S6, "V1", 3, 80, 70),
         # the junior cohort of S2: 初一 in 2016, 初二 in 2017, 初三 in 2018 (movements booked a year later)
-        _e(2016, S2, "J1", 2, 50, 50), _e(2017, S2, "J2", 2, 50, 49, transfers_in=2, transfers_out=3),
+        _e(2016, S2, "J1", 2, 50, 50), _e(2017, S2, "J2", 2, 50, 49, transfers_in=2, transfers_out=3, deaths=0),
         _e(2018, S2, "J3", 2, 49, 49, transfers_in=1, transfers_out=1, deaths=1),
         # S2's 小学一年级 of 2011 (for the nine-year retention rate of 2019)
         _e(2011, S2, "P1", 2, 50, 48),

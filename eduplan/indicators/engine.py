@@ -5,13 +5,20 @@ Ibis aggregate (conditional sums, one column per term) at school × year × leve
 school-grain sums up to zones (effective-dated membership of the reporting year) and districts, with
 the declared breakdowns (办学性质, 学段); then value = Σ coef·numerator terms / Σ coef·denominator terms
 × factor, per unit and year. Nothing is cached: after an import the next call sees the new rows.
+
+Missing is missing. Beside each term's sum the same query counts the rows that should contribute but
+cannot: the term's value is NULL (a blank optional cell), or its filter cannot be decided because a
+column it tests is NULL. Rolled up, that is the number of schools (areas) lacking the term in the
+unit. A value is computed only over complete data: when any term of an indicator lacks a school of
+the unit, its value, numerator and denominator are missing (NaN) and `missing` says why, e.g.
+"2 所学校未填报“音乐专任教师数”" — never a sum that silently counts those schools as 0.
 """
 
 from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Any, Iterable
 
 import ibis
 import numpy as np
@@ -23,10 +30,24 @@ from .relations import build_relations
 from .schema import Definitions, Indicator, Term
 
 KEYS = ["year", "unit_type", "unit_code", "bdim", "bval"]
+MISSING = "__m"  # suffix of a term's missing-count column: t3 → t3__m
 
 
 def term_key(t: Term) -> tuple:
     return (t.relation, t.expr, t.where or "", t.lag)
+
+
+def missing_expr(t: Term, rel) -> Any:
+    """Ibis boolean: the row should contribute to the term but cannot (its value, or a column its filter
+    tests, is NULL). With three-valued logic a filter that is false whatever the NULL holds (e.g.
+    `level == '学前' and …` on a 小学 row) is not missing."""
+    value = compile_expr(t.expr, rel)
+    if not isinstance(value, ibis.Expr):
+        value = rel.year * 0 + value
+    if not t.where:
+        return value.isnull()
+    cond = compile_expr(t.where, rel)
+    return cond.isnull() | (cond & value.isnull())
 
 
 @dataclass
@@ -64,6 +85,7 @@ def _aggregate_sql(store: Store, relation: str, terms: list[tuple[str, Term]], k
                 value = rel.year * 0 + value  # a constant, e.g. "1" to count schools
             cond = compile_expr(t.where, rel) if t.where else None
             aggs[tid] = value.sum(where=cond) if cond is not None else value.sum()
+            aggs[tid + MISSING] = missing_expr(t, rel).cast("int64").sum()
         sql = ibis.to_sql(rel.group_by(keys).aggregate(**aggs), dialect=store.ibis().name)
         if one_school:
             assert sql.count(f"'{_SCHOOL}'") == 1
@@ -78,6 +100,7 @@ def _aggregate(store: Store, relation: str, terms: list[tuple[str, Term]], keys:
     df = store.con.execute(sql, [school_filter] if school_filter is not None else []).fetch_df()
     for tid, _ in terms:
         df[tid] = df[tid].astype("float64").fillna(0.0)  # rows exist, none matched: zero, not missing
+        df[tid + MISSING] = df[tid + MISSING].fillna(0).astype("int64")  # rows lacking the term
     return df
 
 
@@ -92,15 +115,27 @@ def _membership(store: Store, years: list[int]) -> pd.DataFrame:
     return m[["school_code", "year", "zone_code"]]
 
 
+def _school_counts(frame: pd.DataFrame, keys: list[str], mids: list[str]) -> pd.DataFrame:
+    """Per group of `keys`: how many distinct schools lack each term (a school counts once, whatever
+    number of its grades or sections lack it)."""
+    sk = keys if "school_code" in keys else keys + ["school_code"]
+    flags = frame[sk].copy()
+    flags[mids] = (frame[mids].to_numpy() > 0).astype("int64")
+    return flags.groupby(sk, dropna=False)[mids].max().groupby(level=keys, dropna=False).sum()
+
+
 def _rollup(df: pd.DataFrame, tids: list[str], schools: pd.DataFrame, member: pd.DataFrame,
             breakdowns: set[str]) -> pd.DataFrame:
-    """School × year × level sums → school, zone and district rows (with breakdowns)."""
+    """School × year × level sums → school, zone and district rows (with breakdowns); each term's
+    missing column becomes the number of the unit's schools lacking it."""
     df = df.merge(schools[["school_code", "ownership", "district_code"]], on="school_code", how="left")
+    mids = [t + MISSING for t in tids]
     out = []
 
     def grouped(frame: pd.DataFrame, code_col: str, unit_type: str, bdim: str | None) -> pd.DataFrame:
         keys = ["year", code_col] + ([bdim] if bdim else [])
-        g = frame.groupby(keys, dropna=False)[tids].sum(min_count=1).reset_index()
+        g = frame.groupby(keys, dropna=False)[tids].sum(min_count=1)
+        g = g.join(_school_counts(frame, keys, mids)).reset_index()
         g = g.rename(columns={code_col: "unit_code"})
         g["unit_type"] = unit_type
         g["bdim"] = bdim or ""
@@ -148,6 +183,7 @@ def compute(store: Store, defs: Definitions, indicators: Iterable[str] | None = 
     frames = []
     for (relation, lag), terms in terms_by_group.items():
         tids = [tid for tid, _ in terms]
+        mids = [tid + MISSING for tid in tids]
         if relation in ("population", "area_year", "reported"):
             if school is not None:
                 continue
@@ -160,25 +196,28 @@ def compute(store: Store, defs: Definitions, indicators: Iterable[str] | None = 
         else:
             df = _aggregate(store, relation, terms, ["year", "school_code", "level"], lag, school)
             if school is not None:  # one school: no rollup, no breakdowns
-                df = df.groupby(["year", "school_code"])[tids].sum(min_count=1).reset_index()
+                keys = ["year", "school_code"]
+                df = df.groupby(keys)[tids].sum(min_count=1).join(_school_counts(df, keys, mids)).reset_index()
                 df = df.rename(columns={"school_code": "unit_code"}).assign(unit_type="school", bdim="", bval="")
-                frames.append(df[KEYS + tids])
+                frames.append(df[KEYS + tids + mids])
                 continue
             df = df.drop(columns=["level"]) if "level" not in breakdowns[(relation, lag)] else df
             if "level" not in df.columns:
                 df["level"] = ""
             df = _rollup(df, tids, schools, member, breakdowns[(relation, lag)])
-        frames.append(df[KEYS + tids])
+        frames.append(df[KEYS + tids + mids])
     if frames:
         terms_df = frames[0]
         for f in frames[1:]:
             terms_df = terms_df.merge(f, on=KEYS, how="outer")
+        all_mids = [c for c in terms_df.columns if c.endswith(MISSING)]
+        terms_df[all_mids] = terms_df[all_mids].fillna(0).astype("int64")
         if years:
             terms_df = terms_df[terms_df["year"].isin(years)]
         # area figures (population, finance) have no breakdown: a breakdown row uses its unit's total,
         # so that e.g. 民办园 在园幼儿 ÷ all 3–5-year-olds is that sector's part of the gross rate
-        area_cols = [tid for (rel, _), terms in terms_by_group.items()
-                     if rel in ("population", "area_year", "reported") for tid, _ in terms]
+        area_cols = [c for (rel, _), terms in terms_by_group.items()
+                     if rel in ("population", "area_year", "reported") for tid, _ in terms for c in (tid, tid + MISSING)]
         if area_cols and (terms_df["bdim"] != "").any():
             terms_df[area_cols] = terms_df.groupby(["year", "unit_type", "unit_code"])[area_cols].transform("max")
     else:
@@ -187,24 +226,33 @@ def compute(store: Store, defs: Definitions, indicators: Iterable[str] | None = 
     values = _values_all(ratio, terms_df, term_ids)
     extra = []
     if school is None:
-        extra.append(_reported(store, [i for i in chosen if i.kind == "reported" or (i.kind == "ratio" and i.reported_item)],
-                               values))
+        reported = _reported(store, [i for i in chosen if i.kind == "reported" or (i.kind == "ratio" and i.reported_item)],
+                             values)
+        if not reported.empty and not values.empty:  # a reported value replaces a computed one lacking data
+            rk = set(zip(reported["indicator"], reported["year"], reported["unit_type"], reported["unit_code"]))
+            replaced = [(i, y, t, c) in rk and b == "" for i, y, t, c, b in
+                        zip(values["indicator"], values["year"], values["unit_type"], values["unit_code"], values["bdim"])]
+            values = values[~np.array(replaced, dtype=bool)]
+        extra.append(reported)
         extra.append(_external(store, [i for i in chosen if i.kind == "external"]))
     values = pd.concat([values, *[e for e in extra if not e.empty]], ignore_index=True)
     return Computation(values=values, terms=terms_df, term_ids=term_ids, names=_names(store, schools))
 
 
-COLUMNS = KEYS + ["indicator", "numerator", "denominator", "value", "source"]
+COLUMNS = KEYS + ["indicator", "numerator", "denominator", "value", "source", "missing"]
 
 
 def _values_all(inds: list[Indicator], terms_df: pd.DataFrame, term_ids: dict) -> pd.DataFrame:
     """Every ratio indicator at once: numerators and denominators as (rows × terms) @ (terms × indicators)
-    with NaN (no data) propagating from any term an indicator uses."""
+    with NaN (no data) propagating from any term an indicator uses; a unit where a term lacks some
+    school's data gets no value, and `missing` names the terms and how many schools lack them."""
     if terms_df.empty or not inds:
         return pd.DataFrame(columns=COLUMNS)
-    cols = [c for c in terms_df.columns if c not in KEYS]
+    cols = [c for c in terms_df.columns if c not in KEYS and not c.endswith(MISSING)]
     pos = {c: k for k, c in enumerate(cols)}
     X = terms_df[cols].to_numpy(dtype=float)
+    M = np.column_stack([terms_df[c + MISSING].to_numpy(dtype=float) if c + MISSING in terms_df.columns
+                         else np.zeros(len(terms_df)) for c in cols]) if cols else np.zeros((len(terms_df), 0))
     missing = np.isnan(X)
     X0 = np.where(missing, 0.0, X)
     n_ind = len(inds)
@@ -224,34 +272,89 @@ def _values_all(inds: list[Indicator], terms_df: pd.DataFrame, term_ids: dict) -
     den_missing = (missing.astype(float) @ U["den"]) > 0
     all_missing = (missing.astype(float) @ (U["num"] + U["den"])) >= (U["num"] + U["den"]).sum(axis=0)
     any_nonzero = ((X0 != 0).astype(float) @ (U["num"] + U["den"])) > 0
+    incomplete = ((M > 0).astype(float) @ (U["num"] + U["den"])) > 0
     num[num_missing] = np.nan
     den[den_missing] = np.nan
     unit_type = terms_df["unit_type"].to_numpy()
     bdim = terms_df["bdim"].to_numpy()
+    years = terms_df["year"].to_numpy()
     is_school = unit_type == "school"
     out = []
     for j, ind in enumerate(inds):
         keep = np.isin(unit_type, ind.units) & np.isin(bdim, ["", *ind.breakdowns]) & ~all_missing[:, j]
         if ind.denominator:
-            d = den[:, j]
+            d = den[:, j].copy()
             # a school where the denominator is zero is outside the indicator's scope (e.g. 中职 at a 小学)
-            keep &= ~((is_school | (bdim != "")) & ~(d != 0))  # …and a breakdown group with none of it
+            # …and a breakdown group with none of it — unless the zero is only for want of data
+            keep &= ~((is_school | (bdim != "")) & ~(d != 0) & ~incomplete[:, j])
             with np.errstate(divide="ignore", invalid="ignore"):
                 value = num[:, j] / np.where(d != 0, d, np.nan) * ind.factor
         else:
             d = np.full(len(X), np.nan)
-            keep &= ~(is_school & ~any_nonzero[:, j])  # e.g. 小学编制缺口 at a 高中
+            keep &= ~(is_school & ~any_nonzero[:, j] & ~incomplete[:, j])  # e.g. 小学编制缺口 at a 高中
             value = num[:, j] * ind.factor
         if not keep.any():
             continue
+        n = num[:, j].copy()
+        gap = incomplete[:, j]
+        value = np.where(gap, np.nan, value)
+        n[gap] = np.nan
+        d[gap] = np.nan
         part = terms_df.loc[keep, KEYS].copy()
         part["indicator"] = ind.id
-        part["numerator"] = num[keep, j]
+        part["numerator"] = n[keep]
         part["denominator"] = d[keep]
         part["value"] = value[keep]
         part["source"] = "computed"
+        notes = np.full(len(X), None, dtype=object)
+        for r in np.flatnonzero(keep & gap):
+            notes[r] = missing_note([(t, M[r, pos[term_ids[term_key(t)]]]) for t in ind.terms
+                                     if term_ids[term_key(t)] in pos], unit_type[r], int(years[r]))
+        part["missing"] = notes[keep]
         out.append(part)
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=COLUMNS)
+
+
+def term_columns(t: Term) -> list[str]:
+    """The optional (nullable) model columns a term reads — what a school can have left blank."""
+    from .expr import columns_of
+
+    cols = columns_of(t.expr) | (columns_of(t.where) if t.where else set())
+    return [c for c in OPTIONAL_LABELS.get(t.relation, {}) if c in cols]
+
+
+def missing_note(lacking: list[tuple[Term, float]], unit_type: str, year: int) -> str:
+    """"2 所学校未填报“音乐专任教师数”；…" for the terms that lack data (count > 0)."""
+    parts: list[str] = []
+    for t, n in lacking:
+        if not n:
+            continue
+        labels = OPTIONAL_LABELS.get(t.relation, {})
+        what = "或".join(f"“{labels[c]}”" for c in term_columns(t)) or f"“{t.label or t.expr}”"
+        when = f"{year - t.lag} 年" if t.lag else ""
+        if t.grain == "area":
+            who = "本区域" if unit_type != "school" else ""
+        else:
+            who = "本校" if unit_type == "school" else f"{int(n)} 所学校"
+        text = f"{who}{when}未填报{what}"
+        if text not in parts:
+            parts.append(text)
+    return "；".join(parts) + "，不计算（缺失不按 0 计）"
+
+
+def _optional_labels() -> dict[str, dict[str, str]]:
+    """relation → {column: label} of the optional fields a relation's rows carry."""
+    from ..model import TABLES_BY_NAME
+
+    def opt(*tables: str) -> dict[str, str]:
+        return {f.name: f.label for t in tables for f in TABLES_BY_NAME[t].fields if not f.required}
+
+    return {"enrolment": opt("enrolment", "school"), "teachers": opt("teachers", "school"),
+            "facilities": opt("facilities", "school"), "schools": opt("facilities", "school"),
+            "population": opt("population"), "area_year": opt("area_year"), "reported": opt("reported")}
+
+
+OPTIONAL_LABELS = _optional_labels()
 
 
 def _reported(store: Store, inds: list[Indicator], computed: pd.DataFrame) -> pd.DataFrame:

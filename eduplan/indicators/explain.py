@@ -1,6 +1,8 @@
 """Explain one figure: its definition, every numerator and denominator term with its value, each
 sub-unit's contribution (a district → its 学区 and schools; a 学区 → its schools), and the import
-batches (file, sha256, time, user) the rows behind it came from.
+batches (file, sha256, time, user) the rows behind it came from. When schools left a term blank the
+figure has no value (missing is never counted as 0): `missing` says why, each term lists the schools
+lacking it (`missing_schools`), and a contribution lacking data shows `missing` instead of a value.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import pandas as pd
 
 from ..errors import EduplanError
 from ..store import Store
-from .engine import compute, term_key
+from .engine import MISSING, compute, missing_expr, missing_note, term_key
 from .expr import compile_expr
 from .relations import build_relations
 from .schema import Definitions, Term
@@ -27,17 +29,41 @@ def _f(v: Any) -> float | None:
 
 
 def _side_value(terms: list[Term], sub: pd.DataFrame, term_ids: dict) -> float | None:
-    """Σ coef × term for one sub-unit, or None when a term is not available at that level."""
+    """Σ coef × term for one sub-unit, or None when a term is not available at that level or lacks
+    some school's data."""
     total = 0.0
     for t in terms:
         col = term_ids[term_key(t)]
-        if col not in sub.columns:
+        if col not in sub.columns or _lacking(sub, col):
             return None
         v = _f(sub[col].iloc[0])
         if v is None:
             return None
         total += t.coefficient * v
     return total
+
+
+def _note(v: Any) -> str | None:
+    return v if isinstance(v, str) and v else None
+
+
+def _lacking(sub: pd.DataFrame, col: str) -> int:
+    m = col + MISSING
+    return int(sub[m].iloc[0]) if m in sub.columns and _f(sub[m].iloc[0]) else 0
+
+
+def _missing_schools(store: Store, rel, t: Term, year: int, code: str, schools: list[str]) -> list[dict]:
+    """The schools (or the area) whose rows should feed the term in its source year but are blank."""
+    r = rel.filter(rel.year == year - t.lag)
+    r = r.filter(r.school_code.isin(schools)) if "school_code" in r.columns else r.filter(r.area_code == code)
+    r = r.filter(missing_expr(t, r))
+    key = "school_code" if "school_code" in r.columns else "area_code"
+    got = r.group_by(key).aggregate(rows=r.count()).order_by(key).to_pyarrow().to_pylist()
+    if key == "area_code":
+        return [{"area_code": g["area_code"], "rows": g["rows"]} for g in got]
+    names = dict(store.run("SELECT school_code, school_name FROM school"))
+    return [{"school_code": g["school_code"], "school_name": names.get(g["school_code"]), "rows": g["rows"]}
+            for g in got]
 
 
 def _schools_of(store: Store, unit_type: str, code: str, year: int) -> list[str] | None:
@@ -92,8 +118,11 @@ def explain(store: Store, defs: Definitions, indicator_id: str, year: int, unit:
         for t in terms:
             col = comp.term_ids[term_key(t)]
             val = _f(trow[col].iloc[0]) if not trow.empty and col in trow.columns else None
+            lacking = _missing_schools(store, rels[t.relation], t, year, code, schools)
             out.append({"label": t.label, "relation": t.relation, "expr": t.expr, "where": t.where,
-                        "source_year": year - t.lag, "coef": t.coefficient, "value": val,
+                        "source_year": year - t.lag, "coef": t.coefficient,
+                        "value": None if lacking else val, "sum_of_filled": val if lacking else None,
+                        "missing_schools": lacking,
                         "batches": _batches(store, rels[t.relation], t, year, utype, code, schools)})
         return out
 
@@ -108,6 +137,14 @@ def explain(store: Store, defs: Definitions, indicator_id: str, year: int, unit:
                            & (terms_df["unit_code"] == scode) & (terms_df["bdim"] == "")]
             if sub.empty:
                 continue
+            lacking = [(t, _lacking(sub, comp.term_ids[term_key(t)])) for t in ind.terms
+                       if comp.term_ids[term_key(t)] in sub.columns]
+            if any(n for _, n in lacking):
+                contributions.append({"unit_type": stype, "unit_code": scode,
+                                      "unit_name": comp.names.get((stype, scode), scode),
+                                      "numerator": None, "denominator": None, "value": None,
+                                      "share_of_numerator": None, "missing": missing_note(lacking, stype, year)})
+                continue
             num = _side_value(ind.numerator, sub, comp.term_ids)
             den = _side_value(ind.denominator, sub, comp.term_ids) if ind.denominator else None
             if num is None or (stype == "school" and num == 0):
@@ -116,7 +153,8 @@ def explain(store: Store, defs: Definitions, indicator_id: str, year: int, unit:
             contributions.append({"unit_type": stype, "unit_code": scode,
                                   "unit_name": comp.names.get((stype, scode), scode),
                                   "numerator": num, "denominator": den, "value": value,
-                                  "share_of_numerator": (num / total_num) if total_num else None})
+                                  "share_of_numerator": (num / total_num) if total_num else None,
+                                  "missing": None})
         contributions.sort(key=lambda c: (c["unit_type"] != "zone", -(c["numerator"] or 0)))
     return {
         "indicator": ind.id, "name": ind.name, "unit_of_measure": ind.unit, "year": year,
@@ -126,6 +164,7 @@ def explain(store: Store, defs: Definitions, indicator_id: str, year: int, unit:
         "numerator": _f(row["numerator"].iloc[0]) if not row.empty else None,
         "denominator": _f(row["denominator"].iloc[0]) if not row.empty else None,
         "value": _f(row["value"].iloc[0]) if not row.empty else None,
+        "missing": _note(row["missing"].iloc[0]) if not row.empty and "missing" in row.columns else None,
         "numerator_terms": side(ind.numerator),
         "denominator_terms": side(ind.denominator),
         "contributions": contributions,

@@ -1,6 +1,7 @@
 """The indicator report for one year: every indicator (declared or named by the plan) per unit, with
 value = numerator / denominator × factor, target, path, status and projection — and, for the plan's
-indicators without data, the reason. Used by `eduplan indicators` (table, json, xlsx) and `make demo`.
+indicators without data, the reason. A value missing because some schools left a term blank carries
+`missing` (e.g. "2 所学校未填报“音乐专任教师数”…"); such an indicator's status is 数据不全. Used by `eduplan indicators` (table, json, xlsx) and `make demo`.
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ def build_report(store: Store, plan: Plan, defs: Definitions, settings: Indicato
         rows = at_year[at_year["indicator"] == iid] if not at_year.empty else at_year
         entries = [_entry(r, comp.names) for r in rows.itertuples()] if len(rows) else []
         has_value = any(e["value"] is not None for e in entries)
+        gaps = [e for e in entries if e["missing"]]
         if ind is None:
             status, reason = "无定义", "规划中有此指标，但尚未声明计算口径或上报项"
         elif ind.kind == "qualitative":
@@ -76,6 +78,9 @@ def build_report(store: Store, plan: Plan, defs: Definitions, settings: Indicato
         elif has_value:
             status, reason = ("上报值" if all(str(e["source"]).startswith("reported") for e in entries if e["value"] is not None)
                               else "已计算"), ""
+        elif gaps:
+            first = next((e for e in gaps if e["unit_type"] == "district"), gaps[0])
+            status, reason = "数据不全", f"{first['unit_name']}：{first['missing']}"
         elif ind.kind == "reported":
             status, reason = "无数据", f"本年度未导入上报值（上报指标值表，指标 {ind.reported_item}）"
         elif ind.kind == "external":
@@ -103,7 +108,7 @@ def build_report(store: Store, plan: Plan, defs: Definitions, settings: Indicato
         "plan": plan.meta.id,
         "settings": settings.model_dump(),
         "indicators": indicators,
-        "no_data": [i["id"] for i in indicators if i["in_plan"] and i["data_status"] in ("无数据", "无定义")],
+        "no_data": [i["id"] for i in indicators if i["in_plan"] and i["data_status"] in ("无数据", "数据不全", "无定义")],
     }
 
 
@@ -120,6 +125,7 @@ def _entry(r: Any, names: dict) -> dict[str, Any]:
         "numerator": _num(r.numerator),
         "denominator": _num(r.denominator),
         "value": _num(r.value),
+        "missing": _text(getattr(r, "missing", None)),  # why there is no value: the terms some schools left blank
         "source": r.source,
         "target": None if _num(r.target) is None else {
             "op": _text(r.target_op), "value": _num(r.target),
@@ -145,6 +151,6 @@ def frame_for_year(report: dict[str, Any]) -> pd.DataFrame:
                 "value": e["value"], "numerator": e["numerator"], "denominator": e["denominator"],
                 "target_op": t.get("op"), "target": t.get("value"), "target_year": t.get("year"), "path": e["path"],
                 "status": e["status"], "projection": p.get("value"), "projection_low": p.get("low"),
-                "projection_high": p.get("high"), "source": e["source"],
+                "projection_high": p.get("high"), "source": e["source"], "missing": e["missing"],
             })
     return pd.DataFrame(rows)
