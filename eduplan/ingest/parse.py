@@ -207,6 +207,10 @@ def _parse_int(f: Field, v: Any) -> tuple[Any, Problem | None]:
         if not math.isfinite(v) or not v.is_integer():
             return None, ("type-error", _what(f))
         if abs(v) >= EXACT_FLOAT_INT:
+            if (f.min is not None and v < f.min) or (f.max is not None and v > f.max):
+                return None, ("range-error", "")
+            if not -INT64_MAX - 1 <= v <= INT64_MAX:
+                return None, ("range-error", "int64")
             return None, ("integer-inexact", "")
         return int(v), None
     if isinstance(v, str):

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ..model import TABLES, Field, Table, find_table
+from .cells import MARKERS
 from .parse import check_value, is_blank, map_headers, norm, parse_cell, soft_range
 from .readers import RawSheet, SkippedSheet
 from .report import Issue, Level, SheetSummary, column_letter
@@ -107,7 +108,9 @@ def validate_sheet(raw: RawSheet, table: Table) -> tuple[list[dict[str, Any]], l
                     continue
                 problem = (kind, "")
             if problem[1] == "int64":  # beyond what any integer column can hold
-                issues.append(_cell_issue("range-error", raw, f, idx, rownum, v, rule=f.rule_text() + INT64_RULE))
+                unbounded = f.max is None or f.min is None
+                issues.append(_cell_issue("range-error", raw, f, idx, rownum, v,
+                                          rule=f.rule_text() + (INT64_RULE if unbounded else "")))
             else:
                 issues.append(_cell_issue(problem[0], raw, f, idx, rownum, v, detail=problem[1]))
             bad = True
@@ -145,6 +148,8 @@ def validate_sheet(raw: RawSheet, table: Table) -> tuple[list[dict[str, Any]], l
 def _cell_issue(kind: str, raw: RawSheet, f: Field, idx: int, rownum: int, v: Any, level: Level = "error",
                 detail: str = "", rule: str | None = None) -> Issue:
     """The Issue of one cell, built only when the cell has a problem (messages are not formatted otherwise)."""
+    if isinstance(v, MARKERS):
+        v = str(v)  # what the user sees in the cell: #DIV/0!, =E2+F2, 85.5%
     return Issue(kind, raw.file, level=level, sheet=raw.sheet, row=rownum, column=f.header,
                  cell=f"{column_letter(idx)}{rownum}", value=None if is_blank(v) else v,
                  rule=f.rule_text() if rule is None else rule, detail=detail)

@@ -13,6 +13,7 @@ styles.xml — see cells.py for the markers it returns.
 
 from __future__ import annotations
 
+import math
 import posixpath
 import re
 import zipfile
@@ -239,7 +240,7 @@ def _shared_strings(zf: zipfile.ZipFile, part: str | None, budget: _Budget) -> l
         elif tag == "rPh":
             st["depth_rph"] -= 1
         elif tag == "si":
-            out.append("".join(buf))
+            out.append(unescape("".join(buf)))
 
     def chars(data):
         if st["in_t"]:
@@ -275,16 +276,42 @@ def excel_date(x: float, date1904: bool = False) -> date | datetime | None:
 
 
 def _number(text: str) -> Any:
-    """A number cell's text: an int when it is a whole number Excel holds exactly, else a float."""
+    """A number cell's text: an int when it is a whole number Excel holds exactly, else a float as
+    Excel shows it (15 significant digits: 0.30000000000000004 is the 0.3 the user sees)."""
     if text.isdigit() and len(text) <= 15:
         return int(text)
     s = text.strip()
     if s[:1] == "-" and s[1:].isdigit() and len(s) <= 16:
         return int(s)
     try:
-        return float(s)
+        x = float(s)
     except ValueError:
         return s  # not a number although typed as one: the field's parser reports it
+    if len(s) > 16 and math.isfinite(x) and x != 0:
+        x = float(f"{x:.15g}")
+    return x
+
+
+def shown(text: str) -> str:
+    """A stored number's text rounded to the 15 significant digits Excel shows."""
+    s = text.strip()
+    if len(s) <= 16:
+        return s
+    try:
+        x = float(s)
+    except ValueError:
+        return s
+    return f"{x:.15g}" if math.isfinite(x) else s
+
+
+_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def unescape(text: str) -> str:
+    """OOXML's escapes for characters XML cannot hold (_x0009_ is a tab, _x005F_ an underscore)."""
+    if "_x" not in text:
+        return text
+    return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
 
 
 _COLS: dict[str, int] = {}
@@ -435,7 +462,7 @@ class _Sheet:
                 elif t == "inlineStr":
                     if not inline:
                         return
-                    value = "".join(inline)
+                    value = unescape("".join(inline))
                 elif t == "e":
                     value = ExcelError((v or "").strip() or "#VALUE!")
                 elif t == "b":
@@ -445,7 +472,7 @@ class _Sheet:
                 elif t == "str":
                     if not v:
                         return
-                    value = v
+                    value = unescape(v)
                 elif t == "d":
                     if not v:
                         return
@@ -512,7 +539,7 @@ class _Sheet:
         """A number cell whose style is percent, date or year-month."""
         if kind == "percent":
             x = _number(v)
-            return Percent(v.strip()) if not isinstance(x, str) else x
+            return Percent(shown(v)) if not isinstance(x, str) else x
         try:
             x = float(v)
         except ValueError:
