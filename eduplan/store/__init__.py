@@ -24,7 +24,7 @@ import duckdb
 import pyarrow as pa
 
 from .. import __version__
-from ..errors import StoreError, StoreOutdated, WriteFailed, os_cause, os_error_text
+from ..errors import StoreError, StoreOutdated, WriteFailed, os_error_text
 from ..model import TABLES, TABLES_BY_NAME, Table
 from . import schema
 from .connect import connect
@@ -195,9 +195,7 @@ class Store:
             pass
 
     def _failure(self, e: BaseException, action: str) -> str:
-        text = os_error_text(e, f"{action}（数据库“{self.path}”）")
-        if os_cause(e) is None:
-            text += "。"
+        text = os_error_text(e, f"{action}（数据库“{self.path}”）").rstrip("。") + "。"
         return text + "数据库未作任何更改（写入在单个事务中进行，已整体撤回）。"
 
     # -- reads
@@ -319,6 +317,11 @@ class Store:
         results = []
         self._begin()
         try:
+            before = {}
+            if any(f.get("delete") for f in files):
+                from .versions import integrity_problems
+
+                before = integrity_problems(self)
             next_id = self.max_batch_id() + 1
             deleted_any = False
             for f in files:
@@ -343,9 +346,9 @@ class Store:
                                   os_user=os_user, note=f.get("note", note))
                 results.append({"batch_id": batch_id, "written": written})
             if deleted_any:
-                from .versions import integrity_problems
+                from .versions import integrity_problems, new_problems
 
-                problems = integrity_problems(self)
+                problems = new_problems(before, integrity_problems(self))
                 if problems:
                     raise StoreError("删除这些行后，库中会有行引用不存在的数据，未写入：" + "；".join(problems))
         except duckdb.Error as e:

@@ -58,22 +58,22 @@ def process_description(pid: int) -> str:
 def lock_message(path: Path, e: BaseException, read_only: bool) -> str:
     text = str(e)
     m = _PID.search(text)
-    if m:
-        pid = int(m.group(1))
+    pid = int(m.group(1)) if m else None
+    if pid is not None:
         holder = process_description(pid)
         if pid == os.getpid():
             holder += "——即本程序自身的另一个连接"
     else:
         h = _HOLDER.search(text)
         holder = f"另一个程序（{h.group(1)}）" if h else "另一个程序"
-    if read_only:
-        what = "它正在写入数据库，写入期间不能读取"
-        todo = "请等它完成后重试（导入只在最后写入的几秒内独占数据库）"
+    # DuckDB adds "you would be able to open this database in read-only mode" when the holder only reads
+    if "read-only mode" in text:
+        what = "它正在读取数据库（如报表或 db status），写入须等所有读取结束"
     else:
-        what = "写入需要独占数据库，而它正在使用该数据库"
-        todo = ("请等它完成后重试；如果该进程已无响应（例如被遗忘的窗口或卡住的任务），"
-                "结束它（kill 进程号）后重试")
-    return f"数据库“{path}”正被{holder}占用：{what}。{todo}。"
+        what = "它以写入方式打开了数据库，期间其他程序既不能写入也不能读取"
+    kill = f"（kill {pid}）" if pid is not None else ""
+    return (f"数据库“{path}”正被{holder}占用：{what}。请等它结束后重试（等待秒数可用环境变量 EDUPLAN_LOCK_WAIT 设置，"
+            f"默认 {DEFAULT_LOCK_WAIT:g} 秒）；如果该进程已无响应（例如被遗忘的窗口或卡住的任务），结束它{kill}后重试。")
 
 
 def connect(path: Path, read_only: bool, wait: float | None = None) -> duckdb.DuckDBPyConnection:

@@ -139,52 +139,58 @@ def row_versions(store: "Store", t: Table, key: dict[str, Any]) -> list[dict[str
 # ------------------------------------------------------------------ integrity
 
 
-def integrity_problems(store: "Store", limit: int = 3) -> dict[tuple, str]:
+def integrity_problems(store: "Store") -> dict[tuple, tuple[str, Any, int]]:
     """The store's reference rules, checked over every current row: references to missing rows, area
     codes that are neither a district nor a zone, grades and sections a school's type does not have,
-    overlapping zone memberships. {problem key: Chinese description}."""
-    found: dict[tuple, str] = {}
+    overlapping zone memberships. {problem key: (Chinese description of its kind, value, rows)}."""
+    found: dict[tuple, tuple[str, Any, int]] = {}
     for t in TABLES:
         for col, ref_table, ref_col in t.references:
             rt = TABLES_BY_NAME[ref_table]
             rows = store.run(
                 f"SELECT x.{q(col)}, count(*) FROM {q(t.name)} x WHERE x.{q(col)} IS NOT NULL AND NOT EXISTS "
                 f"(SELECT 1 FROM {q(ref_table)} r WHERE r.{q(ref_col)} = x.{q(col)}) GROUP BY 1 ORDER BY 1")
+            what = f"“{t.label}”中引用的{t.field(col).label}在“{rt.label}”中不存在"
             for value, n in rows:
-                found[("reference", t.name, col, value)] = (
-                    f"“{t.label}”有 {n} 行的{t.field(col).label}“{value}”在“{rt.label}”中不存在")
+                found[("reference", t.name, col, value)] = (what, value, n)
         if "area_code" in t.labels:
             rows = store.run(
                 f"SELECT x.area_code, count(*) FROM {q(t.name)} x WHERE x.area_code NOT IN "
                 "(SELECT district_code FROM district UNION SELECT zone_code FROM zone) GROUP BY 1 ORDER BY 1")
+            what = f"“{t.label}”中的区域代码既不是已有的区，也不是已有的学区"
             for value, n in rows:
-                found[("area", t.name, value)] = (
-                    f"“{t.label}”有 {n} 行的区域代码“{value}”既不是已有的区，也不是已有的学区")
+                found[("area", t.name, value)] = (what, value, n)
     for table, col, allowed in (("enrolment", "grade", grades_allowed), ("teachers", "section", sections_allowed)):
         t = TABLES_BY_NAME[table]
-        pairs = store.run(f"SELECT DISTINCT x.school_code, s.type_code, x.{q(col)} FROM {q(table)} x "
-                          "JOIN school s USING (school_code) ORDER BY 1, 3")
-        for code, type_code, value in pairs:
+        pairs = store.run(f"SELECT x.school_code, s.type_code, x.{q(col)}, count(*) FROM {q(table)} x "
+                          "JOIN school s USING (school_code) GROUP BY ALL ORDER BY 1, 3")
+        what = f"“{t.label}”中有学校的办学类型不设该{t.field(col).label}"
+        for code, type_code, value, n in pairs:
             if type_code is not None and value not in allowed(type_code):
-                found[("grade", table, code, value)] = (
-                    f"“{t.label}”中学校 {code}（办学类型 {type_code}）有{t.field(col).label}“{value}”，该类型不设")
+                found[("grade", table, code, value)] = (what, f"{code} {value}", n)
     periods: dict[str, list[tuple]] = defaultdict(list)
     for code, start, end, zone in store.run("SELECT school_code, start_year, end_year, zone_code FROM school_zone "
                                             "ORDER BY 1, 2"):
         periods[code].append((start, end, zone))
     for code, ps in periods.items():
-        for (s1, e1, z1), (s2, _, z2) in zip(ps, ps[1:]):
+        for (s1, e1, _), (s2, _, _) in zip(ps, ps[1:]):
             if e1 is None or e1 >= s2:
-                found[("overlap", code, s1, s2)] = (
-                    f"学校 {code} 自 {s1} 年起属于 {z1}（截止 {e1 or '至今'}），与自 {s2} 年起属于 {z2} 的归属期重叠")
+                found[("overlap", code, s1, s2)] = ("学校学区归属期重叠", f"{code} {s1}/{s2}", 2)
     return found
 
 
-def new_problems(before: dict[tuple, str], after: dict[tuple, str], limit: int = 8) -> list[str]:
-    new = [msg for k, msg in after.items() if k not in before]
-    if len(new) > limit:
-        new = new[:limit] + [f"……另有 {len(new) - limit} 处"]
-    return new
+def new_problems(before: dict[tuple, tuple[str, Any, int]], after: dict[tuple, tuple[str, Any, int]],
+                 shown: int = 5) -> list[str]:
+    """The problems in `after` that were not in `before`, one Chinese line per kind, with rows and values."""
+    groups: dict[str, list[tuple[Any, int]]] = defaultdict(list)
+    for k, (what, value, n) in after.items():
+        if k not in before:
+            groups[what].append((value, n))
+    out = []
+    for what, items in groups.items():
+        values = "、".join(str(v) for v, _ in items[:shown]) + (f" 等 {len(items)} 个" if len(items) > shown else "")
+        out.append(f"{what}（{sum(n for _, n in items)} 行：{values}）")
+    return out
 
 
 # ------------------------------------------------------------------ undo
@@ -267,6 +273,28 @@ def _apply(store: "Store", y: int, u: int) -> dict[str, dict[str, int]]:
     return written
 
 
+def _pending(store: "Store", y: int) -> int:
+    """How many rows undoing y alone would change (0: the store holds the state before y already)."""
+    n = 0
+    for t in TABLES:
+        cur, hist = q(t.name), q(history_table(t.name))
+        prev = f"(SELECT * FROM {hist} WHERE superseded_by = {y})"
+        touched = f"(SELECT 1 FROM ({_touched(t, y)}) k WHERE {_on(t, 'k', 'c')})"
+        n += store.one(f"SELECT count(*) FROM {cur} c WHERE EXISTS {touched} AND NOT EXISTS "
+                       f"(SELECT 1 FROM {prev} p WHERE {_on(t, 'p', 'c')} AND {_same(t, 'p', 'c')})")[0]
+        n += store.one(f"SELECT count(*) FROM {prev} p WHERE NOT EXISTS "
+                       f"(SELECT 1 FROM {cur} c WHERE {_on(t, 'p', 'c')})")[0]
+    return n
+
+
+def _nothing(store: "Store", target: dict[str, Any]) -> str:
+    x = target["batch_id"]
+    undos = [r[0] for r in store.run(f"SELECT batch_id FROM {BATCH_TABLE} WHERE undoes = ? ORDER BY batch_id", [x])]
+    why = (f"它已由批次 {'、'.join(map(str, undos))} 撤销" if undos
+           else "它没有改动任何行，或它改动的行已恢复原值")
+    return f"批次 {x}（{target['file_name']}）无需撤销：库中各行已是它之前的状态——{why}；数据库未作任何更改"
+
+
 def _describe(b: dict[str, Any]) -> str:
     from . import time_label
 
@@ -284,6 +312,8 @@ def undo(store: "Store", x: int, user: str, cascade: bool = False, os_user: str 
     store._begin()
     try:
         conflicts, later = _conflicts(store, x)
+        if not _pending(store, x):
+            raise UndoRefused(_nothing(store, target))
         if conflicts and not cascade:
             raise UndoRefused(_refusal(store, target, conflicts, later))
         order = cascade_set(store, x) if conflicts else [x]
@@ -295,7 +325,8 @@ def undo(store: "Store", x: int, user: str, cascade: bool = False, os_user: str 
             b = store.batch(y)
             written = _apply(store, y, u)
             note = f"撤销批次 {y}" + (f"（随撤销批次 {x} 一并撤销）" if y != x else "")
-            store.record_batch(u, file_name=f"撤销批次 {y}（{b['file_name']}）", file_path=None, sha256="",
+            name = f"撤销批次 {y}" + (f"（{b['file_name']}）" if b["kind"] != "undo" else "")
+            store.record_batch(u, file_name=name, file_path=None, sha256="",
                                user=user, tables=written, rows_total=sum(w["rows"] for w in written.values()),
                                kind="undo", os_user=os_user, note=note, undoes=y)
             undone.append({"batch_id": y, "undo_batch": u, "file_name": b["file_name"], "written": written})
@@ -327,7 +358,7 @@ def _refusal(store: "Store", target: dict[str, Any], conflicts: dict, later: set
         examples.append(f"“{t.label}”{n} 行（如 {shown}）")
     undos = [b for b in batches if b["kind"] == "undo" and b.get("undoes") == target["batch_id"]]
     head = (f"不能撤销批次 {target['batch_id']}（{target['file_name']}）：之后的"
-            + "、".join(_describe(b) for b in batches) + " 又改动了它写入的行——" + "，".join(examples) + "。")
+            + "、".join(_describe(b) for b in batches) + "又改动了它写入的行——" + "，".join(examples) + "。")
     if undos:
         return head + (f"批次 {target['batch_id']} 已由批次 {undos[0]['batch_id']} 撤销；"
                        f"如要恢复它的内容，请撤销批次 {undos[0]['batch_id']}")
