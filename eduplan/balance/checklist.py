@@ -2,6 +2,8 @@
 sizes, class sizes, special rooms, training, rotation, certification, salaries, 巩固率, reported rates),
 judgement items from the store table balance_judgement. An item without data or judgement is 待评估
 and says what evidence it needs. A data item whose data is missing falls back to a recorded judgement.
+Missing is never 0: a school that left a needed cell blank is named as 未填报; the item fails when the
+schools that did fill it in already fail it, and otherwise cannot be decided from data (待评估).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from .settings import LEVELS, BalanceSettings
 
 PASS, FAIL, PENDING = "达标", "未达标", "待评估"
 COMPULSORY_GRADES = tuple(g for g, lvl in GRADE_LEVEL.items() if lvl in LEVELS)
-Decision = tuple[bool, float | None, str]  # passed, value, detail
+Decision = tuple[bool | None, float | None, str]  # passed (None: data incomplete, cannot decide), value, detail
 
 
 @dataclass
@@ -59,7 +61,9 @@ def school_size(records: list[SchoolRecord], settings: BalanceSettings) -> Decis
 
 
 class _StoreFacts:
-    """The store queries behind the data items, for one year and the in-scope schools."""
+    """The store queries behind the data items, for one year and the in-scope schools. A blank cell is
+    missing, never 0: an item that a missing value could change is not decided from data (待评估, or the
+    recorded judgement) and its detail names the schools that did not fill the value in (未填报)."""
 
     def __init__(self, store, year: int, codes: list[str], area: str | None):
         self.store, self.year, self.area = store, year, area
@@ -71,42 +75,77 @@ class _StoreFacts:
 
     def rooms(self) -> Decision | None:
         g = ", ".join(f"'{x}'" for x in COMPULSORY_GRADES)
-        rows = self.q(f"SELECT s.school_name, c.classes, f.music_rooms, f.art_rooms FROM "
+        rows = self.q(f"SELECT s.school_name, c.classes, f.music_rooms, f.art_rooms, f.year IS NOT NULL FROM "
                       f"(SELECT school_code, sum(classes) AS classes FROM enrolment WHERE year = ? AND grade IN ({g}) "
                       f"AND school_code IN ({{codes}}) GROUP BY school_code) c JOIN school s USING (school_code) "
                       f"LEFT JOIN facilities f ON f.school_code = c.school_code AND f.year = {int(self.year)} "
                       f"ORDER BY c.school_code", self.year)
         if not rows:
             return None
-        short = [f"{n}（{c} 班需 {math.ceil(c / 12)} 间，音乐 {m or 0}、美术 {a or 0}）" for n, c, m, a in rows
-                 if c and ((m or 0) < math.ceil(c / 12) or (a or 0) < math.ceil(c / 12))]
-        return (not short, float(len(short)),
-                f"专用教室不足的学校：{_names(short)}" if short else "所有学校音乐、美术专用教室数达标（面积另行核查）")
+        short, unknown = [], []
+        for n, c, m, a, has_row in rows:
+            if not c:
+                continue
+            need = math.ceil(c / 12)
+            if (m is not None and m < need) or (a is not None and a < need):
+                short.append(f"{n}（{c} 班需 {need} 间，音乐 {_shown(m)}、美术 {_shown(a)}）")
+            elif m is None or a is None:
+                blank = "、".join(x for x, v in (("音乐", m), ("美术", a)) if v is None)
+                unknown.append(f"{n}（{blank}专用教室数未填报）" if has_row else f"{n}（没有办学条件数据）")
+        gaps = f"；{_UNFILLED}：{_names(unknown)}" if unknown else ""
+        if short:
+            return (False, float(len(short)), f"专用教室不足的学校：{_names(short)}{gaps}")
+        if unknown:
+            return (None, None, f"无法判定，{_UNFILLED}：{_names(unknown)}（未填报不按 0 计）")
+        return (True, 0.0, "所有学校音乐、美术专用教室数达标（面积另行核查）")
 
     def class_size(self) -> Decision | None:
         g = ", ".join(f"'{x}'" for x in COMPULSORY_GRADES)
-        over, classes = self.q(f"SELECT sum(classes_over_norm), sum(classes) FROM enrolment WHERE year = ? "
-                               f"AND grade IN ({g}) AND school_code IN ({{codes}})", self.year)[0]
+        rows = self.q(f"SELECT s.school_name, sum(e.classes_over_norm), count(*) FILTER (e.classes_over_norm IS NULL), "
+                      f"sum(e.classes) FROM enrolment e JOIN school s USING (school_code) WHERE e.year = ? "
+                      f"AND e.grade IN ({g}) AND e.school_code IN ({{codes}}) GROUP BY ALL ORDER BY 1", self.year)
+        classes = sum(r[3] or 0 for r in rows)
         if not classes:
             return None
-        over = int(over or 0)
-        return (over == 0, float(over), f"超标准班额 {over} 个班，占 {over / classes:.1%}（共 {int(classes)} 个班）")
+        over = int(sum(r[1] or 0 for r in rows))
+        unknown = [f"{n}（{k} 个年级）" for n, _, k, _ in rows if k]
+        text = f"超标准班额 {over} 个班，占 {over / classes:.1%}（共 {int(classes)} 个班）"
+        if over:
+            return (False, float(over), text + (f"；另有{_UNFILLED}：{_names(unknown)}" if unknown else ""))
+        if unknown:
+            return (None, None, f"已填报的学校{text}；无法判定，{_UNFILLED}（超标准班额班数）：{_names(unknown)}"
+                                "（未填报不按 0 计）")
+        return (True, 0.0, text)
 
-    def _teachers(self, num: str, den: str) -> tuple[float, float]:
-        n, d = self.q(f"SELECT sum({num}), sum({den}) FROM teachers WHERE year = ? AND section IN ('小学', '初中') "
-                      f"AND school_code IN ({{codes}})", self.year)[0]
-        return float(n or 0), float(d or 0)
+    def _teachers(self, num: str, den: str, public_only: bool = False) -> tuple[float, float, list[str]]:
+        """Σ num and Σ den over the 小学/初中 sections whose both cells are filled, and the schools (and
+        sections) where either is blank."""
+        pub = " AND s.ownership = '公办'" if public_only else ""
+        rows = self.q(f"SELECT s.school_name, t.section, t.{num}, t.{den} FROM teachers t JOIN school s "
+                      f"USING (school_code) WHERE t.year = ? AND t.section IN ('小学', '初中'){pub} "
+                      f"AND t.school_code IN ({{codes}}) ORDER BY t.school_code, t.section", self.year)
+        n = sum(float(a) for _, _, a, b in rows if a is not None and b is not None)
+        d = sum(float(b) for _, _, a, b in rows if a is not None and b is not None)
+        return n, d, [f"{name}（{sec}）" for name, sec, a, b in rows if a is None or b is None]
 
     def share(self, num: str, den: str, target: float, label: str) -> Decision | None:
-        n, d = self._teachers(num, den)
-        if d == 0:
+        n, d, unknown = self._teachers(num, den)
+        if d == 0 and not unknown:
             return None
+        if unknown:
+            filled = f"已填报的 {100 * n / d:.2f}%（{int(n)} / {int(d)}）；" if d else ""
+            return (None, None, f"{label}无法判定：{filled}{_UNFILLED}：{_names(unknown)}（未填报不按 0 计）")
         rate = 100 * n / d
         return (rate >= target - 1e-9, rate, f"{label} {rate:.2f}%（{int(n)} / {int(d)}）")
 
     def rotation(self) -> Decision | None:
-        moved, eligible = self._teachers("rot_moved", "rot_eligible")
-        backbone, _ = self._teachers("rot_backbone", "rot_eligible")
+        # 交流轮岗 is a rule for 公办 schools (县域内公办学校校长教师交流轮岗): private schools are not counted
+        moved, eligible, u1 = self._teachers("rot_moved", "rot_eligible", public_only=True)
+        backbone, moved2, u2 = self._teachers("rot_backbone", "rot_moved", public_only=True)
+        unknown = sorted(set(u1) | set(u2), key=(u1 + u2).index)
+        if unknown:
+            return (None, None, f"交流轮岗无法判定，{_UNFILLED}（交流轮岗教师数、符合交流条件教师数或交流轮岗骨干教师数）："
+                                f"{_names(unknown)}（未填报不按 0 计）")
         if eligible == 0:
             return None
         rate = 100 * moved / eligible
@@ -131,22 +170,33 @@ class _StoreFacts:
 
     def retention(self) -> Decision | None:
         t = self.year
+        unknown: list[str] = []
 
-        def total(col: str, year: int, grade: str) -> float:
-            v = self.q(f"SELECT sum({col}) FROM enrolment WHERE year = ? AND grade = ? "
-                       "AND school_code IN ({codes})", year, grade)[0][0]
-            return float(v or 0)
+        def total(col: str, label: str, year: int, grade: str) -> float:
+            rows = self.q(f"SELECT s.school_name, e.{col} FROM enrolment e JOIN school s USING (school_code) "
+                          "WHERE e.year = ? AND e.grade = ? AND e.school_code IN ({codes}) ORDER BY 1", year, grade)
+            unknown.extend(f"{name}（{year} 年 {grade} {label}）" for name, v in rows if v is None)
+            return float(sum(v for _, v in rows if v is not None))
 
-        grads, base = total("graduates", t, "J3"), total("pupils", t - 3, "J1")
+        grads, base = total("graduates", "毕业生数", t, "J3"), total("pupils", "在校生数", t - 3, "J1")
+        moves = [(t - 2, "J2"), (t - 1, "J3")]
+        tin = sum(total("transfers_in", "转入人数", y, g) for y, g in moves)
+        tout = sum(total("transfers_out", "转出人数", y, g) for y, g in moves)
+        deaths = sum(total("deaths", "死亡人数", y, g) for y, g in moves)
+        if unknown:
+            return (None, None, f"巩固率无法判定，{_UNFILLED}：{_names(unknown)}（未填报不按 0 计）")
         if grads == 0 or base == 0:
             return None
-        moves = [(t - 2, "J2"), (t - 1, "J3")]
-        tin = sum(total("transfers_in", y, g) for y, g in moves)
-        tout = sum(total("transfers_out", y, g) for y, g in moves)
-        deaths = sum(total("deaths", y, g) for y, g in moves)
         rate = 100 * (grads - tin + tout) / (base - deaths)
         return (rate >= 95 - 1e-9, rate,
                 f"({grads:.0f} − {tin:.0f} + {tout:.0f}) ÷ ({base:.0f} − {deaths:.0f}) = {rate:.2f}%（{t - 3} 级初一）")
+
+
+_UNFILLED = "未填报的学校"
+
+
+def _shown(v) -> str:
+    return "未填报" if v is None else str(v)
 
 
 def district_of(store) -> str | None:
@@ -189,16 +239,21 @@ def evaluate_checklist_file(records: list[SchoolRecord], settings: BalanceSettin
 
 
 def _decide(item: Item, decider: Callable[[], Decision | None] | None, judgement: tuple | None) -> ItemResult:
+    incomplete = ""
     if decider is not None:
         got = decider()
         if got is not None:
             ok, value, detail = got
-            return ItemResult(item, PASS if ok else FAIL, "data", value, detail)
+            if ok is not None:
+                return ItemResult(item, PASS if ok else FAIL, "data", value, detail)
+            incomplete = detail  # some schools did not fill the data in
     if judgement is not None:
         _, passed, value, evidence, assessor, assessed_on = judgement
         return ItemResult(item, PASS if passed == "是" else FAIL, "judgement", value,
-                          "评估判定" + ("" if decider is None else "（数据缺失，采用判定）"),
+                          "评估判定" + ("" if decider is None else f"（数据缺失，采用判定{'：' + incomplete if incomplete else ''}）"),
                           evidence, assessor, assessed_on)
+    if incomplete:
+        return ItemResult(item, PENDING, None, None, incomplete)
     need = f"缺少数据：{item.how}" if item.decided == "data" else f"需要评估判定及佐证：{item.how}"
     return ItemResult(item, PENDING, None, None, need)
 

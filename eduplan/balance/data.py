@@ -5,8 +5,9 @@ A `SchoolRecord` holds what a school reports: students per level (高中 too, fo
 counts per section (teachers are counted where they teach) and facility totals for the whole school.
 `split_units` applies the scope rules (special and vocational schools, 教学点 under 50 pupils are out)
 and splits facility totals by weighted students — a nine-year school with A primary and B junior pupils
-gives A / (A + 1.1·B) of its floor area to 小学. A quantity that is None is unknown (its column is absent
-from a standalone file); the indicators that need it are then not computable.
+gives A / (A + 1.1·B) of its floor area to 小学. A quantity that is None is unknown — its column is absent
+from a standalone file, a cell it adds up was left blank, or the school has no row for it in the store —
+and never taken as 0: the indicators that need it are then not computable and say which schools lack it.
 
 Quantities: teacher counts `teachers`, `qual` (高于规定学历: 小学 专科及以上, 初中 本科及以上), `backbone`
 (县级以上骨干 = 区级 + 市级 + 省级), `pe_art` (体育 + 音乐 + 美术), `senior_title` (中级及以上 = 正高级 +
@@ -104,7 +105,7 @@ def split_units(records: list[SchoolRecord], settings: BalanceSettings) -> tuple
             if lvl not in levels_of(r.type_code) or p <= 0:
                 continue
             share = shares.get(lvl, 0.0)
-            totals: dict[str, float | None] = dict(r.sections.get(lvl) or {q: 0.0 for q in TEACHER_QUANTITIES})
+            totals: dict[str, float | None] = dict(r.sections.get(lvl) or {q: None for q in TEACHER_QUANTITIES})
             for q in FACILITY_QUANTITIES:
                 v = r.facilities.get(q)
                 totals[q] = None if v is None else v * share
@@ -119,10 +120,15 @@ def store_years(store) -> list[int]:
     return [r[0] for r in store.run("SELECT DISTINCT year FROM enrolment ORDER BY 1")]
 
 
+def _total(*parts) -> float | None:
+    """The sum of stored counts, or None (missing) when any of them is NULL."""
+    return None if any(p is None for p in parts) else float(sum(parts))
+
+
 def records_from_store(store, year: int, settings: BalanceSettings | None = None, district_code: str | None = None,
                        ) -> tuple[list[SchoolRecord], list[str]]:
     """Every school with students in `year` (of one district — the evaluation is 县域 — or of the whole
-    store when None), as records; notes say what was missing and taken as 0."""
+    store when None), as records; notes say what was missing (missing is never taken as 0)."""
     settings = settings or BalanceSettings()
     notes: list[str] = []
     where, params = ("WHERE district_code = ?", [district_code]) if district_code else ("", [])
@@ -134,23 +140,24 @@ def records_from_store(store, year: int, settings: BalanceSettings | None = None
         lvl = GRADE_LEVEL[grade]
         pupils.setdefault(code, {})
         pupils[code][lvl] = pupils[code].get(lvl, 0) + int(n)
-    sections: dict[str, dict[str, dict[str, float]]] = {}
+    sections: dict[str, dict[str, dict[str, float | None]]] = {}
     for row in store.run(
             "SELECT school_code, section, teachers, q_postgrad, q_bachelor, q_college, t_senior_full, t_senior, "
             "t_first, pe, music, art, bb_district, bb_city, bb_province FROM teachers WHERE year = ?", [year]):
         code, section = row[:2]
-        teachers, post, bachelor, college, sfull, senior, first, pe, music, art, bd, bc, bp = (v or 0 for v in row[2:])
-        qual = post + bachelor + (college if section == "小学" else 0)
+        teachers, post, bachelor, college, sfull, senior, first, pe, music, art, bd, bc, bp = row[2:]
         sections.setdefault(code, {})[section] = {
-            "teachers": float(teachers), "qual": float(qual), "backbone": float(bd + bc + bp),
-            "pe_art": float(pe + music + art), "senior_title": float(sfull + senior + first)}
-    facilities: dict[str, dict[str, float]] = {}
+            "teachers": _total(teachers),
+            "qual": _total(post, bachelor, *((college,) if section == "小学" else ())),
+            "backbone": _total(bd, bc, bp), "pe_art": _total(pe, music, art),
+            "senior_title": _total(sfull, senior, first)}
+    facilities: dict[str, dict[str, float | None]] = {}
     for code, teach, sports, equip, mm, comp, books in store.run(
             "SELECT school_code, teaching_area, sports_area, equipment_value, multimedia_rooms, computers, books "
             "FROM facilities WHERE year = ?", [year]):
-        facilities[code] = {"teaching_area": float(teach or 0), "sports_area": float(sports or 0),
-                            "equipment": float(equip or 0) * 10_000, "multimedia_rooms": float(mm or 0),
-                            "computers": float(comp or 0), "books": float(books or 0)}
+        facilities[code] = {"teaching_area": _total(teach), "sports_area": _total(sports),
+                            "equipment": None if equip is None else float(equip) * 10_000,
+                            "multimedia_rooms": _total(mm), "computers": _total(comp), "books": _total(books)}
     records = []
     for code in sorted(pupils):
         if code not in schools:
@@ -162,12 +169,16 @@ def records_from_store(store, year: int, settings: BalanceSettings | None = None
             if lvl in levels_of(type_code) and rec.pupils.get(lvl, 0) > 0:
                 got = sections.get(code, {}).get(lvl)
                 if got is None and in_scope:
-                    notes.append(f"{name}（{code}）{year} 年没有{lvl}专任教师数据，按 0 计")
-                rec.sections[lvl] = got or {q: 0.0 for q in TEACHER_QUANTITIES}
+                    notes.append(f"{name}（{code}）{year} 年没有{lvl}专任教师数据：教师各项指标缺失（不按 0 计）")
+                rec.sections[lvl] = got or {q: None for q in TEACHER_QUANTITIES}
+                if got is not None and in_scope:
+                    blank = [QUANTITY_LABELS[q] for q in TEACHER_QUANTITIES if got[q] is None]
+                    if blank:
+                        notes.append(f"{name}（{code}）{year} 年{lvl}未填报{'、'.join(blank)}的组成项：这些指标缺失（不按 0 计）")
         if code not in facilities:
             if in_scope:
-                notes.append(f"{name}（{code}）{year} 年没有办学条件数据，按 0 计")
-            rec.facilities = {q: 0.0 for q in FACILITY_QUANTITIES}
+                notes.append(f"{name}（{code}）{year} 年没有办学条件数据：办学条件各项指标缺失（不按 0 计）")
+            rec.facilities = {q: None for q in FACILITY_QUANTITIES}
         records.append(rec)
     return records, notes
 
