@@ -142,6 +142,9 @@ def test_balance_workbook_from_the_store(hostile_db, tmp_path):
     # school names in the 学校 sheet are string cells, exactly as stored
     school_names = {r[2].value for r in wb["学校"].iter_rows(min_row=2)}
     assert school_names == set(NAMES)
+    ws = wb["学校"]  # widths, number formats and the filter as before
+    assert ws.column_dimensions["C"].width == pytest.approx(30.71, abs=0.01) and ws.auto_filter.ref.startswith("A1:J")
+    assert ws["D2"].data_type == "n" and ws["D2"].number_format == "#,##0"
 
 
 def _supervisor_file(path: Path, names: list[str]) -> Path:
@@ -177,6 +180,10 @@ def test_projects_workbook(hostile_db, tmp_path):
     assert res.exit_code == 0, res.output
     texts = scan(out)
     assert [n for n in NAMES if not contains(texts, n)] == []
+    ws = openpyxl.load_workbook(out)["项目库"]  # the plain sheet's shape: header, freeze, numbers
+    assert [c.value for c in ws[1]][:3] == ["项目编号", "项目名称", "类别"] and ws.freeze_panes == "A2"
+    investments = [r[9] for r in ws.iter_rows(min_row=2) if r[9].value is not None]
+    assert investments and all(c.data_type == "n" for c in investments)
 
 
 def test_forecast_workbook(hostile_db, tmp_path):
