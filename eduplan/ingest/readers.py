@@ -349,8 +349,8 @@ def _read_csv(name: str, data: bytes, limits: ImportLimits) -> SourceRead:
                                                        f"（设置项 import.max_rows、import.max_cells），不予读取")])
     except csv.Error as e:
         if "field larger than field limit" in str(e):
-            return SourceRead(issues=[Issue("cell-too-long", name, row=reader.line_num + 1,
-                                            detail=f"第 {reader.line_num + 1} 行附近有一个字段超过 {limits.max_cell_chars:,} 个字符"
+            return SourceRead(issues=[Issue("cell-too-long", name, row=reader.line_num,
+                                            detail=f"第 {reader.line_num} 行附近有一个字段超过 {limits.max_cell_chars:,} 个字符"
                                                    f"（设置项 import.max_cell_chars），不予读取")])
         return SourceRead(issues=[Issue("file-unreadable", name, row=reader.line_num,
                                         detail=f"CSV 格式错误（第 {reader.line_num} 行）：{e}")])

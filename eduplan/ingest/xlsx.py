@@ -3,9 +3,10 @@
 Why not python-calamine here: it allocates the whole used range before returning a cell, so a 5 KB
 workbook with one cell at XFD1048576 asks for 512 GB and aborts the process. This reader checks the
 zip directory (member count, declared sizes, compression ratio) before decompressing anything, counts
-the bytes it actually decompresses, checks each sheet's declared <dimension> before its rows and every
-cell's position while streaming, and keeps only cells that hold something. It also sees what calamine
-hides and §1 of issue 8 needs: sheet visibility (hidden / veryHidden sheets are skipped, and named),
+the bytes it actually decompresses, reads each sheet's declared <dimension> before its rows, checks
+every row's and cell's position while streaming (refusing at the first row or cell beyond the limits,
+naming it), and keeps only cells that hold something. It also sees what calamine hides and §1 of
+issue 8 needs: sheet visibility (hidden / veryHidden sheets are skipped, and named),
 error values (t="e"), formulas without a trustworthy cached value (no <v>, or a workbook marked
 fullCalcOnLoad by the program that wrote it), and number formats (percent, date, year-month) from
 styles.xml — see cells.py for the markers it returns.
@@ -353,8 +354,11 @@ class _Sheet:
         self.limits = limits
         self.cells = cells_used
         self.rows: dict[int, list[Any]] = {}
+        self.declared_beyond: str | None = None  # the declared range, when it exceeds the limits
 
     def refused(self, kind: str, detail: str, row: int | None = None, cell: str | None = None) -> Refused:
+        if kind == "sheet-too-large" and self.declared_beyond:
+            detail += f"（工作表声明的数据范围为 {self.declared_beyond}）"
         return Refused(kind, f"工作表“{self.sheet}”" + detail, sheet=self.sheet, row=row, cell=cell)
 
     def handlers(self):
@@ -524,16 +528,16 @@ class _Sheet:
         return start, end, chars, done
 
     def _check_dimension(self, ref: str) -> None:
-        rc = _split_ref(ref.split(":")[-1].replace("$", ""))
+        """The declared used range (<dimension ref="A1:XFD1048576"/>). Beyond the limits it is remembered,
+        not refused at once: the stream then stops at the first row or cell beyond them and names it (a
+        declared range can also count formatted but empty cells, which take no memory here)."""
+        rc = _split_ref(ref.split(":")[-1].replace("$", "")[:20])
         if rc is None:
             return
         rows, col = rc
         lim = self.limits
         if rows > lim.max_rows or col >= lim.max_columns:
-            raise self.refused("sheet-too-large",
-                               f"声明的数据范围是 {ref}，超过上限 {lim.max_rows:,} 行 × {lim.max_columns} 列"
-                               f"（A1:{column_letter(lim.max_columns - 1)}{lim.max_rows}；设置项 import.max_rows、"
-                               f"import.max_columns）：请在 Excel 中按 Ctrl+End 找到最后一个单元格，删除多余的行列后保存再导入")
+            self.declared_beyond = ref[:40]
 
     def _styled(self, v: str, kind: str | None) -> Any:
         """A number cell whose style is percent, date or year-month."""
