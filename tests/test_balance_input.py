@@ -1,8 +1,9 @@
 """Standalone input (`eduplan balance --input FILE`): one row per school in a csv or xlsx; absent columns
-make their indicators not computable, blank cells count as none, bad cells name row and column."""
+make their indicators not computable, blank cells are missing (never 0), bad cells name row and column."""
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
@@ -80,12 +81,59 @@ def test_only_name_and_type_are_required(tmp_path):
     assert not r.levels["小学"].indicators[0].computable
 
 
-def test_blank_cell_counts_as_none(tmp_path):
+def test_blank_cell_is_missing_not_zero(tmp_path):
     rows = [list(r) for r in ROWS]
     rows[1][FULL.index("小学县级以上骨干教师数")] = ""
+    records, issues, _ = read_balance_file(write_csv(tmp_path / "blank.csv", FULL, rows))
+    (w,) = issues
+    assert (w.type, w.level, w.row, w.cell) == ("value-missing", "warning", 3, "J3")
+    assert w.text() == ("文件“blank.csv”，第 3 行，列“小学县级以上骨干教师数”（J3）：列“小学县级以上骨干教师数”为空，按缺失处理："
+                        "乙小学的“小学县级以上骨干教师数”未知，用到它的指标无法计算")
+    assert records[1].sections["小学"]["backbone"] is None
     r = evaluate_file(write_csv(tmp_path / "blank.csv", FULL, rows), "2017")
-    yi = next(s for s in r.levels["小学"].schools if s.name == "乙小学")
-    assert yi.values["L2"] == 0.0 and r.levels["小学"].indicator("L2").computable
+    assert not r.levels["小学"].indicator("L2").computable
+    assert r.levels["小学"].indicator("L1").computable
+    # a level the school does not serve may stay blank (丁中学 has no 小学 columns filled)
+    assert records[3].pupils == {"小学": 0, "初中": 800, "高中": 0}
+
+
+def test_blank_pupils_of_a_served_level_is_an_error(tmp_path):
+    rows = [list(r) for r in ROWS]
+    rows[2][FULL.index("初中在校生数")] = ""  # 丙学校 is a nine-year school
+    with pytest.raises(BalanceInputError) as e:
+        evaluate_file(write_csv(tmp_path / "p.csv", FULL, rows), "2017")
+    (issue,) = e.value.issues
+    assert (issue.type, issue.row, issue.cell, issue.column) == ("required", 4, "D4", "初中在校生数")
+
+
+def test_strict_cells_in_the_standalone_file(tmp_path):
+    rows = [list(r) for r in ROWS]
+    rows[0][FULL.index("图书册数")] = "30,00"
+    rows[1][0] = "=HYPERLINK(\"http://x.example\")"
+    rows[2][FULL.index("计算机台数")] = "#DIV/0!"
+    p = tmp_path / "s.csv"
+    with open(p, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([FULL, *rows])
+    with pytest.raises(BalanceInputError) as e:
+        evaluate_file(p, "2017")
+    got = {(i.type, i.cell) for i in e.value.issues}
+    assert got == {("number-format", "U2"), ("formula-like", "A3"), ("excel-error", "T4")}
+
+
+def test_hidden_sheet_of_a_workbook_is_not_read(tmp_path):
+    p = tmp_path / "h.xlsx"
+    wb = xlsxwriter.Workbook(str(p))
+    hidden = wb.add_worksheet("旧表")
+    for r, row in enumerate([FULL, ["戊小学", "小学", 10]]):
+        hidden.write_row(r, 0, row)
+    hidden.hide()
+    ws = wb.add_worksheet("学校")
+    ws.activate()
+    for r, row in enumerate([FULL[:3], ["甲小学", "小学", 1000]]):
+        ws.write_row(r, 0, row)
+    wb.close()
+    records, issues, _ = read_balance_file(p)
+    assert [r.name for r in records] == ["甲小学"] and issues == []
 
 
 def test_bad_number_names_row_and_column(tmp_path):

@@ -1,8 +1,12 @@
 """Standalone input: one spreadsheet (csv or xlsx) with one row per school, as supervisors often hold it.
 
 Headers (NFKC, spaces and a trailing unit in brackets ignored): 学校名称 and 学校类型 are required; every
-other column may be absent (the indicators needing it are then not computable) and a blank cell counts
-as none (0). 学校类型 takes a name (小学, 初中, 九年一贯制, 完全中学, 十二年一贯制 …) or the 办学类型代码.
+other column may be absent (the indicators needing it are then not computable). A blank cell is missing,
+never 0: a school's 在校生数 for a level its type serves must be filled (0 when it has none); a blank
+teacher or facility cell makes the indicators needing it not computable and is named in a warning. The
+file is read by the same bounded reader and strict cell parser as `eduplan import` (ingest.readers /
+ingest.parse): hidden sheets are skipped, error values, formulas without results, percent cells, bad
+thousands separators and formula-like names are refused naming the cell. 学校类型 takes a name (小学, 初中, 九年一贯制, 完全中学, 十二年一贯制 …) or the 办学类型代码.
 Teacher columns are per section; facility columns are school totals. 教学仪器设备值 is in 元 unless its
 header says 万元. Problems are Issue records naming file, row and column; nothing is evaluated while
 any error remains.
@@ -14,11 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import EduplanError
-from ..ingest.parse import check_value, is_blank, norm, parse_cell
+from ..ingest.cells import MARKERS
+from ..ingest.parse import check_value, norm, parse_cell
 from ..ingest.readers import read_file
 from ..ingest.report import Issue, column_letter
 from ..model import Field
-from ..model.codes import SCHOOL_TYPES
+from ..model.codes import SCHOOL_TYPES, levels_of
 from .data import FACILITY_QUANTITIES, TEACHER_QUANTITIES, SchoolRecord
 
 NAME, TYPE, CODE = "学校名称", "学校类型", "学校标识码"
@@ -131,20 +136,36 @@ def read_balance_file(path: str | Path) -> tuple[list[SchoolRecord], list[Issue]
     return records, issues, absent
 
 
+_TEXT_FIELDS = {NAME: Field(NAME, NAME, "str"), TYPE: Field(TYPE, TYPE, "str"), CODE: Field(CODE, CODE, "str")}
+
+
+def _shown(v: object) -> object:
+    """A cell as the user sees it, for messages (markers such as #DIV/0! or 85.5% as text)."""
+    return str(v) if isinstance(v, MARKERS) else v
+
+
 def _record(file: str, sheet: str | None, row_no: int, cells: list, cols: dict, scale: dict,
             present: set, issues: list[Issue]) -> SchoolRecord | None:
     values: dict[str, object] = {}
+    blank: dict[tuple[str, str], str] = {}  # quantity -> cell, for blank cells of present columns
     ok = True
     for i, target in cols.items():
         v = cells[i] if i < len(cells) else None
         cell = column_letter(i) + str(row_no)
         if isinstance(target, str):
-            if is_blank(v):
+            x, problem = parse_cell(_TEXT_FIELDS[target], v)
+            if problem is not None:
+                kind, detail = problem
+                issues.append(Issue(kind, file, sheet=sheet, row=row_no, column=target, cell=cell, value=_shown(v),
+                                    detail=detail, rule="文本"))
+                ok = False
+                continue
+            if x is None:
                 if target != CODE:
                     issues.append(Issue("required", file, sheet=sheet, row=row_no, column=target, cell=cell, rule="必填"))
                     ok = False
                 continue
-            text = str(v).strip()
+            text = str(x)
             if target == TYPE:
                 code = resolve_type(text)
                 if code is None:
@@ -161,18 +182,42 @@ def _record(file: str, sheet: str | None, row_no: int, cells: list, cols: dict, 
             problem = ("range-error", "")
         if problem is not None:
             kind, detail = problem
-            issues.append(Issue(kind, file, sheet=sheet, row=row_no, column=target.header, cell=cell, value=v,
-                                detail=detail, rule="不小于 0 的" + ("整数" if target.type == "int" else "数值")))
+            issues.append(Issue(kind, file, sheet=sheet, row=row_no, column=target.header, cell=cell, value=_shown(v),
+                                detail=detail if detail != "int64" else "",
+                                rule="不小于 0 的" + ("整数" if target.type == "int" else "数值")))
             ok = False
             continue
-        values[target.target] = 0.0 if x is None else float(x) * scale.get(i, 1.0)
+        if x is None:
+            blank[target.target] = cell  # missing, never 0
+            continue
+        values[target.target] = float(x) * scale.get(i, 1.0)
     if not ok:
         return None
     name = str(values[NAME])
-    pupils = {lvl: int(values.get(("pupils", lvl), 0) or 0) for lvl in ("小学", "初中", "高中")}
-    sections = {lvl: {q: (values.get((lvl, q), 0.0) if (lvl, q) in present else None) for q in TEACHER_QUANTITIES}
+    type_code = str(values[TYPE])
+    try:
+        served = set(levels_of(type_code))
+    except KeyError:
+        served = set()
+    pupils: dict[str, int] = {}
+    for lvl in ("小学", "初中", "高中"):
+        key = ("pupils", lvl)
+        if key in blank and lvl in served:
+            issues.append(Issue("required", file, sheet=sheet, row=row_no, column=f"{lvl}在校生数", cell=blank[key],
+                                rule=f"{lvl}学段的学校必填（没有学生请填 0）"))
+            ok = False
+        pupils[lvl] = int(values.get(key, 0) or 0)  # an absent column or a level the school lacks: none
+    if not ok:
+        return None
+    for (group, q), cell in blank.items():
+        if group == "pupils" or (group in ("小学", "初中") and group not in served):
+            continue
+        label = f"{group}{_label(q)}" if group != "facility" else _facility_label(q)
+        issues.append(Issue("value-missing", file, "warning", sheet, row_no, label, cell,
+                            detail=f"{name}的“{label}”未知，用到它的指标无法计算"))
+    sections = {lvl: {q: (values.get((lvl, q)) if (lvl, q) in present else None) for q in TEACHER_QUANTITIES}
                 for lvl in ("小学", "初中")}
-    facilities = {q: (values.get(("facility", q), 0.0) if ("facility", q) in present else None)
+    facilities = {q: (values.get(("facility", q)) if ("facility", q) in present else None)
                   for q in FACILITY_QUANTITIES}
     for lvl, sec in sections.items():
         t = sec.get("teachers")
@@ -180,7 +225,11 @@ def _record(file: str, sheet: str | None, row_no: int, cells: list, cols: dict, 
             if t is not None and sec.get(q) is not None and sec[q] > t:
                 issues.append(Issue("rule-warning", file, "warning", sheet, row_no, f"{lvl}{_label(q)}",
                                     detail=f"{lvl}{_label(q)}（{sec[q]:g}）", rule=f"不应超过{lvl}专任教师数（{t:g}）"))
-    return SchoolRecord(str(values.get(CODE) or name), name, str(values[TYPE]), pupils, sections, facilities, row_no)
+    return SchoolRecord(str(values.get(CODE) or name), name, type_code, pupils, sections, facilities, row_no)
+
+
+def _facility_label(q: str) -> str:
+    return next(c.header for c in COLUMNS if c.target == ("facility", q))
 
 
 def _label(q: str) -> str:
