@@ -686,14 +686,18 @@ def _enrolment_rows(rng: np.random.Generator, schools: list[_School], enr: _Enro
                 male = int(rng.binomial(p, MALE_SHARE[level]))
                 row: dict[str, Any] = {"year": t, "school_code": s.code, "grade": g, "classes": classes,
                                        "male": male, "female": p - male, "pupils": p, "repeaters": 0}
+                # every count the simulation knows is written, 0 where it is 0: a blank cell would be
+                # missing (未填报), not 0
                 if k == 0:
-                    row["new_entrants"] = p
+                    row.update(new_entrants=p, transfers_in=0, transfers_out=0, deaths=0)
                 else:
                     prev = int(arr[y - 1, k - 1]) if prev_open else 0
                     deaths = int(rng.binomial(prev, 0.0002)) if prev else 0
                     gap = p - prev + deaths + int(drop[y, k])
                     churn = int(rng.poisson(prev * 0.006)) if prev else 0
-                    row.update(transfers_in=max(gap, 0) + churn, transfers_out=max(-gap, 0) + churn, deaths=deaths)
+                    row.update(new_entrants=0, transfers_in=max(gap, 0) + churn, transfers_out=max(-gap, 0) + churn,
+                               deaths=deaths)
+                row["graduates"] = 0
                 if k == len(grades) - 1 and prev_open and arr[y - 1, k] > 0:
                     row["graduates"] = int(arr[y - 1, k]) - int(drop[y - 1, k])
                 norm = CLASS_NORM.get(size_key)

@@ -4,6 +4,9 @@ the headline figures the plan publishes — computed at query time from the stor
 Counts use the indicator engine's relations (eduplan/indicators/relations.py: 学段 of each grade, 特教
 for special schools); the headline figures ARE the declared indicators (definitions.yaml), computed by
 the engine, so each formula lives in one place.
+
+Missing is missing: a count summed over rows where some school left the cell blank is shown as None
+(not the partial sum) and `missing` names the figure and how many schools lack it.
 """
 
 from __future__ import annotations
@@ -61,17 +64,20 @@ def district_summary(store: Store, year: int, district_code: str | None = None,
     pop = con.table("population").filter((_.year == year) & (_.area_code == district_code))
     area = con.table("area_year").filter((_.year == year) & (_.area_code == district_code))
 
+    missing: list[str] = []
     by_level = (enr.group_by("level")
                 .aggregate(schools=_.school_code.nunique(), pupils=_.pupils.sum(), classes=_.classes.sum(),
-                           female=_.female.sum(), new_entrants=_.new_entrants.sum())
+                           female=_.female.sum(), **_complete(enr, "new_entrants"))
                 .to_pyarrow().to_pylist())
     t_by = (teachers.group_by("section")
             .aggregate(staff=_.staff.sum(), teachers=_.teachers.sum(), postgrad=_.q_postgrad.sum(),
-                       dual=_.dual.sum())
+                       **_complete(teachers, "dual"))
             .to_pyarrow().to_pylist())
     order = {c: i for i, c in enumerate(LEVELS.values)}
     by_level.sort(key=lambda r: order[r["level"]])
     t_by.sort(key=lambda r: order[r["section"]])
+    _settle(by_level, "level", {"new_entrants": "招生数"}, missing)
+    _settle(t_by, "section", {"dual": "双师型教师数"}, missing)
     tsec = {r["section"]: r for r in t_by}
     for r in by_level:
         t = tsec.get(r["level"])
@@ -116,4 +122,20 @@ def district_summary(store: Store, year: int, district_code: str | None = None,
                        "residents": fin.get("residents"), "births": fin.get("births")},
         "finance": {k: fin.get(k) for k in ("public_expenditure", "education_expenditure")},
         "figures": figures,
+        "missing": missing,
     }
+
+
+def _complete(t, col: str) -> dict:
+    """Aggregates for an optional column: its sum and the number of schools that left it blank."""
+    return {col: t[col].sum(), f"{col}__blank": t.school_code.nunique(where=t[col].isnull())}
+
+
+def _settle(rows: list[dict], by: str, labels: dict[str, str], missing: list[str]) -> None:
+    """A sum over rows some school left blank is not the total: None, and a note in `missing`."""
+    for r in rows:
+        for col, label in labels.items():
+            blank = r.pop(f"{col}__blank", 0) or 0
+            if blank:
+                r[col] = None
+                missing.append(f"{r[by]}：{blank} 所学校未填报“{label}”，合计不计算（缺失不按 0 计）")
