@@ -42,7 +42,7 @@ ISSUE_TYPES: dict[str, tuple[str, str]] = {
     "integer-inexact": ("整数无法精确读取", "列“{column}”的值“{value}”超过 2^53（9,007,199,254,740,992），Excel 只能保存 "
                                          "15 位有效数字，这个整数已无法精确读取：请以文本格式填写或核对数值（规则：{rule}）"),
     "date-error": ("日期无效", "列“{column}”的值“{value}”不是有效日期：{detail}（规则：{rule}）"),
-    "control-char": ("含控制字符", "列“{column}”的值含不可见的控制字符（{detail}）：请删除后再导入（规则：文本不得含控制字符{rule}）"),
+    "control-char": ("含控制字符", "列“{column}”的值含不可见的控制字符（{detail}）：请删除后再导入（规则：文本不得含控制字符；说明类字段可含换行）"),
     "formula-like": ("疑似公式", "列“{column}”的值“{value}”以“{detail}”开头，在 Excel 中可能被当作公式执行"
                                 "（规则：不得以 = + - @ 或制表符开头）"),
     "example-row-modified": ("示例行标记留在数据行上", "本行右侧带有模板的“示例行（导入时跳过）”标记，但内容与模板示例不同："
