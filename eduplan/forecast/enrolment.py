@@ -18,6 +18,11 @@ the level below, t) (τ the transition rate [E(first, t+1) − R(first, t+1)] / 
 
 With several pairs of years, numerators and denominators are summed before dividing. At 学区 level
 the rates absorb net transfers between 学区 (a new school drawing pupils in shows as promotion > 1).
+
+Missing is missing: a pair of years enters a grade's rates only when the 留级生数 (and, for the last
+grade, 毕业生数) it needs were filled in. A grade without any such pair takes no repetition and full
+promotion (or 1 − r at the last grade) and is listed in `fallback` as "missing:<grade>", so the
+assumption is visible in the output, never a blank silently read as 0.
 """
 
 from __future__ import annotations
@@ -54,8 +59,14 @@ class FlowRates:
                 "intake": self.intake, "transition": self.transition, "fallback": self.fallback}
 
 
-def _v(d: YearData, grade: str, key: str) -> float:
-    return float((d.get(grade) or {}).get(key) or 0.0)
+def _v(d: YearData, grade: str, key: str) -> float | None:
+    """The value of a grade in a year: 0 when the grade has no row (no pupils), None when the row left
+    the cell blank (missing)."""
+    row = d.get(grade)
+    if row is None:
+        return 0.0
+    v = row.get(key)
+    return None if v is None else float(v)
 
 
 def flow_rates(pairs: list[tuple[YearData, YearData, np.ndarray | None]], levels: tuple[str, ...],
@@ -66,24 +77,33 @@ def flow_rates(pairs: list[tuple[YearData, YearData, np.ndarray | None]], levels
     for level in levels:
         grades = GRADES_OF[level]
         for i, g in enumerate(grades):
-            den = sum(_v(a, g, "pupils") for a, _, _ in pairs)
-            rep = sum(_v(b, g, "repeaters") for _, b, _ in pairs)
-            if i + 1 < len(grades):
-                nxt = grades[i + 1]
-                num = sum(_v(b, nxt, "pupils") - _v(b, nxt, "repeaters") for _, b, _ in pairs)
-            else:
-                grads = [_v(b, g, "graduates") for _, b, _ in pairs]
+            last = i + 1 == len(grades)
+            nxt = None if last else grades[i + 1]
+            # the pairs whose needed values were filled in (a blank is missing, not 0)
+            usable = [(a, b) for a, b, _ in pairs if _v(b, g, "repeaters") is not None
+                      and (last or _v(b, nxt, "repeaters") is not None)]
+            if pairs and not usable:
+                rates.fallback.append(f"missing:{g}")
+            den = sum(_v(a, g, "pupils") for a, _ in usable)
+            rep = sum(_v(b, g, "repeaters") for _, b in usable)
+            if not last:
+                num, den_p = sum(_v(b, nxt, "pupils") - _v(b, nxt, "repeaters") for _, b in usable), den
+            else:  # graduation over the pairs that reported graduates (none reported: 1 − r)
+                known = [(a, b) for a, b in usable if _v(b, g, "graduates") is not None]
+                grads = [_v(b, g, "graduates") for _, b in known]
                 num = sum(grads) if any(grads) else None
+                den_p = sum(_v(a, g, "pupils") for a, _ in known)
             if den > 0:
                 r = rep / den
-                p = num / den if num is not None else 1.0 - r
+                p = num / den_p if num is not None and den_p > 0 else 1.0 - r
             else:
                 r, p = 0.0, 1.0
             rates.repetition[g], rates.promotion[g], rates.dropout[g] = r, p, 1.0 - p - r
         first = grades[0]
-        entrants = sum(_v(b, first, "pupils") - _v(b, first, "repeaters") for _, b, _ in pairs)
+        entry = [(a, b, pop) for a, b, pop in pairs if _v(b, first, "repeaters") is not None]
+        entrants = sum(_v(b, first, "pupils") - _v(b, first, "repeaters") for _, b, _ in entry)
         if level in ENTRY_AGE:
-            base = sum(float(pop[ENTRY_AGE[level]]) for _, _, pop in pairs if pop is not None)
+            base = sum(float(pop[ENTRY_AGE[level]]) for _, _, pop in entry if pop is not None)
             if base > 0 and entrants > 0:
                 rates.intake[level] = entrants / base
             else:
@@ -91,7 +111,7 @@ def flow_rates(pairs: list[tuple[YearData, YearData, np.ndarray | None]], levels
                 rates.fallback.append(f"intake:{level}")
         elif level in FEEDER:
             last = GRADES_OF[FEEDER[level]][-1]
-            base = sum(_v(a, last, "pupils") for a, _, _ in pairs)
+            base = sum(_v(a, last, "pupils") for a, _, _ in entry)
             if base > 0 and entrants > 0:
                 rates.transition[level] = entrants / base
             else:

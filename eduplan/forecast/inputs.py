@@ -1,6 +1,8 @@
 """Read what the forecast needs from the store, once: population, births, residents, enrolment by
 学区 and grade, schools with their capacity evidence, staff and money. Areas are the 学区 (zones) and
-the district; a school belongs to the zone its school_zone row gives for the year."""
+the district; a school belongs to the zone its school_zone row gives for the year. A blank optional
+cell stays None (missing) — 留级生数 and 毕业生数 feed the flow rates only where they were filled in
+(eduplan/forecast/enrolment.py), and a sum over a blank cell is None, never a partial total."""
 
 from __future__ import annotations
 
@@ -29,8 +31,8 @@ class SchoolLevel:
     type_code: str
     pupils: float = 0.0
     classes: int = 0
-    classes_over_norm: int = 0
-    classes_56plus: int = 0
+    classes_over_norm: int | None = 0  # None: some grade left the cell blank
+    classes_56plus: int | None = 0
     classes_history: dict[int, int] = field(default_factory=dict)
     design_classes: int | None = None  # the school's, all levels
     classrooms: int | None = None  # the school's, all levels
@@ -73,8 +75,12 @@ class Inputs:
             for g, v in grades.items():
                 cell = out.setdefault(g, {"pupils": 0.0, "repeaters": 0.0, "graduates": 0.0})
                 for k in cell:
-                    cell[k] += v[k]
+                    cell[k] = None if cell[k] is None or v[k] is None else cell[k] + v[k]
         return out
+
+
+def _opt(v) -> float | None:
+    return None if v is None else float(v)
 
 
 def _latest_common_year(store) -> int | None:
@@ -139,8 +145,7 @@ def load_inputs(store, base_year: int | None = None) -> Inputs:
         if key not in zone_at:
             zone_at[key] = zone_of(code, year) if district not in zones else district
         z = zone_at[key]
-        school_grades[year][code][grade] = {"pupils": float(pupils or 0), "repeaters": float(rep or 0),
-                                            "graduates": float(grads or 0)}
+        school_grades[year][code][grade] = {"pupils": float(pupils), "repeaters": _opt(rep), "graduates": _opt(grads)}
         level = GRADE_LEVEL[grade]
         sl = by_school.get((code, level))
         if sl is None:
@@ -151,8 +156,8 @@ def load_inputs(store, base_year: int | None = None) -> Inputs:
             sl.zone = z
             sl.pupils += pupils or 0
             sl.classes += classes or 0
-            sl.classes_over_norm += over or 0
-            sl.classes_56plus += big or 0
+            sl.classes_over_norm = None if sl.classes_over_norm is None or over is None else sl.classes_over_norm + over
+            sl.classes_56plus = None if sl.classes_56plus is None or big is None else sl.classes_56plus + big
     levels_base = [sl for sl in by_school.values() if sl.classes_history.get(base)]
     fac = {r[0]: r[1:] for r in store.run("SELECT school_code, design_classes, classrooms FROM facilities "
                                           "WHERE year = ?", [base])}

@@ -41,7 +41,8 @@ def capital_by_year(library: Library, base_year: int, years: list[int], delays: 
             continue
         in_use = (p.in_use_year or base_year) + delays.get(p.id, 0)
         if p.finance:
-            remaining = max(0.0, p.investment - p.spent_total(base_year))
+            # a year whose 实际支出 is blank counts as still to be spent: the capital need is not understated
+            remaining = max(0.0, p.investment - p.spent_recorded(base_year))
         else:
             remaining = p.investment if in_use > base_year else 0.0
         if remaining <= 0:

@@ -20,6 +20,7 @@ MESSAGES: dict[str, str] = {
     "in-use-later-than-plan": "{name}：预计 {in_use_year} 年投入使用，比规划推算的 {plan_in_use_year} 年晚 {years} 年（依据：{basis}）",
     "expected-state-missed": "{name}：规划预计 {year} 年底{expected}，按{basis}届时为“{state}”",
     "funds-lagging": "{name}：资金执行滞后，截至 {year} 年底累计支出 {spent:,.0f} 万元，为累计年度计划 {planned:,.0f} 万元的 {rate:.0%}（预警线 {threshold:.0%}）",
+    "funds-unreported": "{name}：{years} 年{what}未填报，不判断资金执行是否滞后（未填报不按 0 计）",
     "funds-overrun": "{name}：超支，累计支出 {spent:,.0f} 万元，超过{basis} {budget:,.0f} 万元的 {rate:.0%}（预警线 {threshold:.0%}）",
     "group-investment-exceeds": "{group}：已登记的项目计划投资合计 {recorded:,.0f} 万元，超过规划所列本组投资 {stated:,.0f} 万元",
     "plan-statement": "{group}：规划称“预计 {year} 年底 {count} 所{state}”，{basis}为 {actual} 所",
@@ -140,13 +141,23 @@ def check_funds(lib: Library, as_of: date) -> list[Finding]:
         if not p.finance:
             continue
         planned, spent = p.planned_funds_total(year), p.spent_total(year)
-        if planned > 0 and spent / planned < s.execution_lag_threshold:
+        blank: dict[int, list[str]] = {}
+        for which, label in (("planned", "年度计划投资"), ("spent", "实际支出")):
+            for y in p.unreported(which, year):
+                blank.setdefault(y, []).append(label)
+        if blank:
+            what = "、".join(dict.fromkeys(label for y in sorted(blank) for label in blank[y]))
+            out.append(_finding("funds-unreported", "info", p.id, name=p.name,
+                                years="、".join(str(y) for y in sorted(blank)), what=what, missing_years=sorted(blank)))
+        elif planned > 0 and spent / planned < s.execution_lag_threshold:
             out.append(_finding("funds-lagging", "warning", p.id, name=p.name, year=year, spent=spent,
                                 planned=planned, rate=spent / planned, threshold=s.execution_lag_threshold))
+        # an overrun is certain when the spending filled in already exceeds the budget
+        spent = p.spent_recorded(year)
         limit = 1 + s.overrun_threshold
         if p.investment > 0 and spent > p.investment * limit:
             budget, what = p.investment, "计划总投资"
-        elif planned > 0 and spent > planned * limit:
+        elif planned is not None and planned > 0 and spent > planned * limit:
             budget, what = planned, "累计年度计划"
         else:
             continue

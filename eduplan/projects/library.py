@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from ..errors import EduplanError
 from ..model.codes import MILESTONE_ORDER, MILESTONES
 from ..plan import Plan, load_plan
 from .settings import ProjectSettings
@@ -44,15 +45,21 @@ def store_rows(store, table: str) -> list[dict[str, Any]]:
 
 
 def parse_date(text: Any) -> date | None:
-    """'2025-12-31', '2025-12' (first of the month) or an ISO datetime → date; None when blank."""
+    """'2025-12-31', '2025-12' (first of the month) or an ISO datetime → date; None when blank. The
+    import stores only real calendar dates (field type "date"); anything else here is an error that
+    names the value, never a crash of the whole district's projects."""
     if text is None or str(text).strip() == "":
         return None
     if isinstance(text, date):
         return text
     m = re.match(r"^(\d{4})-(\d{2})(?:-(\d{2}))?", str(text).strip())
-    if m is None:
-        return None
-    return date(int(m.group(1)), int(m.group(2)), int(m.group(3) or 1))
+    try:
+        if m is None:
+            raise ValueError
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3) or 1))
+    except ValueError:
+        raise EduplanError(f"项目进展中的日期“{text}”不是有效的日期（应为 YYYY-MM-DD 或 YYYY-MM 的真实日历日期）；"
+                           "请在“项目进展”表中改正后重新导入") from None
 
 
 def school_year_of(d: date) -> int:
@@ -128,11 +135,24 @@ class ProjectRecord:
                 if (m.actual or m.planned) is not None and (m.actual or m.planned) <= d]
         return max(done, key=MILESTONE_ORDER.__getitem__) if done else None
 
-    def spent_total(self, up_to: int | None = None) -> float:
-        return sum(s or 0.0 for y, (_, s) in self.finance.items() if up_to is None or y <= up_to)
+    def spent_total(self, up_to: int | None = None) -> float | None:
+        """Recorded spending to `up_to`; None (missing) when a year on record left 实际支出 blank."""
+        return None if self.unreported("spent", up_to) else self.spent_recorded(up_to)
 
-    def planned_funds_total(self, up_to: int | None = None) -> float:
-        return sum(p or 0.0 for y, (p, _) in self.finance.items() if up_to is None or y <= up_to)
+    def spent_recorded(self, up_to: int | None = None) -> float:
+        """The spending filled in to `up_to` (a lower bound when some year is unreported)."""
+        return sum(s for y, (_, s) in self.finance.items() if s is not None and (up_to is None or y <= up_to))
+
+    def planned_funds_total(self, up_to: int | None = None) -> float | None:
+        """Yearly plans to `up_to`; None (missing) when a year on record left 年度计划投资 blank."""
+        if self.unreported("planned", up_to):
+            return None
+        return sum(p for y, (p, _) in self.finance.items() if p is not None and (up_to is None or y <= up_to))
+
+    def unreported(self, which: str, up_to: int | None = None) -> list[int]:
+        """The years on record (to `up_to`) whose `planned` or `spent` cell is blank."""
+        k = 0 if which == "planned" else 1
+        return sorted(y for y, v in self.finance.items() if v[k] is None and (up_to is None or y <= up_to))
 
     def to_dict(self) -> dict[str, Any]:
         return {
