@@ -26,7 +26,7 @@ def test_small_district_imports_with_lineage(store, tmp_path):
     b = next(b for b in batches if b["file_name"] == "分年级学生数.xlsx")
     assert b["user_name"] == "统计科张三"
     assert len(b["sha256"]) == 64
-    assert b["tables"]["enrolment"] == {"rows": 5, "inserted": 5, "updated": 0, "unchanged": 0}
+    assert b["tables"]["enrolment"] == {"rows": 5, "inserted": 5, "updated": 0, "unchanged": 0, "deleted": 0}
     # every stored row knows its batch and its row in the source file (header = row 1)
     rows = store.run("SELECT grade, batch_id, source_row FROM enrolment WHERE school_code='2420104001' ORDER BY grade")
     assert rows == [("P1", b["batch_id"], 2), ("P2", b["batch_id"], 3)]
@@ -49,7 +49,7 @@ def test_corrected_file_updates_only_changed_rows(store, tmp_path):
     fix = write_one(tmp_path / "fix", "enrolment", rows)
     report = import_files(store, [fix], user="u")
     assert report.ok
-    assert report.files[0].written["enrolment"] == {"rows": 5, "inserted": 0, "updated": 1, "unchanged": 4}
+    assert report.files[0].written["enrolment"] == {"rows": 5, "inserted": 0, "updated": 1, "unchanged": 4, "deleted": 0}
     assert store.run("SELECT pupils FROM enrolment WHERE school_code='2420104001' AND grade='P1'") == [(176,)]
     # the unchanged rows keep their original batch; the corrected one points to the new batch
     batches = {r[0] for r in store.run("SELECT DISTINCT batch_id FROM enrolment")}
