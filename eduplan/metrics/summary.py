@@ -77,6 +77,9 @@ def district_summary(store: Store, year: int, district_code: str | None = None,
     by_level.sort(key=lambda r: order[r["level"]])
     t_by.sort(key=lambda r: order[r["section"]])
     _settle(by_level, "level", {"new_entrants": "招生数"}, missing)
+    for r in t_by:  # 双师型 is reported for 中职 only (docs/data-model.md): elsewhere a blank is no news
+        if r["section"] != "中职" and r["dual__blank"]:
+            r["dual"], r["dual__blank"] = None, 0
     _settle(t_by, "section", {"dual": "双师型教师数"}, missing)
     tsec = {r["section"]: r for r in t_by}
     for r in by_level:
