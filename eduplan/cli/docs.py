@@ -56,6 +56,13 @@ def render_indicators() -> str:
              "a term sums an expression over the rows of a relation that pass its filter, optionally from an earlier",
              "year (lag) and with a coefficient. Placeholders in braces are settings (docs/settings.md).",
              "Status, path and projection: see docs/monitoring.md.", "",
+             "**Missing data.** A blank optional cell is missing (NULL), never 0. A value is computed only over",
+             "complete data: when some school of a unit left a term's cell blank (or a column its filter tests),",
+             "the unit gets no value, numerator or denominator, and its `missing` field says which term and how",
+             "many schools lack it, e.g. “1 所学校未填报“教师移动终端数”，不计算（缺失不按 0 计）”; the indicator's",
+             "status is 数据不全 when no unit has a value. `eduplan explain` lists the schools lacking each term.",
+             "Rows that do not exist (a school without that grade) are not missing: their sum is 0. An indicator",
+             "with a reported fallback uses the reported value when the computed one lacks data.", "",
              "| id | 名称 | unit | kind | levels | breakdowns |", "|---|---|---|---|---|---|"]
     for i in defs.indicators:
         lines.append(f"| `{i.id}` | {i.name} | {i.unit} | {i.kind} | {'、'.join(unit_names[u] for u in i.units)} | "
