@@ -67,3 +67,105 @@ def test_summary_json(tmp_path):
     assert doc["figures"]["education_expenditure_share"] == 21.85
     r = run("summary", "--db", str(db), "--year", "2019")
     assert r.returncode == 0 and "学前三年毛入园率" in r.stdout
+
+
+def _wide(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """run() with a wide terminal, so rich does not wrap the lines a test reads."""
+    return run(*args, env={"COLUMNS": "1000", **(env or {})})
+
+
+def _corrected_enrolment(folder, **changes):
+    import copy
+
+    rows = copy.deepcopy(SMALL["enrolment"])
+    rows[0].update(changes)
+    return write_one(folder, "enrolment", rows)
+
+
+def test_history_undo_and_status_commands(tmp_path):
+    db = str(tmp_path / "a.duckdb")
+    assert _wide("import", *[str(p) for p in write_small(tmp_path / "src")], "--db", db, "--user", "统计科").returncode == 0
+    fix = _corrected_enrolment(tmp_path / "fix", male=91, pupils=176)
+    assert _wide("import", str(fix), "--db", db, "--user", "张三").returncode == 0  # batch 9
+
+    r = _wide("db", "history", "分年级学生数", "2019", "2420104001", "P1", "--db", db, "--format", "json")
+    doc = json.loads(r.stdout)
+    assert [(v["batch_id"], v["user_name"], v["superseded_by"]) for v in doc["versions"]] == [
+        (5, "统计科", 9), (9, "张三", None)]
+    assert doc["versions"][1]["changed"] == {"male": [90, 91], "pupils": [175, 176]}
+    assert doc["versions"][1]["imported_at"].endswith("+00:00")
+    r = _wide("db", "history", "enrolment", "2019", "2420104001", "P1", "--db", db)
+    assert r.returncode == 0
+    assert "版本 2  批次 9  导入  " in r.stdout and " UTC  张三（系统账户 " in r.stdout
+    assert "    变化：男生数 90 → 91；在校生数 175 → 176" in r.stdout and "    之后：被批次 9 取代" in r.stdout
+    r = _wide("db", "history", "分年级学生数", "2019", "2420104001", "--db", db)
+    assert r.returncode == 1 and "“分年级学生数”的主键有 3 个值（依次为 统计年度、学校标识码、年级），给出了 2 个" in r.stderr
+
+    r = _wide("db", "undo", "9", "--db", db, "--user", "李四")
+    assert r.returncode == 0, r.stderr
+    assert "已撤销 批次 9（分年级学生数.xlsx），记录为批次 10：分年级学生数 更新 1" in r.stderr
+    r = _wide("db", "undo", "9", "--db", db)
+    assert r.returncode == 1 and "无需撤销" in r.stderr and "已由批次 10 撤销" in r.stderr
+
+    status = json.loads(_wide("db", "status", "--db", db, "--format", "json").stdout)
+    last = status["batches"][-1]
+    assert (last["kind"], last["undoes"], last["user_name"]) == ("undo", 9, "李四")
+    assert status["history"]["enrolment"] == 2 and status["schema_version"] == 2
+    r = _wide("db", "status", "--db", db)
+    assert "批次 10  撤销  " in r.stdout and " UTC  李四（系统账户 " in r.stdout
+    assert "    撤销批次 9（分年级学生数.xlsx）（1 行）：分年级学生数 更新 1" in r.stdout
+
+
+def test_undo_conflict_and_cascade_from_the_command_line(tmp_path):
+    db = str(tmp_path / "a.duckdb")
+    assert _wide("import", *[str(p) for p in write_small(tmp_path / "src")], "--db", db).returncode == 0
+    assert _wide("import", str(_corrected_enrolment(tmp_path / "a", male=91, pupils=176)), "--db", db).returncode == 0
+    assert _wide("import", str(_corrected_enrolment(tmp_path / "b", male=92, pupils=177)), "--db", db).returncode == 0
+    r = _wide("db", "undo", "9", "--db", db)
+    assert r.returncode == 1
+    assert "不能撤销批次 9（分年级学生数.xlsx）：之后的批次 10（分年级学生数.xlsx，导入，" in r.stderr
+    assert "请加 --cascade" in r.stderr
+    r = _wide("db", "undo", "9", "--cascade", "--db", db)
+    assert r.returncode == 0
+    assert "已撤销 批次 10" in r.stderr and "已撤销 批次 9" in r.stderr
+    summary = json.loads(_wide("summary", "--db", db, "--format", "json").stdout)
+    assert summary["year"] == 2019
+
+
+def test_import_replace_from_the_command_line(tmp_path):
+    db = str(tmp_path / "a.duckdb")
+    assert _wide("import", *[str(p) for p in write_small(tmp_path / "src")], "--db", db).returncode == 0
+    fix = write_one(tmp_path / "fix", "enrolment", [r for r in SMALL["enrolment"] if r["grade"] != "P2"])
+    r = _wide("import", str(fix), "--db", db)
+    assert r.returncode == 0 and "! 警告" in r.stdout and "年级=P2（批次 5）" in r.stdout and "--replace" in r.stdout
+    r = _wide("import", str(fix), "--db", db, "--replace")
+    assert r.returncode == 0
+    assert "删除 1" in r.stderr and "按 --replace 从“分年级学生数”删除 1 行" in r.stderr
+    status = json.loads(_wide("db", "status", "--db", db, "--format", "json").stdout)
+    assert status["tables"]["enrolment"] == 4 and status["batches"][-1]["kind"] == "replace"
+
+
+def test_user_text_is_never_interpreted_by_the_terminal(tmp_path):
+    """ESC sequences are stripped, rich markup and :emoji: codes in file names and cells shown as typed."""
+    src = tmp_path / "src"
+    src.mkdir()
+    name = "学校\x1b[2J\x1b]8;;evil\x07[bold red]:x:\x1b]8;;\x07.csv"
+    (src / name).write_text("统计年度,学校标识码\n2019,[blink]:smile:\n", encoding="utf-8")
+    r = _wide("import", str(src / name), "--db", str(tmp_path / "a.duckdb"))
+    assert r.returncode == 1
+    both = r.stdout + r.stderr
+    assert "\x1b" not in both and "\x07" not in both
+    assert "学校[bold red]:x:.csv" in both  # the file name as typed, minus the control sequences
+    assert "❌" not in both and "😄" not in both
+
+
+def test_safe_strips_controls_and_escapes_markup():
+    from rich.console import Console
+
+    from eduplan.cli.common import clean, safe
+
+    raw = "a\x1b[31mb\x1b]8;;http://x\x07c\x1b]8;;\x07 [red]d[/] :x:\x00\x9b2J\u202e\tz\r"
+    assert clean(raw) == "abc [red]d[/] :x: z"
+    console = Console(record=True, emoji=False, highlight=False, width=200, color_system=None)
+    console.print(safe(raw))
+    assert console.export_text() == "abc [red]d[/] :x: z\n"

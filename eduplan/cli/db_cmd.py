@@ -57,12 +57,12 @@ def db_status(db: DbOption = DEFAULT_DB, fmt: FormatOption = Format.table) -> No
     for t in TABLES:
         rt.add_row(t.name, t.label, f"{counts[t.name]:,}", f"{history[t.name]:,}")
     out.print(rt)
-    bt = RichTable("批次", "类型", "文件", "时间", "用户", "行数", "变更", "sha256", title="批次（时间为 UTC）")
-    for b in batches:
-        bt.add_row(str(b["batch_id"]), KINDS.get(b["kind"], safe(b["kind"])), safe(b["file_name"]),
-                   time_label(b["imported_at"]), safe(_who(b)), f"{b['rows_total']:,}", safe(_changes(b["tables"])),
-                   (b["sha256"] or "—")[:12])
-    out.print(bt)
+    out.print(f"[bold]批次[/]（{len(batches)} 个）" if batches else "还没有任何批次。")
+    for b in batches:  # a list, not a table: it stays readable in an 80-column terminal
+        out.print(f"[bold]批次 {b['batch_id']}[/]  {KINDS.get(b['kind'], safe(b['kind']))}  "
+                  f"{time_label(b['imported_at'])}  {safe(_who(b))}")
+        sha = f"，sha256 {b['sha256'][:12]}…" if b["sha256"] else ""
+        out.print(f"    {safe(b['file_name'])}（{b['rows_total']:,} 行{sha}）：{safe(_changes(b['tables']))}")
 
 
 def _table(name: str):
@@ -101,25 +101,26 @@ def db_history(
     if fmt == Format.json:
         emit_json({"table": t.name, "label": t.label, "key": k, "versions": versions})
         return
-    rt = RichTable("版本", "批次", "类型", "文件（行）", "用户", "时间", "本版本的值（相对上一版本的变化）", "之后",
-                   title=safe(f"“{t.label}” {key_text(t, k)} 的全部版本"))
+    out.print(f"[bold]{safe(f'“{t.label}” {key_text(t, k)}')}[/] 共 {len(versions)} 个版本")
     for i, v in enumerate(versions, 1):
-        changed = "；".join(f"{t.field(c).label} {_show(a)} → {_show(b)}" if i > 1 else f"{t.field(c).label}={_show(b)}"
-                           for c, (a, b) in v["changed"].items() if not (i == 1 and c in t.key))
-        if i > 1 and not changed:
-            changed = "值与上一版本相同（恢复）"
-        if v["current"]:
-            after = "当前版本"
-        elif v["deleted"]:
-            after = f"被批次 {v['superseded_by']} 删除"
-        else:
-            after = f"被批次 {v['superseded_by']} 取代"
         src = v["file_name"] or "—"
         if v["source_row"] is not None and v["kind"] != "undo":
-            src += f"（第 {v['source_row']} 行）"
-        rt.add_row(str(i), str(v["batch_id"]), KINDS.get(v["kind"], safe(v["kind"] or "—")), safe(src),
-                   safe(_who(v)), time_label(v["imported_at"]), safe(changed), after)
-    out.print(rt)
+            src += f" 第 {v['source_row']} 行"
+        out.print(f"[bold]版本 {i}[/]  批次 {v['batch_id']}  {KINDS.get(v['kind'], safe(v['kind'] or '—'))}  "
+                  f"{time_label(v['imported_at'])}  {safe(_who(v))}")
+        out.print(f"    来源：{safe(src)}")
+        if i == 1:
+            vals = "；".join(f"{t.field(c).label}={_show(b)}" for c, (_, b) in v["changed"].items() if c not in t.key)
+            out.print(f"    值：{safe(vals)}")
+        else:
+            changed = "；".join(f"{t.field(c).label} {_show(a)} → {_show(b)}" for c, (a, b) in v["changed"].items())
+            out.print(f"    变化：{safe(changed) or '与上一版本相同'}")
+        if v["current"]:
+            out.print("    之后：当前版本")
+        elif v["deleted"]:
+            out.print(f"    之后：被批次 {v['superseded_by']} 删除")
+        else:
+            out.print(f"    之后：被批次 {v['superseded_by']} 取代")
 
 
 @db_app.command("undo")
