@@ -51,7 +51,8 @@ _BATCH_V2_COLUMNS = (
 
 KINDS = {"import": "导入", "replace": "导入（--replace）", "undo": "撤销", "demo": "示范区"}
 
-_ARROW = {"int": pa.int64(), "float": pa.float64(), "str": pa.string(), "code": pa.string(), "year": pa.int32()}
+# the Arrow type staging a column, by its SQL type (a field type such as "date" maps through its SQL type)
+_ARROW = {"BIGINT": pa.int64(), "DOUBLE": pa.float64(), "VARCHAR": pa.string(), "INTEGER": pa.int32()}
 
 
 def history_table(name: str) -> str:
@@ -78,7 +79,7 @@ def table_ddl(t: Table, history: bool = False) -> str:
 
 
 def arrow_schema(t: Table) -> pa.Schema:
-    return pa.schema([(f.name, _ARROW[f.type]) for f in t.fields]
+    return pa.schema([(f.name, _ARROW[f.sql_type]) for f in t.fields]
                      + [("batch_id", pa.int32()), ("source_row", pa.int32())])
 
 
