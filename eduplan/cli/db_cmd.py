@@ -18,8 +18,6 @@ from .admin_cmd import db_backup, db_restore, db_verify
 from .common import DEFAULT_DB, DbOption, Format, FormatOption, emit_json, err, handle_errors, out, safe
 
 db_app = typer.Typer(help="数据库：状态、导入批次、行的历史版本、撤销、升级、备份与恢复", no_args_is_help=True)
-for _name, _fn in (("backup", db_backup), ("restore", db_restore), ("verify", db_verify)):
-    db_app.command(_name)(_fn)
 
 
 def _changes(w: dict[str, dict[str, int]]) -> str:
@@ -40,7 +38,9 @@ def _who(b: dict[str, Any]) -> str:
 @db_app.command("status")
 @handle_errors
 def db_status(db: DbOption = DEFAULT_DB, fmt: FormatOption = Format.table) -> None:
-    """各表行数（当前与历史版本）与全部批次（类型、文件、时间 UTC、用户与系统账户、变更）。
+    """各表行数（当前与历史版本）与全部批次。
+
+    每个批次列出类型、时间（UTC）、用户与系统账户、文件、行数、sha256 和各表的新增、更新、删除。
 
     例：eduplan db status --format json
     """
@@ -88,9 +88,9 @@ def db_history(
     db: DbOption = DEFAULT_DB,
     fmt: FormatOption = Format.table,
 ) -> None:
-    """一行数据的全部版本：每个版本改了哪些值、由哪个批次（文件、用户、系统账户、类型、时间 UTC）写入、被哪个批次取代或删除。
+    """一行数据的全部版本：每个版本改了哪些值、由哪个批次写入。
 
-    例：eduplan db history 分年级学生数 2019 2420104001 P1
+    每个版本列出批次、类型、文件和行、用户与系统账户、时间（UTC），以及它被哪个批次取代或删除。例：eduplan db history 分年级学生数 2019 2420104001 P1
     """
     t = _table(table)
     k = key_from_text(t, key)
@@ -132,9 +132,10 @@ def db_undo(
     user: Annotated[Optional[str], typer.Option("--user", help="记录在撤销批次中的用户（默认：EDUPLAN_USER 或系统用户）")] = None,
     fmt: FormatOption = Format.table,
 ) -> None:
-    """撤销一个批次：恢复该批次之前的状态（它新增的行消失，它改动或删除的行恢复原值），记录为新的“撤销”批次，可再撤销。
+    """撤销一个批次，恢复它之前的状态；记录为新的撤销批次，可再撤销。
 
-    之后的批次又改动过同一批行时拒绝并列出这些批次，除非加 --cascade。例：eduplan db undo 7
+    该批次新增的行消失，它改动或删除的行恢复原值。之后的批次又改动过同一批行时拒绝并列出这些批次，
+    除非加 --cascade（从新到旧先撤销它们）；撤销后会有行引用不存在的数据时也拒绝。例：eduplan db undo 7
     """
     if not db.exists():
         raise StoreError(f"数据库文件“{db}”不存在")
@@ -151,9 +152,10 @@ def db_undo(
 @db_app.command("upgrade")
 @handle_errors
 def db_upgrade(db: DbOption = DEFAULT_DB) -> None:
-    """把旧版本程序建立的数据库升级到本程序的结构版本（增加历史表与批次字段；保留全部数据，单个事务）。
+    """把旧版本建立的数据库升级到当前结构版本，保留全部数据。
 
-    任何写入命令（如 eduplan import）也会自动升级。例：eduplan db upgrade --db out/eduplan.duckdb
+    增加历史表与批次字段，在单个事务中完成；任何写入命令（如 eduplan import）也会自动升级。
+    例：eduplan db upgrade --db out/eduplan.duckdb
     """
     if not db.exists():
         raise StoreError(f"数据库文件“{db}”不存在")
@@ -163,3 +165,8 @@ def db_upgrade(db: DbOption = DEFAULT_DB) -> None:
         err.print(f"已把数据库 {safe(db)} 从结构版本 {found} 升级到 {SCHEMA_VERSION}")
     else:
         err.print(f"数据库 {safe(db)} 已是结构版本 {SCHEMA_VERSION}，无需升级")
+
+
+# backup, restore, verify: bodies in admin_cmd (eduplan.store.backup)
+for _name, _fn in (("backup", db_backup), ("restore", db_restore), ("verify", db_verify)):
+    db_app.command(_name)(_fn)
