@@ -169,3 +169,23 @@ def test_safe_strips_controls_and_escapes_markup():
     console = Console(record=True, emoji=False, highlight=False, width=200, color_system=None)
     console.print(safe(raw))
     assert console.export_text() == "abc [red]d[/] :x: z\n"
+
+
+def test_json_escapes_every_control_character(capsys):
+    from eduplan.cli.common import emit_json
+
+    value = "x\x1b[31m\x9b2J\u202ey"
+    emit_json({"name": value})
+    text = capsys.readouterr().out
+    assert not any(c in text for c in "\x1b\x9b\u202e")
+    assert json.loads(text) == {"name": value}  # the data itself is unchanged
+
+
+def test_unwritable_report_is_refused_before_importing(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    db = tmp_path / "a.duckdb"
+    r = _wide("import", *[str(p) for p in write_small(tmp_path / "src")], "--db", str(db),
+              "--report", str(blocker / "检查清单.xlsx"))
+    assert r.returncode == 1 and f"无法写出文件 {blocker / '检查清单.xlsx'}" in r.stderr
+    assert not db.exists()  # refused before anything was imported

@@ -35,6 +35,7 @@ err = Console(stderr=True, emoji=False, highlight=False)  # stderr: progress, no
 # ESC sequences (CSI, OSC, and two-character ones), then any other C0/C1 control character and the
 # bidirectional overrides that can make a terminal line read differently from its bytes
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])|\x9b[0-?]*[ -/]*[@-~]")
+_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -73,8 +74,11 @@ def num(v: Any, digits: int = 2) -> str:
 
 def emit_json(doc: Any) -> None:
     """Print one JSON document on stdout (UTF-8, Chinese kept readable)."""
-    # allow_nan=False: NaN is not JSON; a value without data must be null
-    sys.stdout.write(json.dumps(_clean(doc), ensure_ascii=False, indent=2, default=_json_default, allow_nan=False))
+    # allow_nan=False: NaN is not JSON; a value without data must be null. json escapes C0 controls;
+    # C1 controls and bidi overrides (which occur only inside strings) are escaped here, so user text in
+    # the document cannot drive a terminal it is printed to
+    text = json.dumps(_clean(doc), ensure_ascii=False, indent=2, default=_json_default, allow_nan=False)
+    sys.stdout.write(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
     sys.stdout.write("\n")
     sys.stdout.flush()
 
