@@ -32,8 +32,10 @@ def _e(year, school, grade, classes, male, female, **kw):
 
 def _t(year, school, section, teachers, staff, q, **kw):
     pg, ba, co, se = q
+    # blanks are missing, not 0: the sections state their 0 骨干 and 体育/艺术 teachers explicitly
+    zero = {"bb_district": 0, "bb_city": 0, "bb_province": 0, "pe": 0, "music": 0, "art": 0}
     return {"year": year, "school_code": school, "section": section, "teachers": teachers, "staff": staff,
-            "q_postgrad": pg, "q_bachelor": ba, "q_college": co, "q_secondary": se, **kw}
+            "q_postgrad": pg, "q_bachelor": ba, "q_college": co, "q_secondary": se, **zero, **kw}
 
 
 def _f(year, school, bandwidth, mm, rooms, devices, smart):
