@@ -122,6 +122,8 @@ def _parse(zf: zipfile.ZipFile, name: str, budget: _Budget, start=None, end=None
     except expat.ExpatError as e:
         raise Refused("file-unreadable", f"工作簿内部文件“{name}”不是有效的 XML（{expat.ErrorString(e.code)}，"
                                          f"第 {e.lineno} 行），请用 Excel 或 WPS 打开后另存为 .xlsx 再导入") from None
+    except RuntimeError:  # zipfile: "File ... is encrypted, password required"
+        raise Refused("file-unreadable", f"工作簿内部文件“{name}”已加密，请在 Excel 或 WPS 中取消密码后另存为 .xlsx 再导入") from None
     except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError) as e:
         raise Refused("file-unreadable", f"工作簿内部文件“{name}”已损坏（{type(e).__name__}），"
                                          f"请用 Excel 或 WPS 打开后另存为 .xlsx 再导入") from None
