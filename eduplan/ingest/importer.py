@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterator
 
 from ..errors import StoreOutdated
 from ..model import TABLES_BY_NAME, grades_allowed, sections_allowed
-from ..store import Store, time_label
+from ..store import Store, os_account, time_label
 from ..store.versions import key_text, replace_scope
 from .readers import read_source
 from .report import FileResult, ImportReport, Issue, SheetSummary
@@ -37,7 +37,14 @@ ABSENT_SHOWN = 20  # absent rows listed per file and table; the rest are counted
 
 
 def current_user() -> str:
-    return os.environ.get("EDUPLAN_USER") or getpass.getuser()
+    """The user recorded with a batch when --user is not given: EDUPLAN_USER, else the login name.
+    (The operating-system account is recorded separately, always.)"""
+    if os.environ.get("EDUPLAN_USER"):
+        return os.environ["EDUPLAN_USER"]
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name (e.g. a container without a passwd entry)
+        return os_account()
 
 
 def import_files(store: Store | str | os.PathLike, paths: list[Path], user: str | None = None,
