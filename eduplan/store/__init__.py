@@ -16,9 +16,10 @@ from __future__ import annotations
 import getpass
 import json
 import os
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import duckdb
 import pyarrow as pa
@@ -378,22 +379,17 @@ class Store:
         return undo(self, batch_id, user, cascade=cascade, os_user=os_user or os_account())
 
     # -- internals of writing
-    def _staged(self, t: Table, rows: list[dict[str, Any]], batch_id: int):
-        store = self
-        schema_ = arrow_schema(t)
+    @contextmanager
+    def _staged(self, t: Table, rows: list[dict[str, Any]], batch_id: int) -> Iterator[None]:
+        """`rows` registered as the relation `_staged` (model columns + batch_id + source_row) while inside."""
         data = {f.name: [r.get(f.name) for r in rows] for f in t.fields}
         data["batch_id"] = [batch_id] * len(rows)
         data["source_row"] = [r.get("source_row") for r in rows]
-        staged = pa.table(data, schema=schema_)
-
-        class _Ctx:
-            def __enter__(self):
-                store.con.register("_staged", staged)
-
-            def __exit__(self, *exc):
-                store.con.unregister("_staged")
-
-        return _Ctx()
+        self.con.register("_staged", pa.table(data, schema=arrow_schema(t)))
+        try:
+            yield
+        finally:
+            self.con.unregister("_staged")
 
     def _existing_unchanged(self, t: Table) -> tuple[int, int]:
         key_on = " AND ".join(f"s.{q(k)} = x.{q(k)}" for k in t.key)
