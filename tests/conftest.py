@@ -27,14 +27,14 @@ def demo_store(tmp_path_factory) -> Path:
     """The demo district, written as source files and imported through the user's path, once per session.
     Tests must not write into it (copy it first)."""
     if not _DEMO:
-        from eduplan.demo.run import build, source_files, write_sources
+        from eduplan.demo.run import DEMO_USER, build, source_files, write_sources
         from eduplan.ingest import import_files
 
         folder = tmp_path_factory.mktemp("shared-demo")
         write_sources(build(420104), folder / "sources")
         db = folder / "demo.duckdb"
         with Store(db) as s:
-            report = import_files(s, source_files(folder / "sources"), user="demo")
+            report = import_files(s, source_files(folder / "sources"), user=DEMO_USER, kind="demo")
             assert report.ok, [i.text() for i in report.errors[:10]]
         _DEMO.append(db)
     return _DEMO[0]

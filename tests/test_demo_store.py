@@ -51,7 +51,7 @@ def test_demo_fresh_killed_midway_keeps_previous_store(demo_store: Path, tmp_pat
     shutil.copy(demo_store, db)
     before = counts(db)
     assert before["enrolment"] == 5433
-    env = {**os.environ, "EDUPLAN_DB": str(db)}
+    env = {**os.environ, "EDUPLAN_DEMO_DB": str(db)}
     proc = subprocess.Popen([*EDUPLAN, "demo", "--fresh", "--sources", str(tmp_path / "src")], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     # kill it once the new file is being built (the import is under way)

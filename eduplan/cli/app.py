@@ -26,7 +26,7 @@ from ..plan import load_plan
 from .admin_cmd import export
 from .balance_cmd import balance
 from .common import (
-    DEFAULT_DB, DbOption, Format, FormatOption, clean, emit_json, err, handle_errors, out, num, safe,
+    DEFAULT_DB, DEMO_DB, DbOption, Format, FormatOption, clean, emit_json, err, handle_errors, out, num, safe,
 )
 from .db_cmd import db_app
 from .forecast_cmd import forecast, projects
@@ -179,41 +179,47 @@ def import_(
 # ------------------------------------------------------------------ demo and summary
 
 
+DemoDbOption = Annotated[
+    Path,
+    typer.Option("--db", envvar="EDUPLAN_DEMO_DB",
+                 help="示范区自己的数据库文件（默认 out/demo.duckdb；环境变量 EDUPLAN_DEMO_DB）。"
+                      "不会写入含有非示范区数据的库"),
+]
+
+
 @app.command()
 @handle_errors
 def demo(
-    db: DbOption = DEFAULT_DB,
+    db: DemoDbOption = DEMO_DB,
     sources: Annotated[Path, typer.Option("--sources", help="写出示范区源文件的目录")] = Path("out/demo-sources"),
     seed: Annotated[int, typer.Option("--seed", help="随机种子（相同种子生成相同数据）")] = 420104,
-    fresh: Annotated[bool, typer.Option("--fresh", help="先删除已有的数据库文件，从空库开始")] = False,
+    fresh: Annotated[bool, typer.Option("--fresh", help="在旁边新建库，全部导入成功后才替换原文件（中途中断时原库不变）")] = False,
     year: Annotated[int, typer.Option("--year", help="摘要年度")] = 2019,
     fmt: FormatOption = Format.table,
 ) -> None:
     """生成示范区（仿硚口，2016–2025）：先把源数据写成填好的模板文件，再用与用户相同的导入流程入库，最后打印摘要。
 
-    例：eduplan demo --fresh --db out/eduplan.duckdb --sources out/demo-sources
+    示范区只写入它自己的库（默认 out/demo.duckdb）；库中有其他来源的导入批次时拒绝执行。
+    例：eduplan demo --fresh --sources out/demo-sources
     """
-    from ..demo.run import run_demo
+    from ..demo.run import build_demo_store
 
-    if fresh:
-        for p in (db, db.with_name(db.name + ".wal")):
-            if p.exists():
-                p.unlink()
-    with Store(db) as store:
-        with progress_bar() as bar:
-            task = bar.add_task("示范区", total=None)
-            report = run_demo(store, sources, seed,
-                              step=lambda d: bar.update(task, description=d),
-                              import_progress=lambda d, n, t: bar.update(task, description=d, completed=n, total=t))
-        if not report.ok:
-            print_import_report(report, fmt)
-            raise typer.Exit(1)
-        if fmt == Format.table:
-            print_import_report(report, fmt)
+    with progress_bar() as bar:
+        task = bar.add_task("示范区", total=None)
+        report = build_demo_store(db, sources, seed, fresh=fresh,
+                                  step=lambda d: bar.update(task, description=safe(d)),
+                                  import_progress=lambda d, n, t: bar.update(task, description=safe(d),
+                                                                             completed=n, total=t))
+    if not report.ok:
+        print_import_report(report, fmt)
+        raise typer.Exit(1)
+    if fmt == Format.table:
+        print_import_report(report, fmt)
+    with Store(db, read_only=True) as store:
         summary = district_summary(store, year)
     summary["published"] = load_plan().published(year)
     if fmt == Format.json:
-        emit_json({"import": report.to_dict(), "summary": summary})
+        emit_json({"db": str(db), "import": report.to_dict(), "summary": summary})
     else:
         print_summary(summary)
 

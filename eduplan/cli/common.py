@@ -26,7 +26,10 @@ from rich.markup import escape
 
 from ..errors import EduplanError, os_error_text
 
-DEFAULT_DB = Path("out/eduplan.duckdb")
+# The everyday store (the bureau's data) and the demo's own store are different files, so that the demo
+# can never touch real data by default.
+DEFAULT_DB = Path("eduplan.duckdb")
+DEMO_DB = Path("out/demo.duckdb")
 
 # emoji=False: ":x:" in a school name stays ":x:"; highlight=False: no guessed colours on user text
 out = Console(soft_wrap=True, emoji=False, highlight=False)  # stdout: the report itself
@@ -60,7 +63,7 @@ class Format(str, enum.Enum):
 
 DbOption = Annotated[
     Path,
-    typer.Option("--db", envvar="EDUPLAN_DB", help="DuckDB 数据库文件（默认 out/eduplan.duckdb；环境变量 EDUPLAN_DB）"),
+    typer.Option("--db", envvar="EDUPLAN_DB", help="DuckDB 数据库文件（默认 当前目录下的 eduplan.duckdb；环境变量 EDUPLAN_DB）"),
 ]
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="输出格式：table 或 json")]
 
