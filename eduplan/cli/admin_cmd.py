@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table as RichTable
 
 from ..errors import EduplanError
-from .common import DEFAULT_DB, DbOption, Format, FormatOption, emit_json, err, handle_errors, out
+from .common import DEFAULT_DB, DbOption, Format, FormatOption, emit_json, err, handle_errors, out, safe
 
 
 def _bar() -> Progress:
@@ -44,7 +44,7 @@ def db_backup(
     if fmt == Format.json:
         emit_json({"backup": str(target), "manifest": manifest})
         return
-    out.print(f"已备份 {db} → {target}：{len(manifest['tables'])} 张表，共 {rows:,} 行"
+    out.print(f"已备份 {safe(db)} → {safe(target)}：{len(manifest['tables'])} 张表，共 {rows:,} 行"
               f"（{target.stat().st_size / 1e6:,.1f} MB，时间 {manifest['created_at_utc']} UTC）")
 
 
@@ -65,7 +65,7 @@ def db_restore(
     if fmt == Format.json:
         emit_json({"restored": str(db), "from": str(source), "manifest": manifest})
         return
-    out.print(f"已从 {source} 恢复到 {db}：{len(manifest['tables'])} 张表，共 {rows:,} 行，逐表校验一致"
+    out.print(f"已从 {safe(source)} 恢复到 {safe(db)}：{len(manifest['tables'])} 张表，共 {rows:,} 行，逐表校验一致"
               f"（备份时间 {manifest['created_at_utc']} UTC）")
 
 
@@ -82,12 +82,12 @@ def db_verify(db: DbOption = DEFAULT_DB, fmt: FormatOption = Format.table) -> No
         emit_json(v.to_dict())
     else:
         if v.ok:
-            out.print(f"数据库 {db} 完整：{len(v.tables)} 张表、共 {sum(v.tables.values()):,} 行全部可读，"
+            out.print(f"数据库 {safe(db)} 完整：{len(v.tables)} 张表、共 {sum(v.tables.values()):,} 行全部可读，"
                       f"主键无重复，每行的导入批次均有记录。")
         else:
-            err.print(f"[bold red]数据库 {db} 有 {len(v.problems)} 个问题：[/]")
+            err.print(f"[bold red]数据库 {safe(db)} 有 {len(v.problems)} 个问题：[/]")
             for p in v.problems:
-                err.print(f"  · {p}", markup=False)
+                err.print(f"  · {safe(p)}")
     if not v.ok:
         raise typer.Exit(1)
 
@@ -124,7 +124,7 @@ def export(
     if fmt == Format.json:
         emit_json({"output": str(output), "rows": written})
         return
-    rt = RichTable("表", "行数", title=f"已导出到 {output}")
+    rt = RichTable("表", "行数", title=f"已导出到 {safe(output)}")
     for name, n in written.items():
         rt.add_row(name, f"{n:,}")
     out.print(rt)

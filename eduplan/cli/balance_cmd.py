@@ -9,13 +9,12 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.markup import escape
 from rich.table import Table as RichTable
 
 from ..errors import EduplanError
 from ..settings import use_settings_file
 from ..store import Store
-from .common import DEFAULT_DB, DbOption, emit_json, err, handle_errors, out, num
+from .common import DEFAULT_DB, DbOption, emit_json, err, handle_errors, out, num, safe
 
 
 class BalanceFormat(str, enum.Enum):
@@ -78,7 +77,7 @@ def balance(
     elif fmt == BalanceFormat.xlsx:
         stem = result.year if result.year is not None else Path(result.source).stem
         path = write_workbook(result, output or Path(f"out/balance-{stem}.xlsx"))
-        err.print(f"已写出 {path}")
+        err.print(f"已写出 {safe(path)}")
     else:
         print_result(result)
 
@@ -95,13 +94,13 @@ def print_result(r) -> None:
     from ..balance import METHOD_NAMES
     from ..balance.checklist import summary
 
-    where = f"{r.year} 学年（数据库）" if r.source == "store" else f"文件 {escape(r.source)}"
+    where = f"{r.year} 学年（数据库）" if r.source == "store" else f"文件 {safe(r.source)}"
     out.print(f"[bold]义务教育均衡评估 — {METHOD_NAMES[r.method]}，{where}[/]")
     for lvl, lr in r.levels.items():
         t = RichTable("指标", "名称", "单位", "标准", "全区均值 X̄", "差异系数", "上限", "结论",
                       title=f"{lvl}：{len(lr.schools)} 所学校，{sum(s.pupils for s in lr.schools):,} 名学生")
         for ind in lr.indicators:
-            verdict = (YES[ind.passed] if r.method == "2017" else "") if ind.computable else f"[yellow]{escape(ind.reason)}[/]"
+            verdict = (YES[ind.passed] if r.method == "2017" else "") if ind.computable else f"[yellow]{safe(ind.reason)}[/]"
             t.add_row(ind.spec.id, ind.spec.name, ind.spec.unit, _f(ind.standard, 1) if ind.standard else "—",
                       _fv(ind.mean), _f(ind.cv, 3), _f(ind.threshold) if ind.threshold else "—", verdict)
         out.print(t)
@@ -128,15 +127,15 @@ def print_result(r) -> None:
         for item in r.checklist:
             if item.status != "达标":
                 color = "red" if item.status == "未达标" else "yellow"
-                t.add_row(item.item.id, item.item.dimension, escape(item.item.text), f"[{color}]{item.status}[/]",
-                          escape(item.detail))
+                t.add_row(item.item.id, item.item.dimension, safe(item.item.text), f"[{color}]{item.status}[/]",
+                          safe(item.detail))
         out.print(t)
     if r.plan is not None:
         _print_plan(r.plan)
     for e in r.excluded:
-        out.print(f"不参评：{escape(e.name)}（{e.type_code}）— {e.reason}")
+        out.print(f"不参评：{safe(e.name)}（{e.type_code}）— {e.reason}")
     for n in r.notes:
-        out.print(f"[dim]说明：{escape(n)}[/]")
+        out.print(f"[dim]说明：{safe(n)}[/]")
 
 
 def _print_misses(lr) -> None:
@@ -146,7 +145,7 @@ def _print_misses(lr) -> None:
     t = RichTable("学校", "学生数", "达标项数", "结论", "未达标项（生均值/标准，达标比例）", title=f"{lr.level}未达标或无法判定的学校")
     for s in bad:
         misses = "；".join(f"{m.indicator} {m.value:,.2f}/{m.standard:g}（{m.ratio:.1%}）" for m in s.misses)
-        t.add_row(escape(s.name), f"{s.pupils:,}", "—" if s.met is None else str(s.met), YES[s.compliant], misses)
+        t.add_row(safe(s.name), f"{s.pupils:,}", "—" if s.met is None else str(s.met), YES[s.compliant], misses)
     out.print(t)
 
 
@@ -158,19 +157,19 @@ def _print_contributors(lr, n: int = 3) -> None:
         top = sorted((s for s in ind.schools if s.share is not None), key=lambda s: -s.share)[:n]
         names = {s.code: s.name for s in lr.schools}
         t.add_row(ind.spec.id, _f(ind.cv, 3),
-                  "、".join(f"{escape(names[s.code])}（{_fv(s.x)}，{s.share:.0%}）" for s in top))
+                  "、".join(f"{safe(names[s.code])}（{_fv(s.x)}，{s.share:.0%}）" for s in top))
     out.print(t)
 
 
 def _print_plan(plan) -> None:
     color = "green" if plan.feasible else "red"
-    out.print(f"[bold {color}]改进方案：{escape(plan.message)}[/]（{plan.rounds} 轮，{plan.seconds:.1f} 秒）")
+    out.print(f"[bold {color}]改进方案：{safe(plan.message)}[/]（{plan.rounds} 轮，{plan.seconds:.1f} 秒）")
     if plan.actions:
         t = RichTable("学校", "措施", "成本（元）", title="各校措施")
         for s in plan.by_school():
-            t.add_row(escape(s["name"]), "；".join(s["actions"]), f"{s['cost']:,.0f}")
+            t.add_row(safe(s["name"]), "；".join(s["actions"]), f"{s['cost']:,.0f}")
         out.print(t)
     for b in plan.binding:
-        out.print(f"  起约束作用：{escape(b['message'])}")
+        out.print(f"  起约束作用：{safe(b['message'])}")
     for d in plan.infeasible:
-        out.print(f"  [red]不可行：{escape(d['message'])}[/]")
+        out.print(f"  [red]不可行：{safe(d['message'])}[/]")

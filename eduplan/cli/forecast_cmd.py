@@ -14,7 +14,7 @@ from ..errors import EduplanError
 from ..settings import use_settings_file
 from ..store import Store
 from .guards import reading
-from .common import DEFAULT_DB, DbOption, emit_json, err, handle_errors, out
+from .common import DEFAULT_DB, DbOption, emit_json, err, handle_errors, out, safe
 
 
 class OutFormat(str, enum.Enum):
@@ -95,7 +95,7 @@ def _run_forecast(scenario, year, base_year, as_of, list_scenarios, fmt, output,
             return
         rt = RichTable("情景", "名称", "说明", title="可用情景（另可用 delay-<项目编号>-<N>y）")
         for s in known.values():
-            rt.add_row(s.id, s.name, s.description)
+            rt.add_row(safe(s.id), safe(s.name), safe(s.description))
         out.print(rt)
         return
     with reading(db, ("school", "enrolment")) as store:
@@ -105,7 +105,7 @@ def _run_forecast(scenario, year, base_year, as_of, list_scenarios, fmt, output,
         return
     if fmt == OutFormat.xlsx:
         path = write_forecast_xlsx(forecasts, output or Path(f"out/forecast-{forecasts[0].base_year}.xlsx"))
-        err.print(f"已写出 {path}")
+        err.print(f"已写出 {safe(path)}")
         return
     print_forecast(forecasts, year)
 
@@ -113,7 +113,7 @@ def _run_forecast(scenario, year, base_year, as_of, list_scenarios, fmt, output,
 def _zone_label(f, area: str) -> str:
     if area == f.inputs.district_code:
         return "全区"
-    return f"{area} {f.inputs.zones.get(area, '')}".strip()
+    return safe(f"{area} {f.inputs.zones.get(area, '')}".strip())
 
 
 def print_forecast(forecasts, year: int | None = None) -> None:
@@ -121,7 +121,7 @@ def print_forecast(forecasts, year: int | None = None) -> None:
 
     f = forecasts[0]
     s = f.settings
-    out.print(f"[bold]{f.inputs.district_name} 学位缺口（基年 {f.base_year}，{f.scenario.name}）[/]")
+    out.print(f"[bold]{safe(f.inputs.district_name)} 学位缺口（基年 {f.base_year}，{f.scenario.name}）[/]")
     years = f.gap_years
     mt = RichTable("学区", "学段", *[str(t) for t in years],
                    title="学位缺口 = 需求 − 可用学位（红色为缺位，负数为富余）", caption=None)
@@ -148,7 +148,7 @@ def print_forecast(forecasts, year: int | None = None) -> None:
                        title=f"基年 {f.base_year} 超容量或有大班额的学校（{len(crowded)} 所，按使用率排序，列前 12 所）")
         for c in crowded[:12]:
             d = c.to_dict()
-            ct.add_row(c.name, _zone_label(f, c.zone) if c.zone else "—", c.level, f"{c.pupils:,}", f"{c.places:,}",
+            ct.add_row(safe(c.name), _zone_label(f, c.zone) if c.zone else "—", c.level, f"{c.pupils:,}", f"{c.places:,}",
                        f"{d['utilisation']:.0%}" if d["utilisation"] else "—", str(d["avg_class_size"] or "—"),
                        str(c.classes_56plus), d["basis"])
         out.print(ct)
@@ -175,7 +175,7 @@ def print_forecast(forecasts, year: int | None = None) -> None:
         out.print(ct)
         for fs in forecasts[1:]:
             for n in fs.notes:
-                out.print(f"[yellow]{fs.scenario.id}：{n}[/]")
+                out.print(f"[yellow]{safe(fs.scenario.id)}：{safe(n)}[/]")
     rt = RichTable("年度", "需要教职工", "现有教职工", "教职工缺口", "人员经费", "公用经费", "基建投资", "合计", "教育预算", "资金缺口",
                    title="资源需求（经费单位：万元）")
     for r in f.resources:
@@ -190,7 +190,7 @@ def print_forecast(forecasts, year: int | None = None) -> None:
     placement = "允许相邻学区富余学位吸收缺口" if s.cross_zone_placement else "不跨学区安置（缺口按学区计算）"
     out.print(f"说明：{placement}；高中等全区统筹学段按全区计算。")
     for n in f.notes:
-        out.print(f"[yellow]说明：{n}[/]")
+        out.print(f"[yellow]说明：{safe(n)}[/]")
 
 
 # ------------------------------------------------------------------ projects
@@ -235,7 +235,7 @@ def _run_projects(year, as_of, fmt, output, db, plan_path, settings_path) -> Non
         emit_json(library_doc(lib, year, findings))
     elif fmt == OutFormat.xlsx:
         path = write_projects_xlsx(lib, year, findings, output or Path(f"out/年度建设清单-{year}.xlsx"))
-        err.print(f"已写出 {path}")
+        err.print(f"已写出 {safe(path)}")
     else:
         _print_projects(lib, year, annual_list(lib, year, findings), findings)
     if any(f.level == "error" for f in findings):
@@ -245,7 +245,7 @@ def _run_projects(year, as_of, fmt, output, db, plan_path, settings_path) -> Non
 def _print_projects(lib, year: int, rows, findings) -> None:
     gt = RichTable("分组", "规划所数", "项目数", "规划投资", "项目库合计", "一致", title="重点项目分组合计（投资单位：亿元）")
     for g in lib.group_totals():
-        gt.add_row(g.name, str(g.stated_count), f"{g.counted}（另 {g.projects - g.counted} 项不计数）" if g.projects != g.counted
+        gt.add_row(safe(g.name), str(g.stated_count), f"{g.counted}（另 {g.projects - g.counted} 项不计数）" if g.projects != g.counted
                    else str(g.counted), f"{g.stated_investment:g}", f"{g.investment:g}",
                    "✓" if g.to_dict()["matches"] else "[red]✗[/]")
     out.print(gt)
@@ -257,7 +257,7 @@ def _print_projects(lib, year: int, rows, findings) -> None:
                    title=f"{year} 年度建设清单（{len(rows)} 项；金额单位：万元）")
     for r in rows:
         use = f"{r['plan_in_use_year'] or '—'}/{r['in_use_year'] or '—'}"
-        at.add_row(r["name"], r["zone_code"] or "—",
+        at.add_row(safe(r["name"]), safe(r["zone_code"] or "—"),
                    f"{r['planned_investment']:,.0f}", "—" if r["year_planned"] is None else f"{r['year_planned']:,.0f}",
                    "—" if r["year_spent"] is None else f"{r['year_spent']:,.0f}", r["state_at_year_end"] or "—",
                    use, f"[yellow]{len(r['warnings'])}[/]" if r["warnings"] else "")
@@ -267,6 +267,6 @@ def _print_projects(lib, year: int, rows, findings) -> None:
         for f in findings:
             mark = "[red]✗ 错误[/]" if f.level == "error" else "[yellow]! 预警[/]"
             out.print(f"{mark} ", end="")
-            out.print(f.message, markup=False, highlight=False)
+            out.print(safe(f.message))
     else:
         out.print("预警与核查：无。")

@@ -15,7 +15,7 @@ from ..outputs.indicators_xlsx import write_indicator_workbook
 from ..plan import load_plan
 from ..settings import load_section, use_settings_file
 from .guards import reading
-from .common import DEFAULT_DB, DbOption, Format, emit_json, err, handle_errors, out, num
+from .common import DEFAULT_DB, DbOption, Format, emit_json, err, handle_errors, out, num, safe
 
 SettingsOption = Annotated[Optional[Path], typer.Option("--settings", envvar="EDUPLAN_SETTINGS",
                                                         help="设置文件（YAML），覆盖方法默认值；见 docs/settings.md")]
@@ -61,7 +61,7 @@ def _run_indicators(year, unit, fmt, output, db, plan_path, settings_path) -> No
         return
     if fmt == "xlsx":
         path = write_indicator_workbook(report, output or Path(f"out/indicators-{year}.xlsx"))
-        err.print(f"已写出 {path}")
+        err.print(f"已写出 {safe(path)}")
         return
     df = frame_for_year(report)
     if df.empty:
@@ -77,7 +77,7 @@ def _run_indicators(year, unit, fmt, output, db, plan_path, settings_path) -> No
         for r in df.itertuples():
             target = "" if r.target is None or r.target != r.target else f"{r.target_op}{_fmt(r.target)}"
             status = r.status if isinstance(r.status, str) else "—"
-            t.add_row(r.name, r.breakdown, _fmt(r.value), r.unit, _fmt(r.numerator, 1), _fmt(r.denominator, 1), target,
+            t.add_row(safe(r.name), safe(r.breakdown), _fmt(r.value), r.unit, _fmt(r.numerator, 1), _fmt(r.denominator, 1), target,
                       _fmt(r.path), f"[{STATUS_STYLE.get(status, '')}]{status}[/]" if status in STATUS_STYLE else status,
                       _fmt(r.projection))
         out.print(t)
@@ -85,7 +85,7 @@ def _run_indicators(year, unit, fmt, output, db, plan_path, settings_path) -> No
     if missing:
         mt = RichTable("指标", "状态", "原因", title="规划指标中本年度没有数值的（不静默遗漏）")
         for i in missing:
-            mt.add_row(f"{i['name']}（{i['id']}）", i["data_status"], i["reason"])
+            mt.add_row(safe(f"{i['name']}（{i['id']}）"), safe(i["data_status"]), safe(i["reason"]))
         out.print(mt)
 
 
@@ -119,9 +119,9 @@ def _run_explain(indicator, year, unit, fmt, db, settings_path) -> None:
     if fmt == Format.json:
         emit_json(result)
         return
-    out.print(f"[bold]{result['name']}[/]（{result['indicator']}）  {result['unit'].get('name', result['unit']['code'])}  {year} 年")
-    out.print(f"口径：{result['definition']}")
-    out.print(f"依据：{result['source']}")
+    out.print(f"[bold]{safe(result['name'])}[/]（{safe(result['indicator'])}）  {safe(result['unit'].get('name', result['unit']['code']))}  {year} 年")
+    out.print(f"口径：{safe(result['definition'])}")
+    out.print(f"依据：{safe(result['source'])}")
     v = result.get("value")
     out.print(f"数值：[bold]{_fmt(v, 4)}[/] {result['unit_of_measure']}    {result.get('formula', '')}")
     for side, label in (("numerator_terms", "分子"), ("denominator_terms", "分母")):
@@ -131,17 +131,17 @@ def _run_explain(indicator, year, unit, fmt, db, settings_path) -> None:
         for term in result[side]:
             batches = "；".join(f"#{b['batch_id']} {b['file_name']}（{b['rows']} 行，{b['user']}，{b['imported_at']}）"
                                for b in term["batches"])
-            t.add_row(term["label"] or term["expr"], f"{term['relation']}.{term['expr']}", term["where"] or "",
+            t.add_row(safe(term["label"] or term["expr"]), safe(f"{term['relation']}.{term['expr']}"), safe(term["where"] or ""),
                       str(term["source_year"]), _fmt(term["coef"], 4), _fmt(term["value"], 2), batches)
         out.print(t)
     if result.get("batches"):
         for b in result["batches"]:
-            out.print(f"来源批次 #{b['batch_id']} {b['file_name']}（{b['user']}，{b['imported_at']}，sha256 {b['sha256'][:12]}）")
+            out.print(f"来源批次 #{b['batch_id']} {safe(b['file_name'])}（{safe(b['user'])}，{safe(b['imported_at'])}，sha256 {b['sha256'][:12]}）")
     if result["contributions"]:
         t = RichTable("层级", "单位", "分子", "分母", "数值", "占分子比重", title="各下级单位的贡献")
         for c in result["contributions"][:60]:
             share = "—" if c["share_of_numerator"] is None else f"{c['share_of_numerator'] * 100:.1f}%"
-            t.add_row(UNIT_LABEL[c["unit_type"]], f"{c['unit_name']}（{c['unit_code']}）", _fmt(c["numerator"], 1),
+            t.add_row(UNIT_LABEL[c["unit_type"]], safe(f"{c['unit_name']}（{c['unit_code']}）"), _fmt(c["numerator"], 1),
                       _fmt(c["denominator"], 1), _fmt(c["value"]), share)
         out.print(t)
         if len(result["contributions"]) > 60:
@@ -176,5 +176,5 @@ def _run_quality(year, fmt, db) -> None:
     t = RichTable("规则", "说明", "涉及行", title=f"数据质量检查：{len(findings)} 条警告")
     for f in findings:
         rows = "；".join(", ".join(f"{k}={v}" for k, v in r.items() if v is not None) for r in f.rows)
-        t.add_row(f.rule, f.message, rows)
+        t.add_row(safe(f.rule), safe(f.message), safe(rows))
     out.print(t)

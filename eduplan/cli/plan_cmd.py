@@ -18,7 +18,7 @@ from ..plan import Plan, check_plan, load_plan
 from ..plan.check import SEVERITY_LABEL, Finding
 from ..plan.schema import COLUMN_KIND_LABEL, Value, fmt_num
 from ..store import Store
-from .common import DEFAULT_DB, DbOption, Format, FormatOption, emit_json, handle_errors, out
+from .common import DEFAULT_DB, DbOption, Format, FormatOption, emit_json, handle_errors, out, safe
 
 plan_app = typer.Typer(help="规划：查看与检查规划文件", no_args_is_help=True)
 
@@ -89,7 +89,7 @@ def check(plan_path: PlanOption = None, fmt: FormatOption = Format.table, db: Db
     if fmt == Format.json:
         emit_json({"ok": ok, "plan": plan.meta.id, "counts": counts, "findings": [f.to_dict() for f in findings]})
     else:
-        out.print(f"[bold]{plan.meta.title}[/]（{plan.source_name}）")
+        out.print(f"[bold]{safe(plan.meta.title)}[/]（{safe(plan.source_name)}）")
         if findings:
             t = RichTable(title="规划检查结果", show_lines=True)
             t.add_column("级别", no_wrap=True)
@@ -97,7 +97,7 @@ def check(plan_path: PlanOption = None, fmt: FormatOption = Format.table, db: Db
             t.add_column("说明", overflow="fold", ratio=3)
             t.add_column("位置", overflow="fold", ratio=2)
             for f in findings:
-                t.add_row(f"[{_STYLE[f.severity]}]{SEVERITY_LABEL[f.severity]}[/]", f.code, f.message, f.where)
+                t.add_row(f"[{_STYLE[f.severity]}]{SEVERITY_LABEL[f.severity]}[/]", safe(f.code), safe(f.message), safe(f.where))
             out.print(t)
         summary = f"共 {len(findings)} 条：错误 {counts['error']}，警告 {counts['warning']}，提示 {counts['info']}。"
         out.print(("[green]通过[/]：" if ok else "[bold red]未通过[/]：") + summary)
@@ -142,9 +142,9 @@ def _print_header(plan: Plan) -> None:
     m = plan.meta
     d = m.district
     place = "".join(x for x in (d.province, d.city, d.name) if x)
-    out.print(f"[bold]{m.title}[/]")
+    out.print(f"[bold]{safe(m.title)}[/]")
     out.print(f"行政区划：{place}（{d.code}）  规划期：{m.period.start}–{m.period.end}  基准年：{m.baseline_year}  状态：{m.status}")
-    out.print(f"来源：{m.source.file}  规划文件：{plan.source_name}")
+    out.print(f"来源：{safe(m.source.file)}  规划文件：{safe(plan.source_name)}")
 
 
 def _print_tables(plan: Plan) -> None:
@@ -156,7 +156,7 @@ def _print_tables(plan: Plan) -> None:
         for c in tab.columns:
             t.add_column(f"{c.label}\n（{COLUMN_KIND_LABEL[c.kind]}）", justify="right")
         for r in tab.rows:
-            t.add_row(str(r.seq or ""), r.name, r.unit, *(_cell(r.values.get(c.key)) for c in tab.columns))
+            t.add_row(str(r.seq or ""), safe(r.name), safe(r.unit), *(_cell(r.values.get(c.key)) for c in tab.columns))
         out.print(t)
 
 
@@ -171,7 +171,7 @@ def _print_targets(plan: Plan) -> None:
             goal = _TREND.get(x.trend or "", "趋势")
         else:
             goal = "（定性）"
-        t.add_row(x.id, x.name, goal, str(x.year or ""), _KIND[x.kind], x.reported_item or "", x.cite.section)
+        t.add_row(safe(x.id), safe(x.name), safe(goal), str(x.year or ""), _KIND[x.kind], x.reported_item or "", x.cite.section)
     out.print(t)
 
 
@@ -180,7 +180,7 @@ def _print_baselines(plan: Plan) -> None:
     for col in ("指标", "数值", "年份", "出处"):
         t.add_column(col, overflow="fold")
     for b in plan.baselines:
-        t.add_row(b.name, b.text(_unit(b.unit)), str(b.year or "期内"), b.cite.section)
+        t.add_row(safe(b.name), safe(b.text(_unit(b.unit))), str(b.year or "期内"), b.cite.section)
     out.print(t)
 
 

@@ -32,6 +32,7 @@ import duckdb
 from .. import __version__
 from ..errors import StoreError
 from ..model import TABLES
+from .schema import history_table
 
 FORMAT = "eduplan-backup"
 FORMAT_VERSION = 1
@@ -75,12 +76,11 @@ def _sha256(path: Path) -> str:
 
 
 def _connect_ro(path: Path) -> duckdb.DuckDBPyConnection:
+    from .connect import connect  # waits out a short lock; says in Chinese who holds a long one
+
     if not path.is_file():
         raise StoreError(f"数据库文件“{path}”不存在")
-    try:
-        return duckdb.connect(str(path), read_only=True)
-    except duckdb.Error as e:
-        raise StoreError(f"无法打开数据库文件“{path}”：{_first_line(e)}") from None
+    return connect(path, read_only=True)
 
 
 def backup(db: Path, target: Path, progress: Progress | None = None) -> dict[str, Any]:
@@ -307,6 +307,13 @@ def _check_invariants(con: duckdb.DuckDBPyConnection, v: Verification) -> None:
         if orphan:
             v.problems.append(f"表“{t.name}”（{t.label}）有行来自不存在的导入批次 "
                               f"{', '.join(map(str, sorted(orphan)[:5]))}")
+        hist = history_table(t.name)
+        if hist in v.tables:
+            gone = [r[0] for r in con.execute(f"SELECT DISTINCT superseded_by FROM {_q(hist)}").fetchall()
+                    if r[0] not in batches]
+            if gone:
+                v.problems.append(f"表“{t.name}”（{t.label}）的历史版本记录了不存在的替换批次 "
+                                  f"{', '.join(map(str, sorted(gone)[:5]))}")
 
 
 def _first_line(e: Exception) -> str:
