@@ -3,10 +3,12 @@ identical rows for every table of the demo district."""
 
 from __future__ import annotations
 
+import shutil
 import zipfile
 from pathlib import Path
 
 import duckdb
+import openpyxl
 import pytest
 
 from eduplan.errors import StoreError
@@ -37,12 +39,31 @@ def model_rows(db: Path) -> dict[str, set[tuple]]:
 
 
 def test_backup_restore_identical(demo_store: Path, tmp_path: Path):
+    # a store with history: one school's 2019 enrolment corrected (an update), then that batch undone
+    db = tmp_path / "store.duckdb"
+    shutil.copy(demo_store, db)
+    with Store(db, read_only=True) as s:
+        code = s.one("SELECT min(school_code) FROM enrolment WHERE year = 2019")[0]
+        export_table(s, "enrolment", tmp_path / "分年级学生数.xlsx", year=2019, schools=[code])
+    wb = openpyxl.load_workbook(tmp_path / "分年级学生数.xlsx")
+    ws = wb["分年级学生数"]
+    col = [c.value for c in ws[1]].index("班数（个）") + 1
+    ws.cell(2, col).value = ws.cell(2, col).value + 1
+    wb.save(tmp_path / "分年级学生数.xlsx")
+    with Store(db) as s:
+        report = import_files(s, [tmp_path / "分年级学生数.xlsx"], user="统计科")
+        assert report.ok, [i.text() for i in report.errors]
+        assert s.history_counts()["enrolment"] == 1
+        s.undo(s.max_batch_id(), user="统计科")
+        assert s.history_counts()["enrolment"] == 2
+
     bak = tmp_path / "备份.zip"
-    manifest = backup(demo_store, bak)
+    manifest = backup(db, bak)
     assert manifest["tables"]["enrolment"]["rows"] == 5433
+    assert manifest["tables"]["enrolment__history"]["rows"] == 2
     restored = tmp_path / "restored.duckdb"
     restore(bak, restored)
-    before, after = all_rows(demo_store), all_rows(restored)
+    before, after = all_rows(db), all_rows(restored)
     assert set(before) == set(after)
     assert "import_batch" in before and "eduplan_meta" in before
     for name in before:
