@@ -143,7 +143,7 @@ RULES: list[QualityRule] = [
     QualityRule("teaching_area_per_pupil", "生均教学及辅助用房面积不在 1–40 ㎡ 之间（常见于单位填错）", teaching_area_per_pupil),
     QualityRule("population_cohort_jump", "同一出生队列的常住人口一年内变化超过 ±25%（人口 ≥100）", population_cohort_jump),
     QualityRule("implausible_value", "数值超出该字段的合理范围（软界限，见 docs/data-model.md 各字段的 soft bounds 及理由）",
-                implausible_value),
+                implausible_value, repeats_import_warning=True),
     QualityRule("teachers_without_pupils", f"学校某年有 {TEACHERS_WITHOUT_PUPILS} 名及以上专任教师，却没有在校生",
                 teachers_without_pupils),
     QualityRule("school_open_period", "学校在建校年份之前、或撤并年份之后有在校生", school_open_period),
@@ -153,9 +153,13 @@ RULES: list[QualityRule] = [
 ]
 
 
-def run_rules(store: Store, years: set[int] | None = None) -> list[Finding]:
-    """Run every rule; `years` limits the findings to those years (e.g. the years just imported)."""
+def run_rules(store: Store, years: set[int] | None = None, after_import: bool = False) -> list[Finding]:
+    """Run every rule; `years` limits the findings to those years (e.g. the years just imported). With
+    `after_import`, rules whose findings the import has already reported cell by cell (soft bounds) are
+    skipped, so the user is not told twice."""
     out: list[Finding] = []
     for rule in RULES:
+        if after_import and rule.repeats_import_warning:
+            continue
         out += rule.check(store, years)
     return out

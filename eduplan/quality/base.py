@@ -27,6 +27,7 @@ class QualityRule:
     id: str
     text: str  # the rule in Chinese, for docs and messages
     check: Callable[[Store, set[int] | None], list[Finding]]
+    repeats_import_warning: bool = False  # the import already warned about each cell (skipped after an import)
 
 
 def df(store: Store, sql: str, params: list | None = None) -> pd.DataFrame:
