@@ -130,12 +130,17 @@ def _rollup(df: pd.DataFrame, tids: list[str], schools: pd.DataFrame, member: pd
     missing column becomes the number of the unit's schools lacking it."""
     df = df.merge(schools[["school_code", "ownership", "district_code"]], on="school_code", how="left")
     mids = [t + MISSING for t in tids]
+    any_missing = bool((df[mids].to_numpy() > 0).any())  # complete data (the usual case): no counting
     out = []
 
     def grouped(frame: pd.DataFrame, code_col: str, unit_type: str, bdim: str | None) -> pd.DataFrame:
         keys = ["year", code_col] + ([bdim] if bdim else [])
         g = frame.groupby(keys, dropna=False)[tids].sum(min_count=1)
-        g = g.join(_school_counts(frame, keys, mids)).reset_index()
+        if any_missing:
+            g = g.join(_school_counts(frame, keys, mids))
+        else:
+            g[mids] = 0
+        g = g.reset_index()
         g = g.rename(columns={code_col: "unit_code"})
         g["unit_type"] = unit_type
         g["bdim"] = bdim or ""
