@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-## Build the demo district into out/eduplan.duckdb from its source files, write outputs under out/, print a summary.
+## Build the demo district into its own store out/demo.duckdb from its source files, write outputs under out/, print a summary.
 demo: $(STAMP)
 	$(BIN)/eduplan demo --fresh --db $(DB) --sources out/demo-sources
 	$(BIN)/eduplan template --all --output out/templates

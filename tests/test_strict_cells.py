@@ -446,3 +446,20 @@ def test_markers_in_every_field_type():
         assert parse_cell(f, ExcelError("#DIV/0!")) == (None, ("excel-error", ""))
         assert parse_cell(f, NoCachedValue("A1*2")) == (None, ("formula-no-value", ""))
         assert parse_cell(f, "#N/A") == (None, ("excel-error", ""))
+
+
+def test_a_bad_cell_does_not_cascade_into_its_rows_rules(tmp_path):
+    """A milestone whose 计划日期 is not a real date is one error (the date), not also the row rule
+    “计划日期与实际日期至少填一项” (the cell is filled, only unreadable)."""
+    from eduplan.ingest.readers import read_file
+    from eduplan.ingest.validate import validate_sheet
+    from eduplan.model import TABLES_BY_NAME
+    from helpers import write_one
+
+    path = write_one(tmp_path, "project_milestone",
+                     [{"project_id": "p1", "milestone": "开工", "planned_date": "2021-02-30"}])
+    sheets, issues = read_file(path)
+    assert not issues
+    rows, issues = validate_sheet(sheets[0], TABLES_BY_NAME["project_milestone"])
+    assert rows == []
+    assert [(i.type, i.cell, i.value) for i in issues if i.level == "error"] == [("date-error", "C2", "2021-02-30")]

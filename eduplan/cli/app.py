@@ -148,7 +148,7 @@ def import_(
     先读取并校验全部文件（期间其他命令照常读库），无错误时才短暂独占数据库写入（单个事务）。
     重新导入的文件缺少库中同一“学校×年度”已有的行时给出警告；加 --replace 则删除这些行（可用 eduplan db undo 撤销）。
 
-    例：eduplan import 学校基本信息.xlsx 分年级学生数.xlsx --db out/eduplan.duckdb
+    例：eduplan import 学校基本信息.xlsx 分年级学生数.xlsx --db 库.duckdb
     """
     if issues_xlsx is not None:
         check_output(issues_xlsx)
@@ -163,7 +163,7 @@ def import_(
     findings = []
     if report.written:
         with Store(db, read_only=True) as store:
-            findings = run_rules(store, report.years)
+            findings = run_rules(store, report.years, after_import=True)
     if fmt == Format.json:
         emit_json({**report.to_dict(), "quality": [f.to_dict() for f in findings]})
     else:

@@ -155,7 +155,7 @@ def db_upgrade(db: DbOption = DEFAULT_DB) -> None:
     """把旧版本建立的数据库升级到当前结构版本，保留全部数据。
 
     增加历史表与批次字段，在单个事务中完成；任何写入命令（如 eduplan import）也会自动升级。
-    例：eduplan db upgrade --db out/eduplan.duckdb
+    例：eduplan db upgrade --db 库.duckdb
     """
     if not db.exists():
         raise StoreError(f"数据库文件“{db}”不存在")

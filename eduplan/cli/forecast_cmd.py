@@ -150,7 +150,7 @@ def print_forecast(forecasts, year: int | None = None) -> None:
             d = c.to_dict()
             ct.add_row(safe(c.name), _zone_label(f, c.zone) if c.zone else "—", c.level, f"{c.pupils:,}", f"{c.places:,}",
                        f"{d['utilisation']:.0%}" if d["utilisation"] else "—", str(d["avg_class_size"] or "—"),
-                       str(c.classes_56plus), d["basis"])
+                       "未填报" if c.classes_56plus is None else str(c.classes_56plus), d["basis"])
         out.print(ct)
     if year is not None:
         dt = RichTable("学区", "学段", "需求", "现有学位", "项目学位", "可用", "缺位", "无学位儿童", "已投用项目", "待建项目",

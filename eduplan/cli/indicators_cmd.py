@@ -53,7 +53,7 @@ def _run_indicators(year, unit, fmt, output, db, plan_path, settings_path) -> No
     settings = load_section("indicators", IndicatorSettings)
     defs = load_definitions(settings)
     plan = load_plan(plan_path)
-    with reading(db) as store:
+    with reading(db, year=year) as store:
         u = resolve_unit(store, unit) if unit else None
         report = build_report(store, plan, defs, settings, year, u)
     if fmt == "json":
@@ -81,7 +81,7 @@ def _run_indicators(year, unit, fmt, output, db, plan_path, settings_path) -> No
                       _fmt(r.path), f"[{STATUS_STYLE.get(status, '')}]{status}[/]" if status in STATUS_STYLE else status,
                       _fmt(r.projection))
         out.print(t)
-    missing = [i for i in report["indicators"] if i["in_plan"] and i["data_status"] in ("无数据", "无定义", "定性")]
+    missing = [i for i in report["indicators"] if i["in_plan"] and i["data_status"] in ("无数据", "数据不全", "无定义", "定性")]
     if missing:
         mt = RichTable("指标", "状态", "原因", title="规划指标中本年度没有数值的（不静默遗漏）")
         for i in missing:
@@ -109,7 +109,7 @@ def _run_explain(indicator, year, unit, fmt, db, settings_path) -> None:
     use_settings_file(settings_path)
     settings = load_section("indicators", IndicatorSettings)
     defs = load_definitions(settings)
-    with reading(db) as store:
+    with reading(db, year=year) as store:
         if unit:
             u = resolve_unit(store, unit)
         else:

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import EduplanError
-from ..store import Store
+from ..store import Store, time_label
 from .engine import MISSING, compute, missing_expr, missing_note, term_key
 from .expr import compile_expr
 from .relations import build_relations
@@ -92,7 +92,7 @@ def _batches(store: Store, rel, t: Term, year: int, unit_type: str, code: str, s
                       [c["batch_id"]])
         if b:
             out.append({"batch_id": c["batch_id"], "rows": c["rows"], "file_name": b[0][0], "sha256": b[0][1],
-                        "imported_at": b[0][2].isoformat(sep=" ", timespec="seconds"), "user": b[0][3]})
+                        "imported_at": time_label(b[0][2]), "user": b[0][3]})
     return out
 
 
@@ -183,7 +183,7 @@ def _explain_other(store: Store, ind, year: int, unit: tuple[str, str]) -> dict[
             v, src, note, bid, fname, sha, at, user = rows[0]
             base.update(value=v, formula=f"上报值（{src}）", reported={"source": src, "note": note},
                         batches=[{"batch_id": bid, "file_name": fname, "sha256": sha,
-                                  "imported_at": at.isoformat(sep=" ", timespec="seconds"), "user": user}])
+                                  "imported_at": time_label(at), "user": user}])
         else:
             base.update(value=None, formula="上报值：本年度未导入")
         return base

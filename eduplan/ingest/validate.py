@@ -113,6 +113,7 @@ def validate_sheet(raw: RawSheet, table: Table) -> tuple[list[dict[str, Any]], l
                                           rule=f.rule_text() + (INT64_RULE if unbounded else "")))
             else:
                 issues.append(_cell_issue(problem[0], raw, f, idx, rownum, v, detail=problem[1]))
+            row[f.name] = UNREADABLE  # not missing: rules that need this cell are not judged
             bad = True
         for r in table.rules:
             if not r.applies(row):
@@ -189,6 +190,25 @@ def sheet_summary(raw: RawSheet, table: Table | None, rows: list[dict[str, Any]]
 def skipped_summary(s: SkippedSheet) -> SheetSummary:
     """A sheet not read (hidden, very hidden, a template's help sheet), for FileResult.sheets."""
     return SheetSummary(s.sheet, "skipped", reason=s.reason_text)
+
+
+class _Unreadable:
+    """Stands in, during the row's cross-field rules, for a cell that already has an error: it is not
+    None (so "at least one filled" rules count it) and any arithmetic or comparison on it raises
+    TypeError (so rules that need its value are not judged). Never stored."""
+
+    def __repr__(self) -> str:
+        return "UNREADABLE"
+
+    def _refuse(self, *_):
+        raise TypeError("unreadable cell")
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = _refuse
+    __lt__ = __le__ = __gt__ = __ge__ = __eq__ = __ne__ = _refuse
+    __hash__ = object.__hash__
+
+
+UNREADABLE = _Unreadable()
 
 
 def _is_example(cells: list[Any], width: int) -> bool:
