@@ -28,8 +28,8 @@ from ..model import TABLES_BY_NAME, grades_allowed, sections_allowed
 from ..store import Store, os_account, time_label
 from ..store.versions import key_text, replace_scope
 from .readers import read_source
-from .report import FileResult, ImportReport, Issue, SheetSummary
-from .validate import identify_table, validate_sheet
+from .report import FileResult, ImportReport, Issue
+from .validate import identify_table, sheet_summary, skipped_summary, validate_sheet
 
 Progress = Callable[[str, int, int], None]  # (description, done, total)
 Rows = dict[str, list[dict[str, Any]]]  # table -> validated rows
@@ -109,7 +109,7 @@ def _read_all(report: ImportReport, paths: list[Path], progress: Progress | None
         res = read_source(path)
         report.issues += res.issues
         for s in res.skipped:
-            fr.sheets.append(SheetSummary(sheet=s.sheet, status="skipped", reason=s.reason_text))
+            fr.sheets.append(skipped_summary(s))
         if res.issues:
             continue
         fr.sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -124,8 +124,7 @@ def _read_all(report: ImportReport, paths: list[Path], progress: Progress | None
             for r in rows:
                 r["_where"] = (raw.file, raw.sheet)
             tables[table.name].extend(rows)
-            fr.sheets.append(SheetSummary(sheet=raw.sheet, status="read", table=table.name, table_label=table.label,
-                                          rows=len(rows), years=sorted({r["year"] for r in rows if "year" in r})))
+            fr.sheets.append(sheet_summary(raw, table, rows))
         fr.tables = {t: len(r) for t, r in tables.items()}
         parsed.append((fr, tables))
     return parsed

@@ -136,6 +136,7 @@ class SheetSummary:
     rows: int = 0  # valid data rows read
     years: list[int] = field(default_factory=list)
     reason: str = ""  # why skipped, in Chinese (隐藏的工作表，未读取 …)
+    routine: bool = False  # a skip every template has (its 填写说明/代码表 sheets): listed in JSON, not printed
 
     def text(self) -> str:
         """One Chinese line, e.g. 工作表“分年级学生数”：分年级学生数 5 行，2019 年."""
@@ -170,7 +171,7 @@ class FileResult:
 
     def sheet_lines(self) -> list[str]:
         """The sheet summary in Chinese, one line per sheet read or skipped (for the import output)."""
-        return [s.text() for s in self.sheets]
+        return [s.text() for s in self.sheets if not s.routine]
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

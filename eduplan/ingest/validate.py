@@ -189,7 +189,7 @@ def sheet_summary(raw: RawSheet, table: Table | None, rows: list[dict[str, Any]]
 
 def skipped_summary(s: SkippedSheet) -> SheetSummary:
     """A sheet not read (hidden, very hidden, a template's help sheet), for FileResult.sheets."""
-    return SheetSummary(s.sheet, "skipped", reason=s.reason_text)
+    return SheetSummary(s.sheet, "skipped", reason=s.reason_text, routine=s.reason == "help")
 
 
 class _Unreadable:
