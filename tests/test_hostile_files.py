@@ -294,3 +294,16 @@ def test_xlsx_with_huge_cell_text(tmp_path):
     kind, file, sheet, row, cell, text = _one_error(run_import(tmp_path, p))
     assert (kind, sheet, row, cell) == ("cell-too-long", "学区组团", 2, "B2")
     assert "单元格 B2 的内容有 32,000 个字符，超过上限 5,000 个字符（设置项 import.max_cell_chars）" in text
+
+
+@pytest.mark.parametrize("suffix", [".ods", ".xlsb"])
+def test_ods_and_xlsb_are_refused_asking_for_xlsx(tmp_path, suffix):
+    """calamine would allocate whatever extent these declare: they are refused before reading."""
+    from eduplan.ingest.readers import read_file
+
+    path = tmp_path / f"学校基本信息{suffix}"
+    path.write_bytes(b"PK\x03\x04" + b"\x00" * 100)
+    sheets, issues = read_file(path)
+    assert sheets == []
+    assert [i.type for i in issues] == ["file-type"]
+    assert f"不支持 {suffix} 格式" in issues[0].message and "另存为 .xlsx" in issues[0].message

@@ -6,10 +6,11 @@ and its size is checked. Then:
 
 - .xlsx/.xlsm: the streaming, bounded reader in xlsx.py (hidden and help sheets skipped; error values,
   formulas without results, percent and date formats kept as markers, see cells.py);
-- .xls/.xlsb/.ods: python-calamine, after the size check (and, for the zip-based .xlsb/.ods, the zip
-  checks). Bounded: file size, zip directory. NOT bounded: the sheet extent (calamine allocates the used
-  range; an .xls is at most 65 536 × 256 cells by format) and number formats (a percent-formatted cell
-  reads as 0.855): prefer .xlsx, which the importer reads strictly;
+- .xls: python-calamine, after the size check. Bounded: file size and, by the format itself, the extent
+  (at most 65 536 × 256 cells; calamine allocates the used range, a few hundred MB at worst). NOT read
+  strictly: number formats (a percent-formatted cell reads as 0.855): prefer .xlsx;
+- .ods/.xlsb are refused (a file-type message asking for .xlsx): calamine would allocate whatever
+  extent they declare, and no bureau workflow needs them;
 - .csv/.txt: one encoding for the whole file (UTF-8, UTF-8 with BOM, or GBK/GB18030; a file mixing them
   is refused naming the first line in the other encoding), rows, columns and field length bounded.
 
@@ -32,7 +33,8 @@ from typing import Any, Iterable
 from .limits import ImportLimits, import_limits
 from .report import Issue
 
-EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
+REFUSED_SUFFIXES = {".ods", ".xlsb"}  # unbounded through calamine; ask for .xlsx instead
 CSV_SUFFIXES = {".csv", ".txt"}
 # Sheets a template carries for people, not data.
 HELP_SHEETS = {"填写说明", "代码表", "说明"}
@@ -184,6 +186,10 @@ def read_source(path: Path, limits: ImportLimits | None = None) -> SourceRead:
         res = _read_excel(name, suffix, data, limits)
     elif suffix in CSV_SUFFIXES:
         res = _read_csv(name, data, limits)
+    elif suffix in REFUSED_SUFFIXES:
+        res = SourceRead(issues=[Issue("file-type", name,
+                                       detail=f"不支持 {suffix} 格式（读取前无法限定其大小）：请用 Excel 或 WPS "
+                                              f"另存为 .xlsx 后再导入")])
     else:
         res = SourceRead(issues=[Issue("file-type", name,
                                        detail=f"不支持扩展名“{path.suffix or '（无）'}”，请使用 .xlsx、.xls 或 .csv 文件")])
