@@ -307,3 +307,20 @@ def test_ods_and_xlsb_are_refused_asking_for_xlsx(tmp_path, suffix):
     assert sheets == []
     assert [i.type for i in issues] == ["file-type"]
     assert f"不支持 {suffix} 格式" in issues[0].message and "另存为 .xlsx" in issues[0].message
+
+
+def test_unsupported_compression_method_is_refused_naming_the_member(tmp_path):
+    """A package member compressed with a method Office does not write (here bzip2) is refused before
+    any decompression, naming the member."""
+    from eduplan.ingest.readers import read_file
+
+    good = write_workbook(TABLES_BY_NAME["district"], tmp_path / "good.xlsx")
+    bad = tmp_path / "区县.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bad, "w") as dst:
+        for info in src.infolist():
+            method = zipfile.ZIP_BZIP2 if info.filename == "xl/workbook.xml" else zipfile.ZIP_DEFLATED
+            dst.writestr(info.filename, src.read(info), compress_type=method)
+    sheets, issues = read_file(bad)
+    assert sheets == []
+    assert [i.type for i in issues] == ["file-unreadable"]
+    assert "“xl/workbook.xml”使用了不支持的压缩方式（编号 12）" in issues[0].message

@@ -64,6 +64,10 @@ class Workbook:
 
 # ---------------------------------------------------------------- zip checks (also used for .ods / .xlsb)
 
+# The compression methods Office and WPS write (stored, deflated); anything else is refused up front.
+ZIP_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED}
+
+
 def check_zip(zf: zipfile.ZipFile, limits: ImportLimits) -> None:
     """Refuse a package whose directory already shows it is too large or a zip bomb."""
     infos = zf.infolist()
@@ -75,6 +79,9 @@ def check_zip(zf: zipfile.ZipFile, limits: ImportLimits) -> None:
         raise Refused("file-unsafe", f"工作簿解压后共 {total / MB:,.0f} MB，超过上限 {limits.max_unzipped_mb:g} MB"
                                      f"（设置项 import.max_unzipped_mb；可能是“压缩炸弹”），不予读取")
     for i in infos:
+        if i.compress_type not in ZIP_METHODS:  # e.g. Deflate64, which Python's zipfile cannot decompress
+            raise Refused("file-unreadable", f"工作簿内部文件“{i.filename}”使用了不支持的压缩方式（编号 "
+                                             f"{i.compress_type}），请用 Excel 或 WPS 打开后另存为 .xlsx 再导入")
         if i.file_size > BIG_MEMBER and i.file_size > limits.max_zip_ratio * max(i.compress_size, 1):
             raise Refused("file-unsafe", f"工作簿内部文件“{i.filename}”的压缩比为 "
                                          f"{i.file_size / max(i.compress_size, 1):,.0f} 倍，超过上限 "
@@ -124,7 +131,7 @@ def _parse(zf: zipfile.ZipFile, name: str, budget: _Budget, start=None, end=None
                                          f"第 {e.lineno} 行），请用 Excel 或 WPS 打开后另存为 .xlsx 再导入") from None
     except RuntimeError:  # zipfile: "File ... is encrypted, password required"
         raise Refused("file-unreadable", f"工作簿内部文件“{name}”已加密，请在 Excel 或 WPS 中取消密码后另存为 .xlsx 再导入") from None
-    except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError) as e:
+    except (zipfile.BadZipFile, EOFError, OSError) as e:
         raise Refused("file-unreadable", f"工作簿内部文件“{name}”已损坏（{type(e).__name__}），"
                                          f"请用 Excel 或 WPS 打开后另存为 .xlsx 再导入") from None
 
