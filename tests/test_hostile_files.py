@@ -209,6 +209,7 @@ def test_zip_checks_read_only_the_directory():
     class Info:
         def __init__(self, name, size, packed):
             self.filename, self.file_size, self.compress_size = name, size, packed
+            self.compress_type = zipfile.ZIP_DEFLATED
 
     class Zip:
         def __init__(self, infos):
