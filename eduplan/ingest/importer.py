@@ -16,7 +16,6 @@ Given an open Store, steps 2 and 3 use it as it is.
 from __future__ import annotations
 
 import getpass
-import hashlib
 import os
 from collections import defaultdict
 from contextlib import contextmanager
@@ -112,7 +111,7 @@ def _read_all(report: ImportReport, paths: list[Path], progress: Progress | None
             fr.sheets.append(skipped_summary(s))
         if res.issues:
             continue
-        fr.sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+        fr.sha256 = res.sha256  # the hash of the bytes validated, not of a second read
         tables: Rows = defaultdict(list)
         for raw in res.sheets:
             table, issue = identify_table(raw, path.stem)

@@ -22,6 +22,7 @@ that cannot be read becomes an Issue, never an exception.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import os
 import stat
@@ -76,6 +77,7 @@ class SourceRead:
     skipped: list[SkippedSheet] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     resolved: str | None = None  # the real file when the path given was a symbolic link
+    sha256: str | None = None  # of the very bytes that were read (None when the file could not be loaded)
 
 
 def _blank(v: Any) -> bool:
@@ -180,7 +182,7 @@ def read_source(path: Path, limits: ImportLimits | None = None) -> SourceRead:
     if issue is not None or data is None:
         return SourceRead(issues=[issue] if issue else [], resolved=resolved)
     suffix = path.suffix.lower()
-    if not data.strip():
+    if not data or data.isspace():  # (no copy of a large file, unlike data.strip())
         res = SourceRead(issues=[Issue("file-empty", name)])
     elif suffix in EXCEL_SUFFIXES:
         res = _read_excel(name, suffix, data, limits)
@@ -194,6 +196,7 @@ def read_source(path: Path, limits: ImportLimits | None = None) -> SourceRead:
         res = SourceRead(issues=[Issue("file-type", name,
                                        detail=f"不支持扩展名“{path.suffix or '（无）'}”，请使用 .xlsx、.xls 或 .csv 文件")])
     res.resolved = resolved
+    res.sha256 = hashlib.sha256(data).hexdigest()
     return res
 
 
