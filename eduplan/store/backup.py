@@ -30,7 +30,7 @@ from typing import Any, Callable
 import duckdb
 
 from .. import __version__
-from ..errors import StoreError
+from ..errors import StoreError, first_line, os_error_text
 from ..model import TABLES
 from .schema import history_table
 
@@ -38,6 +38,8 @@ FORMAT = "eduplan-backup"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 README = "说明.txt"
+
+ADVICE = "请用最近一次备份恢复（eduplan db restore 备份文件 --db 新文件），或重新导入源文件"
 
 Progress = Callable[[str, int, int], None]
 
@@ -121,9 +123,9 @@ def backup(db: Path, target: Path, progress: Progress | None = None) -> dict[str
             progress("完成", len(tables), len(tables))
         return manifest
     except duckdb.Error as e:
-        raise BackupError(f"读取数据库“{db}”失败，备份未写出：{e}") from None
+        raise BackupError(f"读取数据库“{db}”失败，备份未写出：{first_line(e)}") from None
     except OSError as e:
-        raise BackupError(f"无法写出备份“{target}”：{e.strerror or e}") from None
+        raise BackupError(os_error_text(e, f"写出备份“{target}”") + "；备份未写出") from None
     finally:
         con.close()
         shutil.rmtree(work, ignore_errors=True)
@@ -186,7 +188,7 @@ def read_manifest(path: Path) -> dict[str, Any]:
     except (zipfile.BadZipFile, EOFError, ValueError, KeyError, TypeError) as e:
         raise BackupError(f"备份文件“{path}”已损坏或不是 eduplan 备份（{type(e).__name__}）；请改用另一份备份") from None
     except OSError as e:
-        raise BackupError(f"无法读取备份文件“{path}”：{e.strerror or e}") from None
+        raise BackupError(os_error_text(e, f"读取备份文件“{path}”")) from None
     return manifest
 
 
@@ -225,9 +227,9 @@ def restore(source: Path, db: Path, progress: Progress | None = None) -> dict[st
             progress("完成", len(manifest["tables"]), len(manifest["tables"]))
         return manifest
     except duckdb.Error as e:
-        raise BackupError(f"恢复失败，未写出数据库：{e}") from None
+        raise BackupError(f"恢复失败，未写出数据库：{first_line(e)}") from None
     except OSError as e:
-        raise BackupError(f"恢复失败，未写出数据库：{e.strerror or e}") from None
+        raise BackupError(os_error_text(e, f"恢复到“{db}”") + "；未写出数据库") from None
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -250,20 +252,19 @@ def verify(db: Path, progress: Progress | None = None) -> Verification:
     """Read every row of every table of `db` and check the store's invariants."""
     db = Path(db)
     v = Verification(str(db))
-    advice = "请用最近一次备份恢复（eduplan db restore 备份文件 --db 新文件），或重新导入源文件"
     if not db.is_file():
         v.problems.append(f"数据库文件“{db}”不存在")
         return v
     try:
         con = _connect_ro(db)
     except StoreError as e:
-        v.problems.append(f"{e}；{advice}")
+        v.problems.append(f"{e}；{ADVICE}")
         return v
     try:
         try:
             tables = user_tables(con)
         except duckdb.Error as e:
-            v.problems.append(f"数据库目录无法读取（文件可能被截断或损坏：{_first_line(e)}）；{advice}")
+            v.problems.append(_damaged("数据库目录", e))
             return v
         names = {n for n, _ in tables}
         version = _schema_version(con)
@@ -278,12 +279,12 @@ def verify(db: Path, progress: Progress | None = None) -> Verification:
             try:
                 v.tables[name] = content_digest(con, name)[0]
             except duckdb.Error as e:
-                v.problems.append(f"表“{name}”无法完整读取（文件可能被截断或损坏：{_first_line(e)}）；{advice}")
+                v.problems.append(_damaged(f"表“{name}”", e))
         if "import_batch" in v.tables:
             try:
                 _check_invariants(con, v)
             except duckdb.Error as e:
-                v.problems.append(f"数据无法完整读取（文件可能被截断或损坏：{_first_line(e)}）；{advice}")
+                v.problems.append(_damaged("数据", e))
         if progress:
             progress("完成", len(tables), len(tables))
     finally:
@@ -316,13 +317,13 @@ def _check_invariants(con: duckdb.DuckDBPyConnection, v: Verification) -> None:
                                   f"{', '.join(map(str, sorted(gone)[:5]))}")
 
 
-def _first_line(e: Exception) -> str:
-    """The cause of a DuckDB error in words a clerk can pass on (DuckDB's own text as a fallback)."""
-    text = str(e).strip()
+def _damaged(what: str, e: Exception) -> str:
+    """“<what>无法完整读取（<cause>）；<what to do>” for a read that failed inside the file."""
+    text = str(e)
     if "Could not read enough bytes" in text:
-        return "文件比应有的短，数据块缺失（文件被截断）"
-    if "checksum" in text.lower():
-        return "数据块校验和不符（文件内容已损坏）"
-    if "not a valid DuckDB database" in text or "Incorrect magic" in text or "not a DuckDB" in text:
-        return "不是 DuckDB 数据库文件"
-    return text.splitlines()[0][:200] if text else type(e).__name__
+        cause = "文件比应有的短，数据块缺失（文件被截断）"
+    elif "checksum" in text.lower():
+        cause = "数据块校验和不符（文件内容已损坏）"
+    else:
+        cause = f"文件可能被截断或损坏：{first_line(e)[:200]}"
+    return f"{what}无法完整读取（{cause}）；{ADVICE}"
