@@ -26,17 +26,13 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from .errors import EduplanError
+from .errors import EduplanError, os_cause
 
 # Strings are stored as strings, never as formulas, links or numbers (issue 8 §4: formula injection).
 SAFE_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 
-_CAUSES = {
-    errno.EACCES: "没有写入权限",
-    errno.EPERM: "没有写入权限",
-    errno.EROFS: "文件系统只读",
-    errno.ENOSPC: "磁盘空间不足",
-    errno.EDQUOT: "超出磁盘配额",
+# Causes worded for an output path; every other errno takes the shared wording of eduplan.errors.
+_PATH_CAUSES = {
     errno.ENOENT: "目录不存在，或所在驱动器不可用",
     errno.ENOTDIR: "路径中的上级不是目录",
     errno.EISDIR: "该路径是一个目录",
@@ -55,7 +51,10 @@ def _fail(path: Path, cause: str, e: OSError | None = None) -> OutputError:
 
 
 def _cause(e: OSError) -> str:
-    return _CAUSES.get(e.errno or 0, "写入失败")
+    if e.errno in _PATH_CAUSES:
+        return _PATH_CAUSES[e.errno]
+    shared = os_cause(e)
+    return shared[0] if shared else "写入失败"
 
 
 def _make_parents(path: Path) -> list[Path]:
