@@ -194,3 +194,22 @@ def test_store_error_for_missing_db(tmp_path: Path):
     with pytest.raises(StoreError):
         backup(tmp_path / "none.duckdb", tmp_path / "b.zip")
     assert not (tmp_path / "b.zip").exists()
+
+
+def test_cli_backup_restore_verify_show_times_with_one_zone(demo_store: Path, tmp_path: Path):
+    import re
+
+    from typer.testing import CliRunner
+
+    from eduplan.cli.app import app
+
+    runner = CliRunner()
+    res = runner.invoke(app, ["db", "backup", str(tmp_path / "b.zip"), "--db", str(demo_store)])
+    assert res.exit_code == 0, res.output
+    text = res.output.replace("\n", "")
+    assert re.search(r"时间 \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC）", text), text
+    assert "+00:00" not in text
+    res = runner.invoke(app, ["db", "restore", str(tmp_path / "b.zip"), "--db", str(tmp_path / "r.duckdb")])
+    assert res.exit_code == 0 and "逐表校验一致" in res.output
+    res = runner.invoke(app, ["db", "verify", "--db", str(tmp_path / "r.duckdb")])
+    assert res.exit_code == 0 and "主键无重复" in res.output

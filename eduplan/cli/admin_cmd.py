@@ -21,6 +21,15 @@ def _bar() -> Progress:
                     console=err, transient=True)
 
 
+def _when(manifest: dict) -> str:
+    """The backup's time as every time is shown: “2026-11-30 17:42:00 UTC”."""
+    from datetime import datetime
+
+    from ..store import time_label
+
+    return time_label(datetime.fromisoformat(manifest["created_at_utc"]))
+
+
 def _run(fn, *args):
     with _bar() as bar:
         task = bar.add_task("…", total=None)
@@ -45,7 +54,7 @@ def db_backup(
         emit_json({"backup": str(target), "manifest": manifest})
         return
     out.print(f"已备份 {safe(db)} → {safe(target)}：{len(manifest['tables'])} 张表，共 {rows:,} 行"
-              f"（{target.stat().st_size / 1e6:,.1f} MB，时间 {manifest['created_at_utc']} UTC）")
+              f"（{target.stat().st_size / 1e6:,.1f} MB，时间 {_when(manifest)}）")
 
 
 @handle_errors
@@ -66,7 +75,7 @@ def db_restore(
         emit_json({"restored": str(db), "from": str(source), "manifest": manifest})
         return
     out.print(f"已从 {safe(source)} 恢复到 {safe(db)}：{len(manifest['tables'])} 张表，共 {rows:,} 行，逐表校验一致"
-              f"（备份时间 {manifest['created_at_utc']} UTC）")
+              f"（备份时间 {_when(manifest)}）")
 
 
 @handle_errors
