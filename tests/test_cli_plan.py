@@ -16,7 +16,12 @@ runner = CliRunner()
 
 
 def run(*args: str, env: dict | None = None):
-    return runner.invoke(plan_app, list(args), env=env)
+    """The plan commands on the shipped plan file unless --plan (or EDUPLAN_PLAN) names another: without
+    either they read the plan bound in the store, and these tests have none."""
+    argv = list(args)
+    if "--plan" not in argv and not (env and "EDUPLAN_PLAN" in env):
+        argv += ["--plan", str(default_plan_path())]
+    return runner.invoke(plan_app, argv, env=env)
 
 
 @pytest.fixture(scope="module")
@@ -130,5 +135,5 @@ def test_through_main_app_if_present():
     app = getattr(app_mod, "app", None)
     if app is None:
         pytest.skip("main app not available")
-    res = runner.invoke(app, ["plan", "check", "--format", "json"])
+    res = runner.invoke(app, ["plan", "check", "--format", "json", "--plan", str(default_plan_path())])
     assert res.exit_code == 0 and json.loads(res.stdout)["ok"] is True

@@ -18,7 +18,7 @@ import json
 import re
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Callable
+from typing import Annotated, Any, Callable, Optional
 
 import typer
 from rich.console import Console
@@ -66,6 +66,21 @@ DbOption = Annotated[
     typer.Option("--db", envvar="EDUPLAN_DB", help="DuckDB 数据库文件（默认 当前目录下的 eduplan.duckdb；环境变量 EDUPLAN_DB）"),
 ]
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="输出格式：table 或 json")]
+# The district a command works on and the plan it judges by (eduplan.plan.scope resolves both).
+DistrictOption = Annotated[
+    Optional[str],
+    typer.Option("--district", envvar="EDUPLAN_DISTRICT",
+                 help="区：行政区划代码或名称（库中只有一个区时可省略；环境变量 EDUPLAN_DISTRICT）"),
+]
+PlanOption = Annotated[
+    Optional[Path],
+    typer.Option("--plan", envvar="EDUPLAN_PLAN",
+                 help="规划文件（YAML），代替库中为该区绑定的规划（eduplan plan use）；环境变量 EDUPLAN_PLAN"),
+]
+YearOption = Annotated[
+    Optional[int],
+    typer.Option("--year", help="统计年度（默认：库中有数据的最近年度，并提示所用年度）"),
+]
 
 
 def num(v: Any, digits: int = 2) -> str:

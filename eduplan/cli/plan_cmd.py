@@ -1,7 +1,8 @@
-"""`eduplan plan show|check`: read the plan file and print it or its consistency findings.
+"""`eduplan plan use|show|check|history`: bind a plan to its district in the store, print it, check it.
 
-The plan commands do not open the database. --plan (env EDUPLAN_PLAN) picks a plan file; the default
-is the shipped 硚口区 2021–2025 plan.
+`plan use FILE|PLAN-ID` validates a plan and binds it to the district it names (eduplan.plan.binding).
+`show` and `check` read the plan bound in the store (--db, --district) or, with --plan, a file;
+`history` lists every binding of the store.
 """
 
 from __future__ import annotations
@@ -14,18 +15,19 @@ import typer
 from rich.table import Table as RichTable
 from rich.tree import Tree
 
+from ..errors import PlanError
+from ..ingest import current_user
 from ..plan import Plan, check_plan, load_plan
-from ..plan.check import SEVERITY_LABEL, Finding
+from ..plan.binding import district_label, shipped_plans, use_plan
+from ..plan.check import SEVERITY_LABEL, Finding, review_name
 from ..plan.schema import COLUMN_KIND_LABEL, Value, fmt_num
-from ..store import Store
-from .common import DEFAULT_DB, DbOption, Format, FormatOption, emit_json, handle_errors, out, safe
+from ..plan.scope import one_scope
+from ..store import Store, time_label
+from .common import (
+    DEFAULT_DB, DbOption, DistrictOption, Format, FormatOption, PlanOption, emit_json, err, handle_errors, out, safe,
+)
 
-plan_app = typer.Typer(help="规划：查看与检查规划文件", no_args_is_help=True)
-
-PlanOption = Annotated[
-    Optional[Path],
-    typer.Option("--plan", envvar="EDUPLAN_PLAN", help="规划文件（YAML；默认为随附的硚口区 2021–2025 规划；环境变量 EDUPLAN_PLAN）"),
-]
+plan_app = typer.Typer(help="规划：绑定到区（plan use）、查看与检查", no_args_is_help=True)
 
 
 class Section(str, enum.Enum):
@@ -47,6 +49,81 @@ _TREND = {"non_decreasing": "逐年只增不减", "non_increasing": "逐年只�
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
 
+def _plan_in_use(db: Path, district: str | None, plan_path: Path | None) -> tuple[Plan, dict | None]:
+    """--plan FILE; else the plan bound to the district in the store (with its binding)."""
+    if plan_path is not None:
+        return load_plan(plan_path), None
+    if not db.exists():
+        raise PlanError(f"数据库“{db}”不存在，其中也就没有绑定的规划；请用 --plan 指定规划文件，"
+                        f"或先绑定：eduplan plan use 规划文件 --db {db}（随附的规划：{'、'.join(sorted(shipped_plans()))}）")
+    with Store(db, read_only=True) as store:
+        scope = one_scope(store, district)
+    if scope.plan is None:
+        raise PlanError(f"{scope.label} 还没有绑定规划；请先运行 eduplan plan use 规划文件 --db {db}，或用 --plan 指定规划文件")
+    return scope.plan, scope.binding
+
+
+@plan_app.command("use")
+@handle_errors
+def use(
+    source: Annotated[str, typer.Argument(help="规划文件（YAML），或随附规划的编号（如 qiaokou-2021-2025），"
+                                          "或本库中绑定过的规划编号", show_default=False)],
+    db: DbOption = DEFAULT_DB,
+    user: Annotated[Optional[str], typer.Option("--user", help="记录的绑定人（默认：EDUPLAN_USER 或系统用户）")] = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """把规划绑定到它所属的区：校验规划（格式与 plan check 的错误），记入数据库（全文、sha256、绑定人、时间）。
+
+    此后各命令（summary、indicators、explain、balance、forecast、projects）对该区使用这份规划；--plan 可临时代替。
+    再次绑定新版本时，旧版本保留在绑定历史中（eduplan plan history）。
+    库中已有其他区的数据而没有本规划所属区的数据时拒绝绑定。
+
+    例：eduplan plan use 江湾区规划.yaml --db 江湾区.duckdb
+    """
+    with Store(db) as store:
+        r = use_plan(store, source, user or current_user())
+    if fmt == Format.json:
+        emit_json(r)
+        return
+    who = district_label(r["district_code"], r["district_name"])
+    if not r["changed"]:
+        out.print(f"{safe(who)} 已绑定同一份规划“{safe(r['title'])}”（sha256 {r['sha256'][:12]}），未作更改。")
+    else:
+        out.print(f"[green]已绑定[/]：{safe(who)} ← {safe(r['title'])}（{safe(r['file_name'])}，"
+                  f"规划期 {r['period'][0]}–{r['period'][1]}，sha256 {r['sha256'][:12]}，绑定编号 {r['binding_id']}）")
+        if r["replaced"]:
+            p = r["replaced"]
+            out.print(f"取代此前的绑定 {p['binding_id']}：{safe(p['title'])}（{safe(p['file_name'])}，"
+                      f"{time_label(p['bound_at'])} 由 {safe(p['user_name'])} 绑定）；旧版本保留在绑定历史中。")
+    for note in r["notes"]:
+        err.print(f"[yellow]提示：[/]{safe(note)}")
+
+
+@plan_app.command("history")
+@handle_errors
+def history(db: DbOption = DEFAULT_DB, district: DistrictOption = None, fmt: FormatOption = Format.table) -> None:
+    """列出库中全部规划绑定（含已被新版本取代的），最新的在后。
+
+    例：eduplan plan history --db 江湾区.duckdb
+    """
+    with Store(db, read_only=True) as store:
+        rows = store.plan_bindings(district, current=False)
+    docs = [{k: v for k, v in r.items() if k != "text"} | {"bound_at": time_label(r["bound_at"]),
+                                                          "current": r["superseded_by"] is None} for r in rows]
+    if fmt == Format.json:
+        emit_json(docs)
+        return
+    if not docs:
+        out.print("库中还没有绑定任何规划（eduplan plan use 规划文件）。")
+        return
+    t = RichTable("编号", "区", "规划", "文件", "sha256", "绑定时间", "绑定人", "状态", title="规划绑定历史")
+    for r in docs:
+        t.add_row(str(r["binding_id"]), r["district_code"], safe(r["title"]), safe(r["file_name"]), r["sha256"][:12],
+                  r["bound_at"], safe(r["user_name"]),
+                  "当前" if r["current"] else f"已被 {r['superseded_by']} 取代")
+    out.print(t)
+
+
 @plan_app.command("show")
 @handle_errors
 def show(
@@ -54,16 +131,23 @@ def show(
     fmt: FormatOption = Format.table,
     section: SectionOption = Section.all,
     db: DbOption = DEFAULT_DB,
+    district: DistrictOption = None,
 ) -> None:
-    """显示规划：指标表、文中目标、基线、主要任务与重点工程。规划是文件，不读数据库（--db 为统一选项）。
+    """显示规划：指标表、文中目标、基线、主要任务与重点工程。默认显示库中为该区绑定的规划；--plan 显示一个规划文件。
 
     例：eduplan plan show --format json
     """
-    plan = load_plan(plan_path)
+    plan, binding = _plan_in_use(db, district, plan_path)
     if fmt == Format.json:
-        emit_json(plan.to_dict())
+        doc = plan.to_dict()
+        if binding is not None:
+            doc["binding"] = {k: v for k, v in binding.items() if k != "text"} | {"bound_at": time_label(binding["bound_at"])}
+        emit_json(doc)
         return
     _print_header(plan)
+    if binding is not None:
+        out.print(f"绑定：{safe(binding['file_name'])}（sha256 {binding['sha256'][:12]}），"
+                  f"{time_label(binding['bound_at'])} 由 {safe(binding['user_name'])} 绑定到数据库")
     parts = {
         Section.indicators: _print_tables, Section.targets: _print_targets, Section.baselines: _print_baselines,
         Section.tasks: _print_tasks, Section.projects: _print_projects,
@@ -75,13 +159,14 @@ def show(
 
 @plan_app.command("check")
 @handle_errors
-def check(plan_path: PlanOption = None, fmt: FormatOption = Format.table, db: DbOption = DEFAULT_DB) -> None:
+def check(plan_path: PlanOption = None, fmt: FormatOption = Format.table, db: DbOption = DEFAULT_DB,
+          district: DistrictOption = None) -> None:
     """检查规划内部是否一致（合计、文表一致、项目年份等）；有“错误”级问题时退出码为 1。
-    数据库存在时，还检查规划所属的区是否已在库中。
+    默认检查库中为该区绑定的规划；--plan 检查一个规划文件，数据库存在时还检查它所属的区是否在库中（不在时为错误）。
 
-    例：eduplan plan check --format json
+    例：eduplan plan check --plan 规划.yaml --format json
     """
-    plan = load_plan(plan_path)
+    plan, _ = _plan_in_use(db, district, plan_path)
     findings = check_plan(plan)
     findings += _check_against_store(plan, db)
     counts = {s: sum(1 for f in findings if f.severity == s) for s in ("error", "warning", "info")}
@@ -109,13 +194,14 @@ def _check_against_store(plan: Plan, db: Path) -> list[Finding]:
     if not db.exists():
         return []
     with Store(db, read_only=True) as store:
-        districts = {r["district_code"]: r["district_name"] for r in store.rows("district")}
+        districts = {r["district_code"]: r["district_name"] for r in store.districts()}
     code = plan.meta.district.code
-    if code in districts:
+    if code in districts or not districts:
         return []
-    have = "、".join(f"{c} {n}" for c, n in districts.items()) or "（空库）"
-    return [Finding("warning", "district-not-in-store",
-                    f"规划所属的区 {code} 不在数据库“{db}”中（库中：{have}）；规划指标将无数据可算",
+    have = "、".join(district_label(c, n) for c, n in districts.items())
+    return [Finding("error", "district-not-in-store",
+                    f"规划所属的区 {district_label(code, plan.meta.district.name)} 不在数据库“{db}”中（库中：{have}）；"
+                    "不能用这份规划评估库中的数据",
                     where=f"{plan.source_name} meta.district")]
 
 
@@ -143,7 +229,7 @@ def _print_header(plan: Plan) -> None:
     d = m.district
     place = "".join(x for x in (d.province, d.city, d.name) if x)
     out.print(f"[bold]{safe(m.title)}[/]")
-    out.print(f"行政区划：{place}（{d.code}）  规划期：{m.period.start}–{m.period.end}  基准年：{m.baseline_year}  状态：{m.status}")
+    out.print(f"行政区划：{place}（{d.code}）  规划期：{m.period.label}  基准年：{m.baseline_year}  状态：{m.status}")
     out.print(f"来源：{safe(m.source.file)}  规划文件：{safe(plan.source_name)}")
 
 
@@ -176,7 +262,8 @@ def _print_targets(plan: Plan) -> None:
 
 
 def _print_baselines(plan: Plan) -> None:
-    t = RichTable(title="“十三·五”回顾中的基线")
+    rp = plan.meta.review_period
+    t = RichTable(title=f"{review_name(plan)}回顾中的基线")
     for col in ("指标", "数值", "年份", "出处"):
         t.add_column(col, overflow="fold")
     for b in plan.baselines:

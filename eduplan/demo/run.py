@@ -75,7 +75,14 @@ def build(seed: int) -> dict[str, list[dict[str, Any]]]:
 def run_demo(store: Store, folder: Path, seed: int, user: str | None = None,
              step: Callable[[str], None] | None = None,
              import_progress: Callable[[str, int, int], None] | None = None) -> ImportReport:
-    """Build the demo district's source files into `folder` and import them into `store` as demo batches."""
+    """Bind the shipped plan to the demo district, build its source files into `folder` and import them
+    into `store` as demo batches."""
+    from ..plan.binding import use_plan
+    from ..plan.loader import DEFAULT_PLAN
+
+    if step:
+        step("绑定规划")
+    use_plan(store, DEFAULT_PLAN.removesuffix(".yaml"), user or DEMO_USER)
     if step:
         step("生成示范区数据")
     data = build(seed)

@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from typing import Callable, Iterable, Iterator
 
-from ..model.codes import REPORTED_BY_CODE
+from ..model.codes import LEVELS, REPORTED_BY_CODE
 from .schema import OP_SYMBOL, Cite, Node, Op, Plan, Severity, SumPart, fmt_num
 
 SEVERITY_LABEL = {"error": "错误", "warning": "警告", "info": "提示"}
@@ -68,6 +68,14 @@ def where(plan: Plan, node: Node | None = None, cite: Cite | None = None, key: s
     if line:
         parts.append(f"{plan.source_name} 第 {line} 行")
     return "；".join(parts)
+
+
+def review_name(plan: Plan) -> str:
+    """How the text names the previous period: “十三·五”, else its years, else 上一规划期."""
+    rp = plan.meta.review_period
+    if rp is None:
+        return "上一规划期"
+    return f"“{rp.name}”" if rp.name else f"{rp.start}–{rp.end} 年"
 
 
 def _num(x: float) -> str:
@@ -455,6 +463,47 @@ def rule_project_membership(plan: Plan) -> Iterator[Finding]:
                               f"按文意归入该组并不计入所数，其投资归口请核实", where(plan, p, key="hosts"), p.id)
 
 
+def rule_project_categories(plan: Plan) -> Iterator[Finding]:
+    """Every project's category is one the plan declares, in exactly one group; places name real 学段."""
+    kp = plan.key_projects
+    if kp is None:
+        return
+    codes = kp.category_codes()
+    declared = {c.code for c in kp.categories}
+    for c in kp.categories:
+        groups = [g.name for g in kp.groups if c.code in g.categories]
+        if len(groups) != 1:
+            yield Finding("error", "project-category-group",
+                          f"项目类别“{c.code}”应属于且只属于一个项目组，实际：{'、'.join(groups) or '无'}",
+                          where(plan, c), c.code)
+    for g in kp.groups:
+        for code in g.categories:
+            if declared and code not in declared:
+                yield Finding("error", "unknown-project-category",
+                              f"项目组“{g.name}”的类别“{code}”不在 key_projects.categories 中", where(plan, g, key="categories"),
+                              g.id)
+    for p in kp.projects:
+        if p.category not in codes:
+            yield Finding("error", "unknown-project-category",
+                          f"项目“{p.name}”的类别“{p.category}”不在规划的项目类别中（{'、'.join(codes)}）",
+                          where(plan, p, key="category"), p.id)
+        g = kp.group(p.group)
+        if g is not None and p.category not in g.categories:
+            yield Finding("error", "project-category-group",
+                          f"项目“{p.name}”的类别“{p.category}”不属于它所在的项目组“{g.name}”（{'、'.join(g.categories)}）",
+                          where(plan, p, key="category"), p.id)
+    levels = set(LEVELS.values)
+    for node, name, places in ([(c, f"项目类别“{c.code}”", c.places) for c in kp.categories]
+                               + [(p, f"项目“{p.name}”", p.places or {}) for p in kp.projects]):
+        for lvl, n in places.items():
+            if lvl not in levels:
+                yield Finding("error", "unknown-level", f"{name}的新增班数写了“{lvl}”，不是学段代码（{'、'.join(sorted(levels))}）",
+                              where(plan, node, key="places"), getattr(node, "id", None) or getattr(node, "code", ""))
+            elif not 0 < n <= 500:
+                yield Finding("error", "places-range", f"{name}的{lvl}新增班数 {n} 不在 1–500 之间",
+                              where(plan, node, key="places"), getattr(node, "id", None) or getattr(node, "code", ""))
+
+
 # ---------------------------------------------------------------------------------------------------
 # Text vs tables, targets vs baselines
 # ---------------------------------------------------------------------------------------------------
@@ -487,7 +536,7 @@ def rule_text_vs_table(plan: Plan) -> Iterator[Finding]:
                                and compatible(b.op, b.value, x.op, x.value)), key=lambda x: x.kind != "expected")[:1]
                 hint = (f"；与{also[0].source}“{also[0].raw}”相符，文中数字可能指 {also[0].year} 年，请注明年份"
                         if also else "")
-                when = f"{b.year} 年" if b.year else "“十三·五”期间"
+                when = f"{b.year} 年" if b.year else f"{review_name(plan)}期间"
                 yield Finding("warning", "text-table-mismatch",
                               f"{b.name}：文中称{when}为“{b.raw}”（{_cmp(b.op, b.value, b.unit)}），"
                               f"而{c.source}为 {_cmp(c.op, c.value, c.unit)}{hint}",
@@ -574,7 +623,7 @@ def rule_target_met(plan: Plan) -> Iterator[Finding]:
         tgt = "，".join(f"{(t.level + ' ') if t.level else ''}{_cmp(t.op, t.value, t.unit)}" for t, _ in met)
         raw = t0.raw if len(met) == 1 else "/".join(t.raw for t, _ in met)
         o0 = met[0][1]
-        when = f" {o0.year} 年" if o0.year else "“十三·五”期末"
+        when = f" {o0.year} 年" if o0.year else f"{review_name(plan)}期末"
         note = "（保持型目标）" if t0.maintain else ("（目标不具提升要求）" if severity == "warning" else "（提前达成）")
         yield Finding(severity, "target-met-by-baseline",
                       f"{t0.name} {t0.year} 年目标 {tgt}（{t0.source}为“{raw}”）在{when}已达到："
@@ -590,6 +639,7 @@ RULES: list[Rule] = [
     rule_indicator_units,
     rule_sums,
     rule_project_counts,
+    rule_project_categories,
     rule_project_years,
     rule_project_membership,
     rule_text_vs_table,

@@ -251,6 +251,13 @@ class District(Node):
 class Period(Node):
     start: int
     end: int
+    name: str | None = None  # how the text names the period, e.g. “十四·五”
+
+    @property
+    def label(self) -> str:
+        """“十四·五”（2021–2025）, or just the years when the plan gives no name."""
+        years = f"{self.start}–{self.end}"
+        return f"“{self.name}”（{years}）" if self.name else years
 
     @model_validator(mode="after")
     def _order(self) -> Period:
@@ -477,6 +484,23 @@ class ProjectGroup(Node):
     note: str | None = None
 
 
+PlacesByLevel = Annotated[dict[str, int], BeforeValidator(_strip_meta)]
+
+
+class ProjectCategory(Node):
+    """A category of the plan's project table (its 项目 column) and the places its projects add.
+
+    `places`: classes (班) a project of this category adds per 学段 when neither the project (plan
+    `places`) nor the store's 项目新增学位 table says; {} — the category adds no places (e.g. repairs).
+    """
+
+    code: str  # as the project table and the 项目库 import write it, e.g. “中小学新建”
+    description: str | None = None
+    places: PlacesByLevel = {}
+    cite: Cite | None = None
+    note: str | None = None
+
+
 class Project(Node):
     id: str
     name: str  # as printed in the project table
@@ -488,6 +512,7 @@ class Project(Node):
     counted: bool = True  # counts toward the group's stated number (car parks do not)
     part_of: list[str] = []  # host projects (a car park at a school being improved)
     hosts: list[str] = []  # school names where the project sits, when not a project itself
+    places: PlacesByLevel | None = None  # classes (班) added per 学段; None: the category's; {}: none
     cite: Cite
     note: str | None = None
 
@@ -496,12 +521,26 @@ class KeyProjects(Node):
     title: str
     table_title: str
     stated_total: StatedTotal
+    categories: list[ProjectCategory] = []  # the project table's categories; [] — those the groups name
     groups: list[ProjectGroup]
     projects: list[Project]
     cite: Cite
 
     def group(self, gid: str) -> ProjectGroup | None:
         return next((g for g in self.groups if g.id == gid), None)
+
+    def category_codes(self) -> list[str]:
+        """Every category a project of this plan may have: the declared ones, else the groups' (in order)."""
+        codes = [c.code for c in self.categories]
+        for g in self.groups:
+            codes += [c for c in g.categories if c not in codes]
+        return codes
+
+    def category(self, code: str) -> ProjectCategory | None:
+        return next((c for c in self.categories if c.code == code), None)
+
+    def group_of_category(self, code: str) -> ProjectGroup | None:
+        return next((g for g in self.groups if code in g.categories), None)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 The schema is derived from eduplan.model (see `schema`): one table per source table holding the
 current rows (model columns + `batch_id`, the batch that wrote this version, + `source_row`), one
 `<table>__history` table per source table holding every superseded version (+ `superseded_by`), and
-`import_batch` recording every batch. Writes go through `write_batch` (imports), `undo` (see
+`import_batch` recording every batch, `plan_binding` every plan bound to a district. Writes go through `write_batch` (imports), `undo` (see
 `versions`) — each in one transaction; nothing is ever deleted without its old version going to
 history. Reads for analytics go through `ibis()` or SQL on the current tables by name.
 
@@ -30,7 +30,7 @@ from ..model import TABLES, TABLES_BY_NAME, Table
 from . import schema
 from .connect import connect
 from .schema import (
-    BATCH_TABLE, HISTORY_SUFFIX, KINDS, META_TABLE, SCHEMA_VERSION, all_tables, arrow_schema, history_table,
+    BATCH_TABLE, HISTORY_SUFFIX, KINDS, META_TABLE, PLAN_TABLE, SCHEMA_VERSION, all_tables, arrow_schema, history_table,
     model_columns, q, table_ddl,
 )
 
@@ -144,7 +144,7 @@ class Store:
         if v < SCHEMA_VERSION:
             raise StoreOutdated(f"数据库“{self.path}”的结构版本为 {v}，本程序需要 {SCHEMA_VERSION}：请先运行 "
                                 f"eduplan db upgrade --db {self.path}（或任一写入命令，如 eduplan import）升级；"
-                                "升级只增加历史表和批次字段，保留全部数据")
+                                "升级只增加表和字段，保留全部数据")
 
     def ensure_schema(self) -> int | None:
         """Create the schema in a new file, or migrate an older one (one transaction). Returns the version
@@ -251,6 +251,57 @@ class Store:
         d["tables"] = json.loads(d["tables"])
         d["imported_at"] = as_utc(d["imported_at"])
         return d
+
+    # -- districts and their plans
+    def districts(self) -> list[dict[str, Any]]:
+        """Every district the data names (the 区县 table, and any district code schools or zones carry),
+        ordered by code: [{district_code, district_name (None when only a code is known)}]."""
+        rows = self.run(
+            "SELECT code, max(name) FROM ("
+            "  SELECT district_code AS code, district_name AS name FROM district"
+            "  UNION ALL SELECT district_code, NULL FROM school WHERE district_code IS NOT NULL"
+            "  UNION ALL SELECT district_code, NULL FROM zone WHERE district_code IS NOT NULL"
+            ") GROUP BY code ORDER BY code")
+        return [{"district_code": c, "district_name": n} for c, n in rows]
+
+    def plan_bindings(self, district_code: str | None = None, current: bool = True) -> list[dict[str, Any]]:
+        """Plans bound to districts (one district's, or all), oldest first; `current` only the bindings
+        not superseded. Each with its text; `bound_at` an aware UTC datetime."""
+        where, params = [], []
+        if current:
+            where.append("superseded_by IS NULL")
+        if district_code is not None:
+            where.append("district_code = ?")
+            params.append(district_code)
+        sql = f"SELECT * FROM {PLAN_TABLE}" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY binding_id"
+        out = self.dicts(sql, params)
+        for d in out:
+            d["bound_at"] = as_utc(d["bound_at"])
+        return out
+
+    def bind_plan(self, *, district_code: str, plan_id: str, title: str, period: tuple[int, int], file_name: str,
+                  text: str, sha256: str, user: str, os_user: str | None = None) -> int:
+        """Record `text` as the district's current plan (one transaction); the binding it replaces stays,
+        marked superseded. Returns the new binding id."""
+        self._begin()
+        try:
+            new_id = self.one(f"SELECT coalesce(max(binding_id), 0) + 1 FROM {PLAN_TABLE}")[0]
+            self.run(f"UPDATE {PLAN_TABLE} SET superseded_by = ? WHERE district_code = ? AND superseded_by IS NULL",
+                     [new_id, district_code])
+            self.run(
+                f"INSERT INTO {PLAN_TABLE} (binding_id, district_code, plan_id, title, period_start, period_end, "
+                "file_name, sha256, text, bound_at, user_name, os_user, eduplan_version, superseded_by) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+                [new_id, district_code, plan_id, title, period[0], period[1], file_name, sha256, text, utc_now(),
+                 user, os_user or os_account(), __version__])
+        except duckdb.Error as e:
+            self._rollback()
+            raise WriteFailed(self._failure(e, "绑定规划")) from None
+        except BaseException:
+            self._rollback()
+            raise
+        self._commit("绑定规划")
+        return new_id
 
     def max_batch_id(self) -> int:
         return self.one(f"SELECT coalesce(max(batch_id), 0) FROM {BATCH_TABLE}")[0]

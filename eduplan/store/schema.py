@@ -2,8 +2,9 @@
 
 Every model table `t` has its current rows in `t` (model columns + `batch_id` + `source_row`) and every
 superseded version in `t__history` (the same columns + `superseded_by`, the batch that replaced or
-deleted it). `import_batch` records every batch (imports, undos, replaces, the demo); `eduplan_meta`
-holds `schema_version`. Times are stored in UTC.
+deleted it). `import_batch` records every batch (imports, undos, replaces, the demo); `plan_binding` every plan bound
+to a district (its whole text, sha256, who and when; a later binding supersedes the earlier one, which
+stays); `eduplan_meta` holds `schema_version`. Times are stored in UTC.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from ..model import TABLES, Table
 if TYPE_CHECKING:
     import duckdb
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 META_TABLE = "eduplan_meta"
 BATCH_TABLE = "import_batch"
+PLAN_TABLE = "plan_binding"
 HISTORY_SUFFIX = "__history"
 LINEAGE_COLUMNS = ("batch_id", "source_row")
 
@@ -38,6 +40,25 @@ CREATE TABLE IF NOT EXISTS {BATCH_TABLE} (
     os_user      VARCHAR,            -- the operating-system account that ran the command
     note         VARCHAR,
     undoes       INTEGER             -- for kind 'undo': the batch undone
+)
+"""
+
+PLAN_DDL = f"""
+CREATE TABLE IF NOT EXISTS {PLAN_TABLE} (
+    binding_id   INTEGER PRIMARY KEY,
+    district_code VARCHAR NOT NULL,  -- the plan's meta.district.code
+    plan_id      VARCHAR NOT NULL,   -- meta.id
+    title        VARCHAR NOT NULL,
+    period_start INTEGER NOT NULL,
+    period_end   INTEGER NOT NULL,
+    file_name    VARCHAR NOT NULL,   -- the file it was read from (or the shipped plan's name)
+    sha256       VARCHAR NOT NULL,   -- of the UTF-8 text
+    text         VARCHAR NOT NULL,   -- the whole YAML text, as bound
+    bound_at     TIMESTAMP NOT NULL, -- UTC
+    user_name    VARCHAR NOT NULL,
+    os_user      VARCHAR,
+    eduplan_version VARCHAR NOT NULL,
+    superseded_by INTEGER            -- the binding that replaced it; NULL: the district's current plan
 )
 """
 
@@ -85,7 +106,8 @@ def arrow_schema(t: Table) -> pa.Schema:
 
 def all_tables() -> list[str]:
     """Every table of a current store: model tables (dependency order), their history tables, batches, meta."""
-    return ([t.name for t in TABLES] + [history_table(t.name) for t in TABLES] + [BATCH_TABLE, META_TABLE])
+    return ([t.name for t in TABLES] + [history_table(t.name) for t in TABLES]
+            + [BATCH_TABLE, PLAN_TABLE, META_TABLE])
 
 
 def read_version(con: "duckdb.DuckDBPyConnection") -> int | None:
@@ -102,6 +124,7 @@ def create(con: "duckdb.DuckDBPyConnection") -> None:
     """Create every table of the current schema (idempotent) and record the schema version."""
     con.execute(f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key VARCHAR PRIMARY KEY, value VARCHAR)")
     con.execute(BATCH_DDL)
+    con.execute(PLAN_DDL)
     for t in TABLES:
         con.execute(table_ddl(t))
         con.execute(table_ddl(t, history=True))
@@ -120,4 +143,9 @@ def migrate_1_to_2(con: "duckdb.DuckDBPyConnection") -> None:
     create(con)
 
 
-MIGRATIONS = {1: migrate_1_to_2}
+def migrate_2_to_3(con: "duckdb.DuckDBPyConnection") -> None:
+    """Version 3: plans bound to districts (`plan_binding`)."""
+    con.execute(PLAN_DDL)
+
+
+MIGRATIONS = {1: migrate_1_to_2, 2: migrate_2_to_3}
