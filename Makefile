@@ -21,10 +21,10 @@ setup: $(STAMP)
 ## Build the demo district into its own store out/demo.duckdb from its source files, write outputs under out/, print a summary.
 demo: $(STAMP)
 	$(BIN)/eduplan demo --fresh --db $(DB) --sources out/demo-sources
-	$(BIN)/eduplan template --all --output out/templates
-	$(BIN)/eduplan plan show --format json > out/plan.json
-	$(BIN)/eduplan plan check --format json > out/plan-check.json || true
-	$(BIN)/eduplan plan check || true
+	$(BIN)/eduplan template --all --db $(DB) --output out/templates
+	$(BIN)/eduplan plan show --db $(DB) --format json > out/plan.json
+	$(BIN)/eduplan plan check --db $(DB) --format json > out/plan-check.json || true
+	$(BIN)/eduplan plan check --db $(DB) || true
 	$(BIN)/eduplan db status --db $(DB) --format json > out/db-status.json
 	$(BIN)/eduplan summary --db $(DB) --year $(YEAR) --format json > out/summary-$(YEAR).json
 	$(BIN)/eduplan summary --db $(DB) --year $(YEAR)
