@@ -26,8 +26,10 @@ from ..errors import StoreOutdated
 from ..model import TABLES_BY_NAME, grades_allowed, sections_allowed
 from ..store import Store, os_account, time_label
 from ..store.versions import key_text, replace_scope
+from .plan_codes import project_category_issues
 from .readers import read_source
-from .report import FileResult, ImportReport, Issue
+from .parse import map_headers
+from .report import FileResult, ImportReport, Issue, column_letter
 from .validate import identify_table, sheet_summary, skipped_summary, validate_sheet
 
 Progress = Callable[[str, int, int], None]  # (description, done, total)
@@ -120,8 +122,11 @@ def _read_all(report: ImportReport, paths: list[Path], progress: Progress | None
                 continue
             rows, row_issues = validate_sheet(raw, table)
             report.issues += row_issues
+            letters = {f.name: column_letter(i) for i, f in sorted(map_headers(raw.headers, table).items(),
+                                                                      reverse=True)}  # the first column wins
             for r in rows:
                 r["_where"] = (raw.file, raw.sheet)
+                r["_letters"] = letters
             tables[table.name].extend(rows)
             fr.sheets.append(sheet_summary(raw, table, rows))
         fr.tables = {t: len(r) for t, r in tables.items()}
@@ -309,6 +314,7 @@ def cross_checks(store: Store, batches: list[Rows], removed: dict[str, set[tuple
 
     if merged["school_zone"]:
         issues += _membership_overlaps(store, merged["school_zone"], removed.get("school_zone", set()))
+    issues += project_category_issues(store, merged)
     return issues
 
 

@@ -16,7 +16,8 @@ from typing import Any, Iterable
 
 from ..model import Table
 from ..sheets import output_file, put, put_row, workbook
-from .validate import EXAMPLE_MARK
+from .template_context import TemplateContext
+from .validate import EXAMPLE_MARK, example_seal
 
 MAX_ROWS = 100_000  # extent of dropdowns / validation in the data sheet
 
@@ -32,19 +33,20 @@ def _cell_value(table: Table, name: str, v: Any) -> Any:
 
 
 def write_workbook(table: Table, path: Path, rows: Iterable[dict[str, Any]] | None = None,
-                   created: datetime | None = None) -> Path:
+                   created: datetime | None = None, context: TemplateContext | None = None) -> Path:
     """Write the template for `table`; with `rows`, a filled source file instead of the example row.
     `created` fixes the document date, so the same rows always give the same bytes (same sha256).
+    `context` (template_context): a store's own examples and plan code lists instead of the model's.
     An unwritable `path` raises OutputError and leaves nothing behind."""
     path = Path(path)
     props = {"title": table.label, "subject": table.description, "author": "eduplan",
              **({"created": created} if created else {})}
     with workbook(path, props) as wb:
-        _write(wb, table, rows)
+        _write(wb, table, rows, context or TemplateContext())
     return path
 
 
-def _write(wb, table: Table, rows) -> None:
+def _write(wb, table: Table, rows, context: TemplateContext) -> None:
     hdr_req = wb.add_format({"bold": True, "bg_color": "#FCE4D6", "border": 1, "text_wrap": True, "valign": "vcenter"})
     hdr_opt = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "vcenter"})
     example_fmt = wb.add_format({"italic": True, "font_color": "#7F7F7F"})
@@ -57,7 +59,9 @@ def _write(wb, table: Table, rows) -> None:
     ws = wb.add_worksheet(table.label)
     codes_ws = None
     code_cols: dict[str, str] = {}
-    code_lists = [f.codes for f in table.fields if f.codes is not None]
+    lists = {f.name: context.codes.get(f.name, f.codes) for f in table.fields}
+    examples = {f.name: context.examples.get(f.name, f.example) for f in table.fields}
+    code_lists = [cl for cl in lists.values() if cl is not None]
     if code_lists:
         codes_ws = wb.add_worksheet("代码表")
         for j, cl in enumerate(dict.fromkeys(code_lists)):
@@ -76,10 +80,11 @@ def _write(wb, table: Table, rows) -> None:
                          {"x_scale": 2, "y_scale": 1.5})
         fmt = {"int": int_fmt, "year": int_fmt, "float": float_fmt}.get(f.type, text_fmt)
         ws.set_column(j, j, max(10, min(30, len(f.header) * 2 + 2)), fmt)
-        if f.codes is not None:
+        if lists[f.name] is not None:
+            cl = lists[f.name]
             ws.data_validation(1, j, MAX_ROWS, j, {
-                "validate": "list", "source": code_cols[f.codes.name],
-                "error_title": "代码错误", "error_message": f"请从下拉列表选择“{f.codes.label}”中的值",
+                "validate": "list", "source": code_cols[cl.name],
+                "error_title": "代码错误", "error_message": f"请从下拉列表选择“{cl.label}”中的值",
             })
         elif f.type in ("int", "year", "float"):
             criteria: dict[str, Any] = {"validate": "integer" if f.type != "float" else "decimal"}
@@ -90,9 +95,12 @@ def _write(wb, table: Table, rows) -> None:
             ws.data_validation(1, j, MAX_ROWS, j, criteria)
 
     if rows is None:
+        shown = {f.name: _cell_value(table, f.name, examples[f.name]) if f.name in context.examples
+                 else examples[f.name] for f in table.fields}
         for j, f in enumerate(table.fields):
-            put(ws, 1, j, f.example, example_fmt if f.example is not None else None)
+            put(ws, 1, j, shown[f.name], example_fmt if shown[f.name] is not None else None)
         ws.write_string(1, len(table.fields), EXAMPLE_MARK, example_fmt)
+        ws.write_string(1, len(table.fields) + 1, example_seal(table, shown), example_fmt)
         ws.write_comment(1, 0, "示例行：导入时会自动跳过（以右侧“示例行”标记识别），可直接覆盖或删除。")
     else:
         for i, row in enumerate(rows, start=1):
@@ -107,8 +115,9 @@ def _write(wb, table: Table, rows) -> None:
         help_ws.write_string(3, j, h, bold)
     types = {"int": "整数", "float": "数值", "str": "文本", "code": "代码", "year": "年份", "date": "日期"}
     for i, f in enumerate(table.fields, start=4):
+        ex = shown[f.name] if rows is None else examples[f.name]
         vals = [f.header, f.name, types[f.type], f.unit, "是" if f.required else "否", f.rule_text(),
-                f.description, "" if f.example is None else str(f.example)]
+                f.description, "" if ex is None else str(ex)]
         for j, v in enumerate(vals):
             help_ws.write_string(i, j, v, wrap)
     r0 = 5 + len(table.fields)

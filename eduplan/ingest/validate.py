@@ -9,6 +9,7 @@ data is an error naming the row. sheet_summary / skipped_summary describe each s
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from datetime import date, datetime
 from typing import Any
@@ -49,6 +50,7 @@ def identify_table(raw: RawSheet, file_stem: str) -> tuple[Table | None, Issue |
 
 
 EXAMPLE_MARK = "示例行（导入时跳过）"
+EXAMPLE_SEAL = "示例校验 "  # + the digest of the example row as written (right of EXAMPLE_MARK)
 INT64_RULE = "；整数须在 64 位整数范围内（−9223372036854775808 至 9223372036854775807）"
 
 
@@ -79,7 +81,7 @@ def validate_sheet(raw: RawSheet, table: Table) -> tuple[list[dict[str, Any]], l
     keys: dict[tuple, int] = {}
     for rownum, cells in raw.rows:
         if len(cells) > width and _is_example(cells, width):
-            if _matches_example(cells, cols):
+            if _matches_example(cells, cols, table):
                 continue  # the template's own example row, untouched
             issues.append(Issue("example-row-modified", **where, row=rownum,
                                 cell=f"{column_letter(_mark_index(cells, width))}{rownum}", value=EXAMPLE_MARK))
@@ -237,17 +239,27 @@ def _canon(v: Any) -> str | None:
     return unicodedata.normalize("NFKC", str(v)).strip()
 
 
-def _matches_example(cells: list[Any], cols: list[tuple[Field, int | None, bool]]) -> bool:
-    """True only when the row is the template's example, untouched: every column holds its example."""
-    used = set()
-    for f, idx, _ in cols:
-        if idx is None:
-            continue
-        used.add(idx)
-        if _canon(cells[idx]) != _canon(f.example):
-            return False
+def example_seal(table: Table, values: dict[str, Any]) -> str:
+    """The text written right of EXAMPLE_MARK: a digest of the example row's values as the user sees them,
+    so that an example row written with a store's own examples (eduplan template --db) is recognised
+    exactly, and only when untouched."""
+    text = "\x1f".join([table.name, *(_canon(values.get(f.name)) or "" for f in table.fields)])
+    return EXAMPLE_SEAL + hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def _matches_example(cells: list[Any], cols: list[tuple[Field, int | None, bool]], table: Table) -> bool:
+    """True only when the row is the template's example, untouched: with a seal, the row's values give the
+    seal's digest; without one (an older template), every column holds the model's example."""
     mark = _mark_index(cells, 0)
-    return all(is_blank(c) for i, c in enumerate(cells) if i not in used and i != mark)
+    seal = next((i for i in range(mark + 1, len(cells))
+                 if isinstance(cells[i], str) and cells[i].strip().startswith(EXAMPLE_SEAL.strip())), -1)
+    used = {idx for _, idx, _ in cols if idx is not None}
+    if any(not is_blank(c) for i, c in enumerate(cells) if i not in used and i not in (mark, seal)):
+        return False
+    if seal >= 0:
+        values = {f.name: cells[idx] for f, idx, _ in cols if idx is not None}
+        return example_seal(table, values).strip() == cells[seal].strip()
+    return all(_canon(cells[idx]) == _canon(f.example) for f, idx, _ in cols if idx is not None)
 
 
 def _show(v: Any) -> str:

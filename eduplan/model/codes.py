@@ -217,19 +217,8 @@ REPORTED_BY_CODE: dict[str, ReportedItem] = {r.code: r for r in REPORTED_ITEMS}
 
 ALL_CODE_LISTS: tuple[CodeList, ...] = (LEVELS, SCHOOL_TYPES, OWNERSHIP, YES_NO, GRADES, REPORTED)
 
-# 重点项目库 (规划 五 重点工程项目表; 六㈡ 项目库和年度建设清单): category, kind of works, milestones.
-PROJECT_CATEGORIES = CodeList(
-    "project_category",
-    "项目类别",
-    (
-        Code("幼儿园新改扩", "幼儿园新改扩", "公益普惠性幼儿园新改扩建"),
-        Code("中小学配建", "中小学配建", "中小学新建、配建、扩建、异地新建"),
-        Code("改善高中阶段学校办学条件", "改善高中阶段学校办学条件", "高中维修改造、设施设备配备"),
-        Code("地下停车场", "地下停车场", "学校新建地下停车场"),
-    ),
-    source="规划 五 重点工程项目表的“项目”列",
-)
-
+# 重点项目库: kind of works and milestones. A project's category is not a code list here: it is a code
+# the plan bound to the project's district declares (plan key_projects.categories), checked at import.
 PROJECT_WORKS = CodeList(
     "project_work",
     "建设方式",
@@ -254,4 +243,4 @@ MILESTONES = CodeList(
 )
 MILESTONE_ORDER: dict[str, int] = {c.code: i for i, c in enumerate(MILESTONES.codes)}
 
-ALL_CODE_LISTS = ALL_CODE_LISTS + (PROJECT_CATEGORIES, PROJECT_WORKS, MILESTONES)
+ALL_CODE_LISTS = ALL_CODE_LISTS + (PROJECT_WORKS, MILESTONES)

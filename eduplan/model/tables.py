@@ -8,7 +8,7 @@ keyed by 统计年度 `year` = the school year that starts in September of that 
 from __future__ import annotations
 
 from .codes import (
-    GRADES, LEVELS, MILESTONES, OWNERSHIP, PROJECT_CATEGORIES, PROJECT_WORKS, REPORTED, SCHOOL_TYPES, YES_NO,
+    GRADES, LEVELS, MILESTONES, OWNERSHIP, PROJECT_WORKS, REPORTED, SCHOOL_TYPES, YES_NO,
     reported_max,
 )
 from .fields import Field, Rule, Table, at_most, sum_at_most, sum_equals
@@ -23,12 +23,12 @@ def _year() -> Field:
 
 def _school_code(key: bool = True, required: bool = True, description: str = "教育部学校（机构）标识码") -> Field:
     return Field("school_code", "学校标识码", "str", key=key, required=required, pattern=r"^\d{10}$",
-                 pattern_hint="10 位数字", description=description, example="2142010401")
+                 pattern_hint="10 位数字", description=description, example="1234567890")
 
 
 def _district_code(key: bool = False) -> Field:
     return Field("district_code", "行政区划代码", "str", key=key, pattern=r"^\d{6}$", pattern_hint="6 位数字",
-                 description="GB/T 2260 行政区划代码", example="420104")
+                 description="GB/T 2260 行政区划代码", example="123456")
 
 
 ZONE_PATTERN = r"^[A-Za-z0-9_-]{1,20}$"
@@ -36,13 +36,13 @@ ZONE_PATTERN = r"^[A-Za-z0-9_-]{1,20}$"
 
 def _zone_code(key: bool = False, required: bool = True) -> Field:
     return Field("zone_code", "学区代码", "str", key=key, required=required, pattern=ZONE_PATTERN,
-                 pattern_hint="1–20 位字母、数字、-、_", example="QK01")
+                 pattern_hint="1–20 位字母、数字、-、_", example="XQ01")
 
 
 def _area_code() -> Field:
     return Field("area_code", "区域代码", "str", key=True, pattern=r"^(\d{6}|[A-Za-z0-9_-]{1,20})$",
                  pattern_hint="6 位行政区划代码或学区/组团代码",
-                 description="行政区划代码（区）或学区/组团代码", example="420104")
+                 description="行政区划代码（区）或学区/组团代码", example="123456")
 
 
 def _count(name: str, label: str, unit: str = "人", required: bool = True, **kw) -> Field:
@@ -109,18 +109,18 @@ DISTRICT = Table(
     "区县（行政区划）。一个库可以容纳一个区，也可以容纳全市多个区。",
     (
         _district_code(key=True),
-        Field("district_name", "区县名称", "str", example="硚口区"),
-        Field("city_name", "所属市", "str", required=False, example="武汉市"),
+        Field("district_name", "区县名称", "str", example="示例区"),
+        Field("city_name", "所属市", "str", required=False, example="示例市"),
     ),
     grain="每区一行",
 )
 
 ZONE = Table(
     "zone", "学区组团",
-    "学区/组团（规划中的“六大组团”），区之下、学校之上的管理单元。",
+    "学区/组团（规划中的学区或组团），区之下、学校之上的管理单元。",
     (
         _zone_code(key=True),
-        Field("zone_name", "学区名称", "str", example="古田组团"),
+        Field("zone_name", "学区名称", "str", example="第一学区"),
         _district_code(),
     ),
     grain="每学区一行",
@@ -132,13 +132,13 @@ SCHOOL = Table(
     "学校（机构）名录：标识码、名称、办学类型代码、办学性质。学段由办学类型代码推出。",
     (
         _school_code(),
-        Field("school_name", "学校名称", "str", example="武汉市硚口区崇仁路小学"),
+        Field("school_name", "学校名称", "str", example="示例小学"),
         Field("type_code", "办学类型", "code", codes=SCHOOL_TYPES, example="211 小学"),
         Field("ownership", "办学性质", "code", codes=OWNERSHIP, example="公办"),
         Field("inclusive", "是否普惠性", "code", codes=YES_NO, required=False,
               description="幼儿园必填：公办园与普惠性民办园填“是”", example="是"),
         _district_code(),
-        Field("address", "地址", "str", required=False, example="硚口区崇仁路"),
+        Field("address", "地址", "str", required=False, example="示例路 1 号"),
         Field("opened_year", "建校年份", "year", required=False, min=1000, max=YEAR_MAX, soft_min=1840,
               bounds_note=OPENED_NOTE, example=1950),
         Field("closed_year", "撤并年份", "year", required=False, min=1000, max=YEAR_MAX, soft_min=YEAR_MIN,
@@ -407,9 +407,11 @@ BALANCE_JUDGEMENT = Table(
 # ---------------------------------------------------------------- places: housing and the key-project library
 
 _PROJECT_ID = r"^[A-Za-z0-9_.-]{1,40}$"
+# the category of a project: a code of the plan bound to its district (checked at import, not a code list)
+CATEGORY_RULE = "取值于项目所在区绑定规划所列的项目类别"
 
 
-def _project_id(example: str = "sch_gutianlu_primary_relocation") -> Field:
+def _project_id(example: str = "sch_example_primary") -> Field:
     return Field("project_id", "项目编号", "str", key=True, pattern=_PROJECT_ID,
                  pattern_hint="1–40 位字母、数字、_ . -",
                  description="重点项目库中的编号；规划所列项目用规划文件中的编号（eduplan plan show --section projects）",
@@ -420,7 +422,7 @@ HOUSING = Table(
     "housing", "新建住宅项目",
     "新建住宅（含城中村改造还建）项目：所在学区、户数、竣工年份与入住年限。学位预测按入住进度把新居民按年龄加入学区人口。",
     (
-        Field("housing_name", "住宅项目名称", "str", key=True, example="汉江湾壹号"),
+        Field("housing_name", "住宅项目名称", "str", key=True, example="示例花园"),
         _zone_code(),
         _count("households", "户数", "户", **HOUSEHOLDS, example=1800),
         _count("residents", "满住人口", required=False, **HOUSING_RESIDENTS,
@@ -434,8 +436,8 @@ HOUSING = Table(
               description="竣工后逐年均匀入住、满住所需年数；空时用预测设置 forecast.occupancy_years", example=3),
         Field("project_id", "配套项目编号", "str", required=False, pattern=_PROJECT_ID,
               pattern_hint="1–40 位字母、数字、_ . -", description="配套建设的学校或幼儿园项目（重点项目库编号）",
-              example="kg_hanjiangwan_yihao"),
-        Field("note", "说明", "str", required=False, example="汉江湾片区"),
+              example="kg_example_garden"),
+        Field("note", "说明", "str", required=False, example="示例片区"),
     ),
     rules=(
         Rule("residents_per_household", "满住人口 ÷ 户数 应在 0.5–10 人之间", ("residents", "households"),
@@ -447,17 +449,20 @@ HOUSING = Table(
 
 PROJECT = Table(
     "project", "重点项目库",
-    "重点项目库（规划 六㈡“建立项目库和年度建设清单”）：规划所列 35 个重点项目和地下停车场，以及其后新增的项目。"
-    "所属分组由项目类别定；计划投资空时按规划分组投资额分摊（docs/forecast.md“项目库”）。",
+    "重点项目库（规划中的“项目库和年度建设清单”）：规划所列的重点项目，以及其后新增的项目。"
+    "项目类别取值于项目所在区绑定的规划（eduplan plan use）；所属分组由项目类别定；"
+    "计划投资空时按规划分组投资额分摊（docs/forecast.md“项目库”）。",
     (
         _project_id(),
-        Field("project_name", "项目名称", "str", example="古田路小学异地新建"),
-        Field("category", "项目类别", "code", codes=PROJECT_CATEGORIES, example="中小学配建"),
+        Field("project_name", "项目名称", "str", example="示例小学异地新建"),
+        Field("category", "项目类别", "str", pattern_hint=CATEGORY_RULE, example="中小学新建",
+              description="项目所在区（由学区或学校定）绑定规划的项目类别（eduplan plan show 列出）；"
+                          "eduplan template --db 写出的模板以该区规划的类别为下拉列表"),
         Field("work", "建设方式", "code", codes=PROJECT_WORKS, required=False, example="异地新建"),
         _zone_code(required=False),
         _school_code(key=False, required=False, description="项目建成或扩建的学校（已在学校基本信息中时填写）"),
         _amount("planned_investment", "计划总投资", "万元", required=False, **PROJECT_MONEY,
-              description="项目批复的总投资；空时按规划分组投资额分摊", example=23857.14),
+              description="项目批复的总投资；空时按规划分组投资额分摊", example=12000.0),
         Field("planned_in_use_year", "计划投入使用年度", "year", required=False, min=YEAR_MIN, max=YEAR_MAX,
               bounds_note=YEAR_NOTE,
               description="空时按规划列示的最后年份推算（docs/forecast.md）", example=2027),
