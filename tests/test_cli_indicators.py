@@ -26,6 +26,8 @@ def db(tmp_path_factory):
     db = tmp / "d.duckdb"
     r = run("import", *map(str, write_small(tmp / "src", DATA)), "--db", str(db))
     assert r.returncode == 0, r.stdout + r.stderr
+    r = run("plan", "use", "qiaokou-2021-2025", "--db", str(db))  # the hand-made district is 420104
+    assert r.returncode == 0, r.stdout + r.stderr
     return db
 
 
@@ -39,8 +41,15 @@ def test_json_gives_value_numerator_denominator_target_status(db):
     district = next(v for v in pge["values"] if v["unit_type"] == "district" and v["breakdown"] is None)
     assert (district["numerator"], district["denominator"]) == (238, 255)
     assert district["value"] == pytest.approx(district["numerator"] / district["denominator"] * pge["factor"])
-    assert district["target"] == {"op": ">=", "value": 99.0, "year": 2025, "source": district["target"]["source"]}
-    assert district["status"] in ("已达成", "按计划", "有风险", "偏离")
+    # the target shown for 2019 is the next one ahead: the plan's 2020 column (98.5); the final one is 2025's 99
+    assert district["target"] == {"op": ">=", "value": 98.5, "year": 2020, "label": "2020 年目标",
+                                  "source": "十三五指标完成情况表·目标值"}
+    assert district["final_target"] == {"op": ">=", "value": 99.0, "year": 2025}
+    # 238/255 = 93.33 against path(2019) = the published baseline 95: behind by 1.67, more than the
+    # tolerance 0.25 × |99 − 95| = 1.0 → 偏离 (one year of data: no projection to rescue it)
+    assert district["status"] == "偏离" and district["projection"] is None
+    assert doc["district"]["district_code"] == D and doc["plan"] == "qiaokou-2021-2025"
+    assert doc["projection_year"] == 2025
     zones = {v["unit_code"] for v in pge["values"] if v["unit_type"] == "zone"}
     assert zones == {"QK01", "QK02"}
     assert "new_labour_schooling_years" in doc["no_data"]
@@ -64,11 +73,14 @@ def test_xlsx_one_sheet_per_level(db, tmp_path):
     assert wb.sheetnames == ["区", "学区组团", "学校", "指标说明"]
     ws = wb["区"]
     headers = [c.value for c in ws[2]]
-    assert headers[:6] == ["指标", "单位", "单位代码", "单位名称", "分组", "数值"]
-    rows = {r[0].value: r for r in ws.iter_rows(min_row=3) if r[4].value is None}
+    assert headers[:7] == ["所属区", "指标", "单位", "单位代码", "单位名称", "分组", "数值"]
+    assert "2025 外推" in headers and "外推年" in headers
+    rows = {r[1].value: r for r in ws.iter_rows(min_row=3) if r[5].value is None}
     row = rows["学前三年毛入园率"]
-    assert row[5].value == pytest.approx(238 / 255 * 100) and row[5].number_format == "#,##0.00"
-    assert row[12].value in ("已达成", "按计划", "有风险", "偏离")
+    assert row[0].value == f"硚口区（{D}）"
+    assert row[6].value == pytest.approx(238 / 255 * 100) and row[6].number_format == "#,##0.00"
+    assert row[headers.index("状态")].value == "偏离"
+    assert row[headers.index("目标")].value == "2020 年目标"
 
 
 def test_explain_cli(db):

@@ -199,8 +199,13 @@ def test_status_and_projection(district):
     settings = IndicatorSettings()
     v = attach(compute(district, defs).values, load_plan(), defs, settings)
     row = v[(v.indicator == "education_expenditure_share") & (v.year == 2019) & (v.unit_type == "district")].iloc[0]
-    # the plan: 21.85 in 2019 → 21.9 in 2020 → 28 in 2025; path(2019) = the baseline 21.85 → on plan
-    assert (row.target, row.target_op, row.path, row.status) == (28.0, ">=", pytest.approx(21.85), "按计划")
+    # the plan: 21.85 in 2019 → 21.9 in 2020 → 28 in 2025; path(2019) = the baseline 21.85 → on plan.
+    # The target shown for 2019 is the next one ahead: 2020's 21.9 (the 十三五 plan's year, outside the
+    # 2021–2025 period: “2020 年目标”); the status is judged against the final 28 of 2025
+    assert (row.target, row.target_op, row.target_year, row.target_label) == (21.9, ">=", 2020, "2020 年目标")
+    assert (row.final_target, row.final_year, row.path, row.status) == (28.0, 2025, pytest.approx(21.85), "按计划")
+    # 2019 is not the year of an interim target: no note; two years of data (2018, 2019) are too few to project
+    assert row.status_note != row.status_note and row.projection != row.projection  # NaN: none
     # 只增不减: 2.185 亿 in 2019 ≥ 2.0 亿 in 2018
     row = v[(v.indicator == "education_budget") & (v.year == 2019)].iloc[0]
     assert (row.status, row.target) == ("已达成", pytest.approx(2.0))

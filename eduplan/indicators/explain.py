@@ -3,6 +3,11 @@ sub-unit's contribution (a district → its 学区 and schools; a 学区 → its
 batches (file, sha256, time, user) the rows behind it came from. When schools left a term blank the
 figure has no value (missing is never counted as 0): `missing` says why, each term lists the schools
 lacking it (`missing_schools`), and a contribution lacking data shows `missing` instead of a value.
+
+With the district's scope (its plan), `plan` gives the plan's view of the figure: the target ahead of
+the year (an interim target, then the final one, named by its year), the final target, the path value,
+the status with its note ("2023 中期目标 ≥95 未达成") and the projection to the plan's end year; a district
+without a plan says 无规划目标.
 """
 
 from __future__ import annotations
@@ -13,11 +18,14 @@ from typing import Any
 import pandas as pd
 
 from ..errors import EduplanError
+from ..plan.scope import NO_PLAN, Scope
 from ..store import Store, time_label
-from .engine import MISSING, compute, missing_expr, missing_note, term_key
+from .engine import MISSING, Computation, compute, missing_expr, missing_note, term_key
 from .expr import compile_expr
 from .relations import build_relations
 from .schema import Definitions, Term
+from .settings import IndicatorSettings
+from .targets import attach, target_text
 
 
 def _f(v: Any) -> float | None:
@@ -96,11 +104,55 @@ def _batches(store: Store, rel, t: Term, year: int, unit_type: str, code: str, s
     return out
 
 
-def explain(store: Store, defs: Definitions, indicator_id: str, year: int, unit: tuple[str, str]) -> dict[str, Any]:
+def plan_view(store: Store, comp: Computation, defs: Definitions, indicator_id: str, year: int,
+              unit: tuple[str, str], scope: Scope, settings: IndicatorSettings) -> dict[str, Any]:
+    """The plan's view of one unit's figure in `year` (see the module docstring): one row for the total and
+    one per breakdown the plan sets a target for (e.g. 小学/初中)."""
+    from .report import split_by_district
+
+    view: dict[str, Any] = {"district": scope.label, "plan": None if scope.plan is None else scope.plan.meta.id,
+                            "title": None if scope.plan is None else scope.plan.meta.title, "rows": []}
+    if scope.plan is None:
+        view["status"] = NO_PLAN
+        return view
+    v = split_by_district(store, comp.values[comp.values["indicator"] == indicator_id])
+    v = v[v["district_code"] == scope.district_code] if not v.empty else v
+    if v.empty:
+        return view
+    v = attach(v, scope.plan, defs, settings)
+    v = v[(v["year"] == year) & (v["unit_type"] == unit[0]) & (v["unit_code"] == unit[1])]
+    for r in v.itertuples():
+        if r.bdim and _f(r.target) is None:
+            continue
+
+        def cmp(op, value, y, label=None):
+            return None if _f(value) is None else {"op": op, "value": _f(value), "year": int(y), "label": label,
+                                                   "text": target_text(op, _f(value))}
+
+        view["rows"].append({
+            "breakdown": f"{r.bval}" if r.bdim else "",
+            "value": _f(r.value),
+            "target": cmp(r.target_op, r.target, r.target_year, r.target_label) if _f(r.target_year) else None,
+            "final_target": cmp(r.final_op, r.final_target, r.final_year) if _f(r.final_year) else None,
+            "path": _f(r.path), "status": _note(r.status), "status_note": _note(r.status_note),
+            "projection": None if _f(r.projection) is None else {
+                "year": int(r.projection_year), "value": _f(r.projection), "low": _f(r.projection_low),
+                "high": _f(r.projection_high)},
+        })
+    return view
+
+
+def explain(store: Store, defs: Definitions, indicator_id: str, year: int, unit: tuple[str, str],
+            scope: Scope | None = None, settings: IndicatorSettings | None = None) -> dict[str, Any]:
+    """The explanation of one figure (see the module docstring); with `scope`, also the plan's view."""
     ind = defs.get(indicator_id)
     utype, code = unit
     if ind.kind != "ratio":
-        return _explain_other(store, ind, year, unit)
+        result = _explain_other(store, ind, year, unit)
+        if scope is not None and ind.kind != "qualitative":
+            comp = compute(store, defs, [ind.id])
+            result["plan"] = plan_view(store, comp, defs, ind.id, year, unit, scope, settings or IndicatorSettings())
+        return _with_district(result, scope)
     if utype not in ind.units:
         raise EduplanError(f"指标“{ind.name}”不在{ {'district': '区', 'zone': '学区', 'school': '学校'}[utype]}层级计算"
                            f"（可用层级：{'、'.join(ind.units)}）")
@@ -131,7 +183,8 @@ def explain(store: Store, defs: Definitions, indicator_id: str, year: int, unit:
         total_num = _f(row["numerator"].iloc[0]) if not row.empty else None
         subs = [("school", c) for c in schools]
         if utype == "district":
-            subs += [("zone", r[0]) for r in store.run("SELECT zone_code FROM zone ORDER BY zone_code")]
+            subs += [("zone", r[0]) for r in store.run(
+                "SELECT zone_code FROM zone WHERE district_code = ? ORDER BY zone_code", [code])]
         for stype, scode in subs:
             sub = terms_df[(terms_df["year"] == year) & (terms_df["unit_type"] == stype)
                            & (terms_df["unit_code"] == scode) & (terms_df["bdim"] == "")]
@@ -156,7 +209,7 @@ def explain(store: Store, defs: Definitions, indicator_id: str, year: int, unit:
                                   "share_of_numerator": (num / total_num) if total_num else None,
                                   "missing": None})
         contributions.sort(key=lambda c: (c["unit_type"] != "zone", -(c["numerator"] or 0)))
-    return {
+    return _with_district({
         "indicator": ind.id, "name": ind.name, "unit_of_measure": ind.unit, "year": year,
         "unit": {"type": utype, "code": code, "name": comp.names.get((utype, code), code)},
         "definition": ind.definition, "source": ind.source, "factor": ind.factor,
@@ -168,7 +221,15 @@ def explain(store: Store, defs: Definitions, indicator_id: str, year: int, unit:
         "numerator_terms": side(ind.numerator),
         "denominator_terms": side(ind.denominator),
         "contributions": contributions,
-    }
+        "plan": None if scope is None else plan_view(store, comp, defs, ind.id, year, unit, scope,
+                                                      settings or IndicatorSettings()),
+    }, scope)
+
+
+def _with_district(result: dict[str, Any], scope: Scope | None) -> dict[str, Any]:
+    if scope is not None:
+        result["district"] = {**scope.to_dict(), "label": scope.label}
+    return result
 
 
 def _explain_other(store: Store, ind, year: int, unit: tuple[str, str]) -> dict[str, Any]:

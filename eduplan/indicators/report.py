@@ -1,7 +1,11 @@
-"""The indicator report for one year: every indicator (declared or named by the plan) per unit, with
-value = numerator / denominator × factor, target, path, status and projection — and, for the plan's
-indicators without data, the reason. A value missing because some schools left a term blank carries
-`missing` (e.g. "2 所学校未填报“音乐专任教师数”…"); such an indicator's status is 数据不全. Used by `eduplan indicators` (table, json, xlsx) and `make demo`.
+"""The indicator report for one year and one district: every indicator (declared or named by the district's
+plan) per unit of that district, with value = numerator / denominator × factor, the next target ahead
+(interim or final, named by its year), path, status and the projection to the plan's end year — and,
+for the plan's indicators without data, the reason. A store holding several districts gives one report
+per district (`build_reports`), each against its own plan; a district without a plan gets its values
+with no targets, status 无规划目标 — never another district's targets. A value missing because some
+schools left a term blank carries `missing` (e.g. "2 所学校未填报“音乐专任教师数”…"); such an
+indicator's status is 数据不全. Used by `eduplan indicators` (table, json, xlsx) and `make demo`.
 """
 
 from __future__ import annotations
@@ -12,11 +16,12 @@ from typing import Any
 import pandas as pd
 
 from ..plan import Plan
+from ..plan.scope import NO_PLAN, Scope
 from ..store import Store
 from .engine import Computation, compute
 from .schema import Definitions
 from .settings import IndicatorSettings
-from .targets import attach
+from .targets import attach, projection_year
 
 UNIT_LABEL = {"district": "区", "zone": "学区/组团", "school": "学校"}
 BDIM_LABEL = {"ownership": "办学性质", "level": "学段"}
@@ -54,15 +59,76 @@ def resolve_unit(store: Store, unit: str) -> tuple[str, str]:
     raise EduplanError(f"找不到单位“{unit}”：请给出行政区划代码、学区代码、学校标识码或其名称")
 
 
-def build_report(store: Store, plan: Plan, defs: Definitions, settings: IndicatorSettings, year: int,
-                 unit: tuple[str, str] | None = None, computation: Computation | None = None) -> dict[str, Any]:
+def unit_districts(store: Store) -> dict[tuple[str, str], str]:
+    """(unit_type, code) → the district the unit belongs to: a zone's and a school's own district code."""
+    found: dict[tuple[str, str], str] = {}
+    for (code,) in store.run("SELECT district_code FROM district"):
+        found[("district", code)] = code
+    for code, district in store.run("SELECT zone_code, district_code FROM zone"):
+        found[("zone", code)] = district
+    for code, district in store.run("SELECT school_code, district_code FROM school"):
+        found[("school", code)] = district
+    return found
+
+
+def district_of_unit(store: Store, unit: tuple[str, str]) -> str | None:
+    """The district a unit (district, zone or school) belongs to."""
+    return unit[1] if unit[0] == "district" else unit_districts(store).get(unit)
+
+
+def split_by_district(store: Store, values: pd.DataFrame) -> pd.DataFrame:
+    """`values` with a `district_code` column: each row's district (district rows are their own; a zone
+    or school row its unit's district). A row of a unit no table places in a district (e.g. a population
+    area code that is not a 学区 of the store) belongs to the store's only district, else to none."""
+    if values.empty:
+        return values.assign(district_code=pd.Series(dtype=object))
+    owner = unit_districts(store)
+    districts = {c for t, c in owner if t == "district"} | set(owner.values())
+    only = next(iter(districts)) if len(districts) == 1 else None
+    codes = [c if t == "district" else owner.get((t, c), only)
+             for t, c in zip(values["unit_type"], values["unit_code"])]
+    return values.assign(district_code=codes)
+
+
+def _scope_of(scope: Scope | Plan | None) -> Scope | None:
+    """A Plan given where a Scope is expected: the plan's own district with that plan (tests, benchmarks)."""
+    if scope is None or isinstance(scope, Scope):
+        return scope
+    d = scope.meta.district
+    return Scope(d.code, d.name, scope, "file")
+
+
+def build_reports(store: Store, scopes: list[Scope], defs: Definitions, settings: IndicatorSettings, year: int,
+                  unit: tuple[str, str] | None = None, computation: Computation | None = None) -> list[dict[str, Any]]:
+    """One report per district (scope), each of its own units only and against its own plan."""
     comp = computation or compute(store, defs)
-    vals = attach(comp.values, plan, defs, settings) if not comp.values.empty else comp.values
+    vals = split_by_district(store, comp.values)
+    return [_report(comp, vals[vals["district_code"] == s.district_code] if not vals.empty else vals, s, defs,
+                    settings, year, unit) for s in scopes]
+
+
+def build_report(store: Store, scope: Scope | Plan | None, defs: Definitions, settings: IndicatorSettings,
+                 year: int, unit: tuple[str, str] | None = None, computation: Computation | None = None,
+                 ) -> dict[str, Any]:
+    """The report of one district against its plan (`scope`; a bare Plan means the plan's district). With
+    None: the store's only district, without a plan."""
+    s = _scope_of(scope)
+    if s is None:
+        from ..plan.scope import scopes as resolve
+
+        s = resolve(store)[0]
+    return build_reports(store, [s], defs, settings, year, unit, computation)[0]
+
+
+def _report(comp: Computation, values: pd.DataFrame, scope: Scope, defs: Definitions, settings: IndicatorSettings,
+            year: int, unit: tuple[str, str] | None) -> dict[str, Any]:
+    plan = scope.plan
+    vals = attach(values, plan, defs, settings) if not values.empty else values
     at_year = vals[vals["year"] == year] if not vals.empty else vals
-    if unit is not None:
+    if unit is not None and not at_year.empty:
         at_year = at_year[(at_year["unit_type"] == unit[0]) & (at_year["unit_code"] == unit[1])]
     declared = {i.id: i for i in defs.indicators}
-    plan_ids = {i["id"]: i for i in plan_indicator_ids(plan)}
+    plan_ids = {i["id"]: i for i in plan_indicator_ids(plan)} if plan is not None else {}
     ids = list(declared) + [i for i in plan_ids if i not in declared]
     indicators = []
     for iid in ids:
@@ -104,8 +170,12 @@ def build_report(store: Store, plan: Plan, defs: Definitions, settings: Indicato
         })
     return {
         "year": year,
+        "district": {**scope.to_dict(), "label": scope.label},
+        "plan": None if plan is None else plan.meta.id,
+        "plan_title": None if plan is None else plan.meta.title,
+        "targets": "规划目标" if plan is not None else NO_PLAN,
+        "projection_year": projection_year(plan, settings),
         "unit": None if unit is None else {"type": unit[0], "code": unit[1], "name": comp.names.get(unit, unit[1])},
-        "plan": plan.meta.id,
         "settings": settings.model_dump(),
         "indicators": indicators,
         "no_data": [i["id"] for i in indicators if i["in_plan"] and i["data_status"] in ("无数据", "数据不全", "无定义")],
@@ -114,6 +184,11 @@ def build_report(store: Store, plan: Plan, defs: Definitions, settings: Indicato
 
 def _text(v: Any) -> str | None:
     return v if isinstance(v, str) and v else None
+
+
+def _int(v: Any) -> int | None:
+    f = _num(v)
+    return None if f is None else int(f)
 
 
 def _entry(r: Any, names: dict) -> dict[str, Any]:
@@ -127,30 +202,41 @@ def _entry(r: Any, names: dict) -> dict[str, Any]:
         "value": _num(r.value),
         "missing": _text(getattr(r, "missing", None)),  # why there is no value: the terms some schools left blank
         "source": r.source,
+        # the next target ahead of the year (an interim one, then the final one), named by its year
         "target": None if _num(r.target) is None else {
-            "op": _text(r.target_op), "value": _num(r.target),
-            "year": None if _num(r.target_year) is None else int(r.target_year), "source": _text(r.target_source)},
+            "op": _text(r.target_op), "value": _num(r.target), "year": _int(r.target_year),
+            "label": _text(r.target_label), "source": _text(r.target_source)},
+        "final_target": None if _num(r.final_target) is None else {
+            "op": _text(r.final_op), "value": _num(r.final_target), "year": _int(r.final_year)},
         "path": _num(r.path),
         "status": _text(r.status),
+        "status_note": _text(r.status_note),  # e.g. "2023 中期目标 ≥95 未达成"
         "projection": None if _num(r.projection) is None else {
-            "year": 2025, "value": _num(r.projection), "low": _num(r.projection_low), "high": _num(r.projection_high)},
+            "year": _int(r.projection_year), "value": _num(r.projection), "low": _num(r.projection_low),
+            "high": _num(r.projection_high)},
     }
 
 
-def frame_for_year(report: dict[str, Any]) -> pd.DataFrame:
-    """The report flattened: one row per indicator × unit × breakdown (for tables and Excel)."""
+def frame_for_year(report: dict[str, Any] | list[dict[str, Any]]) -> pd.DataFrame:
+    """The report (or the per-district reports) flattened: one row per district × indicator × unit ×
+    breakdown (for tables and Excel)."""
     rows = []
-    for ind in report["indicators"]:
-        for e in ind["values"]:
-            t = e["target"] or {}
-            p = e["projection"] or {}
-            rows.append({
-                "indicator": ind["id"], "name": ind["name"], "unit": ind["unit"], "unit_type": e["unit_type"],
-                "unit_code": e["unit_code"], "unit_name": e["unit_name"],
-                "breakdown": "" if not e["breakdown"] else f"{BDIM_LABEL[e['breakdown']['dimension']]}={e['breakdown']['value']}",
-                "value": e["value"], "numerator": e["numerator"], "denominator": e["denominator"],
-                "target_op": t.get("op"), "target": t.get("value"), "target_year": t.get("year"), "path": e["path"],
-                "status": e["status"], "projection": p.get("value"), "projection_low": p.get("low"),
-                "projection_high": p.get("high"), "source": e["source"], "missing": e["missing"],
-            })
+    for rep in ([report] if isinstance(report, dict) else report):
+        d = rep.get("district") or {}
+        for ind in rep["indicators"]:
+            for e in ind["values"]:
+                t = e["target"] or {}
+                p = e["projection"] or {}
+                rows.append({
+                    "district_code": d.get("district_code"), "district_label": d.get("label"),
+                    "indicator": ind["id"], "name": ind["name"], "unit": ind["unit"], "unit_type": e["unit_type"],
+                    "unit_code": e["unit_code"], "unit_name": e["unit_name"],
+                    "breakdown": "" if not e["breakdown"] else f"{BDIM_LABEL[e['breakdown']['dimension']]}={e['breakdown']['value']}",
+                    "value": e["value"], "numerator": e["numerator"], "denominator": e["denominator"],
+                    "target_op": t.get("op"), "target": t.get("value"), "target_year": t.get("year"),
+                    "target_label": t.get("label"), "path": e["path"], "status": e["status"],
+                    "status_note": e["status_note"], "projection": p.get("value"), "projection_year": p.get("year"),
+                    "projection_low": p.get("low"), "projection_high": p.get("high"), "source": e["source"],
+                    "missing": e["missing"],
+                })
     return pd.DataFrame(rows)

@@ -32,4 +32,6 @@ class IndicatorSettings(BaseModel):
     projection_window: int = Field(5, description="趋势外推所用的最近观测年数（线性最小二乘）。")
     projection_min_points: int = Field(3, description="至少有这么多年的观测值才做外推。")
     projection_interval: float = Field(0.8, description="外推区间的置信水平（t 分布预测区间）。")
-    projection_year: int = Field(2025, description="外推到的年份（规划期末）。")
+    projection_year: int | None = Field(
+        None, description="外推到的年份。默认（不填）为所评估规划的期末年（如 2026–2030 年规划外推到 2030 年）；"
+                          "未绑定规划的区不外推，除非在此指定年份。")

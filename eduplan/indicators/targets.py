@@ -1,4 +1,4 @@
-"""Plan targets as yearly paths, each value's status, and a trend projection to 2025.
+"""Plan targets as yearly paths, each value's status, and a trend projection to the plan's end year.
 
 Targets. For each indicator the plan gives target cells (the tables' target columns, per level where
 the plan splits by level) and text targets. Per target year the one whose comparison agrees with
@@ -9,6 +9,11 @@ Path. A straight line from the baseline (the plan's published value for its base
 district, the unit's own computed value for zones and schools) to each target in turn:
 p(t) = v_b + (T − v_b)·(t − b)/(Y − b), piecewise through the target years.
 
+Targets shown. A value of year t is shown with the next target ahead: the first target whose year is
+t or later (an interim target — a target column of a year before the plan's end year — then the final
+one), labelled with its year: "2023 中期目标" (inside the plan period), "2025 期末目标" (its end year), "2020
+年目标" (outside the period, e.g. the previous plan's last year).
+
 Status (setting status_rule = "path"), for the value v of year t against the final target T:
 - 已达成: v satisfies T (the comparison of the final target);
 - 按计划: v is on the right side of the path value p(t);
@@ -16,10 +21,15 @@ Status (setting status_rule = "path"), for the value v of year t against the fin
   to the target year satisfies T;
 - 偏离: behind the path by more, and the projection misses T.
 Trend targets: 已达成 when v(t) ≥ v(t−1) (non_decreasing), else 偏离. Qualitative targets: 定性.
+Before the baseline year there is no path and no status (the note says so). In the year of an interim
+target the note says whether v meets it: "2023 中期目标 ≥95 未达成" (v behind the interim target is behind
+the path, so the status is then 有风险 or 偏离). Without a plan there are no targets: every value's
+status is 无规划目标.
 
 Projection. Ordinary least squares on the last `projection_window` observed values up to year t (at
-least `projection_min_points`), extrapolated to `projection_year`, with a two-sided t-distribution
-prediction interval at `projection_interval`. Computed for district and zone rows.
+least `projection_min_points`), extrapolated to the projection year — the plan's end year (setting `projection_year` overrides it; without
+a plan and without the setting there is no projection) — with a two-sided t-distribution prediction
+interval at `projection_interval`. Computed for district and zone rows.
 """
 
 from __future__ import annotations
@@ -32,6 +42,8 @@ import numpy as np
 import pandas as pd
 
 from ..plan import Plan
+from ..plan.schema import OP_SYMBOL, fmt_num
+from ..plan.scope import NO_PLAN
 from .schema import Definitions
 from .settings import IndicatorSettings
 
@@ -112,10 +124,33 @@ def path_value(baseline: tuple[int, float], targets: list[Target], year: int) ->
 
 def project(years: np.ndarray, values: np.ndarray, to_year: int, level: float) -> tuple[float, float, float] | None:
     """One series: OLS through (years, values) → (point, low, high) at `to_year` (see project_matrix)."""
-    settings = IndicatorSettings(projection_window=len(years), projection_min_points=2,
-                                 projection_interval=level, projection_year=to_year)
-    point, low, high = project_matrix(np.asarray(values, dtype=float)[None, :], np.asarray(years), settings)
+    settings = IndicatorSettings(projection_window=len(years), projection_min_points=2, projection_interval=level)
+    point, low, high = project_matrix(np.asarray(values, dtype=float)[None, :], np.asarray(years), settings, to_year)
     return None if np.isnan(point[0, -1]) else (float(point[0, -1]), float(low[0, -1]), float(high[0, -1]))
+
+
+def projection_year(plan: Plan | None, settings: IndicatorSettings) -> int | None:
+    """The year trends are projected to: the setting when given, else the plan's end year, else None."""
+    if settings.projection_year is not None:
+        return settings.projection_year
+    return None if plan is None else plan.meta.period.end
+
+
+def target_label(year: int, plan: Plan) -> str:
+    """How a target is named by its year: “2023 中期目标”, “2025 期末目标”, “2020 年目标”."""
+    period = plan.meta.period
+    if year == period.end:
+        return f"{year} 期末目标"
+    if period.start <= year < period.end:
+        return f"{year} 中期目标"
+    return f"{year} 年目标"
+
+
+def target_text(op: str | None, value: float | None) -> str:
+    """“≥95”, “≤0.4”: a comparison as the plan prints it."""
+    if value is None:
+        return ""
+    return f"{OP_SYMBOL.get(op or '', '')}{fmt_num(value)}"
 
 
 def _path_weights(base_year: int, targets: list[Target], year: int) -> tuple[float, float] | None:
@@ -132,15 +167,31 @@ def _path_weights(base_year: int, targets: list[Target], year: int) -> tuple[flo
     return 0.0, points[-1][1]
 
 
-def attach(values: pd.DataFrame, plan: Plan, defs: Definitions, settings: IndicatorSettings) -> pd.DataFrame:
+TEXT_COLUMNS = ("target_op", "target_source", "target_label", "final_op", "status", "status_note")
+NUM_COLUMNS = ("target", "target_year", "final_target", "final_year", "path", "projection", "projection_low",
+               "projection_high", "projection_year")
+
+
+def attach(values: pd.DataFrame, plan: Plan | None, defs: Definitions, settings: IndicatorSettings) -> pd.DataFrame:
     """Add target, path, status and projection columns to computed values (vectorised per indicator;
-    the projection loops over district and zone series only)."""
-    targets = plan_targets(plan, defs)
+    the projection loops over district and zone series only). `values` must be of the plan's district
+    (the caller splits a store holding several); with `plan` None every value is 无规划目标.
+
+    Columns added: target, target_op, target_year, target_label, target_source (the next target ahead of
+    the row's year), final_target, final_op, final_year, path, status, status_note, projection,
+    projection_low, projection_high, projection_year."""
     df = values.sort_values(["indicator", "unit_type", "unit_code", "bdim", "bval", "year"]).reset_index(drop=True)
     n = len(df)
-    cols = {c: np.full(n, np.nan) for c in ("target", "target_year", "path", "projection", "projection_low",
-                                             "projection_high")}
-    text = {c: np.full(n, None, dtype=object) for c in ("target_op", "target_source", "status")}
+    cols = {c: np.full(n, np.nan) for c in NUM_COLUMNS}
+    text = {c: np.full(n, None, dtype=object) for c in TEXT_COLUMNS}
+    if plan is None:
+        text["status"][df["value"].notna().to_numpy()] = NO_PLAN
+        _project_all(df, np.ones(n, dtype=bool), cols, settings, projection_year(None, settings))
+        for c, v in {**cols, **text}.items():
+            df[c] = v
+        return df
+    targets = plan_targets(plan, defs)
+    to_year = projection_year(plan, settings)
     level = np.where(df["bdim"] == "level", df["bval"], "")
     for (ind, lvl), spec in targets.items():
         sel = ((df["indicator"] == ind).to_numpy() & (level == lvl) & df["bdim"].isin(["", "level"]).to_numpy())
@@ -158,12 +209,22 @@ def attach(values: pd.DataFrame, plan: Plan, defs: Definitions, settings: Indica
             cols["target"][idx[ok]] = prev[ok]
             text["target_op"][idx[ok]] = ">=" if spec["trend"] == "non_decreasing" else "<="
             text["target_source"][idx[ok]] = "逐年只增不减（与上一年比）"
+            text["target_label"][idx[ok]] = "逐年只增不减" if spec["trend"] == "non_decreasing" else "逐年只减不增"
             continue
         if not spec["targets"]:
             continue
-        final = spec["targets"][-1]
-        cols["target"][idx], cols["target_year"][idx] = final.value, final.year
-        text["target_op"][idx], text["target_source"][idx] = final.op, final.source
+        tlist = spec["targets"]
+        final = tlist[-1]
+        # the target shown for year y: the first whose year is y or later (else the final one)
+        tyears = np.array([t.year for t in tlist])
+        ahead = np.minimum(np.searchsorted(tyears, years, side="left"), len(tlist) - 1)
+        cols["target"][idx] = np.array([t.value for t in tlist])[ahead]
+        cols["target_year"][idx] = tyears[ahead]
+        text["target_op"][idx] = np.array([t.op for t in tlist], dtype=object)[ahead]
+        text["target_source"][idx] = np.array([t.source for t in tlist], dtype=object)[ahead]
+        text["target_label"][idx] = np.array([target_label(t.year, plan) for t in tlist], dtype=object)[ahead]
+        cols["final_target"][idx], cols["final_year"][idx] = final.value, final.year
+        text["final_op"][idx] = final.op
         base_year = (spec["baseline"] or (plan.meta.baseline_year, None))[0]
         # baseline: the plan's published value for the district, each unit's own value otherwise
         keys4 = ["unit_type", "unit_code", "bdim", "bval"]
@@ -171,7 +232,7 @@ def attach(values: pd.DataFrame, plan: Plan, defs: Definitions, settings: Indica
         base = sub[keys4].merge(own, on=keys4, how="left")["_base"].to_numpy(dtype=float)
         if spec["baseline"] is not None:
             base = np.where(sub["unit_type"].to_numpy() == "district", spec["baseline"][1], base)
-        weights = {int(y): _path_weights(base_year, spec["targets"], int(y)) or (np.nan, np.nan) for y in set(years)}
+        weights = {int(y): _path_weights(base_year, tlist, int(y)) or (np.nan, np.nan) for y in set(years)}
         wc = np.array([weights[int(y)] for y in years]).reshape(-1, 2)
         path = wc[:, 0] * base + wc[:, 1]
         path = np.where(wc[:, 0] == 0, wc[:, 1], path)
@@ -183,42 +244,72 @@ def attach(values: pd.DataFrame, plan: Plan, defs: Definitions, settings: Indica
         on_path = (vals >= path) if up else (vals <= path)
         behind_ok = np.abs(vals - path) <= settings.at_risk_tolerance * span
         status = np.where(met, "已达成", np.where(on_path, "按计划",
-                          np.where((years < final.year) & behind_ok, "有风险", "偏离")))
+                          np.where((years < final.year) & behind_ok, "有风险", "偏离"))).astype(object)
         status = np.where(np.isnan(vals), None, status)
+        note = np.full(len(idx), None, dtype=object)
+        early = (years < base_year) & ~np.isnan(vals)
+        status[early] = None  # no path before the baseline: nothing to judge against
+        note[early] = f"基线年 {base_year} 年之前，不判定"
+        for t in tlist[:-1]:  # interim targets, judged in their own year
+            due = (years == t.year) & ~np.isnan(vals)
+            if due.any():
+                hit = _sat_vec(vals[due], t.op, t.value)
+                note[due] = np.where(hit, f"{target_label(t.year, plan)} {target_text(t.op, t.value)} 已达成",
+                                     f"{target_label(t.year, plan)} {target_text(t.op, t.value)} 未达成")
         # projections for district and zone series, vectorised over series (rows) × years (columns)
-        proj_mask = sub["unit_type"].isin(["district", "zone"]).to_numpy()
-        if proj_mask.any():
-            psub = sub[proj_mask]
-            keys = ["unit_type", "unit_code", "bdim", "bval"]
-            wide = psub.pivot_table(index=keys, columns="year", values="value", aggfunc="first", dropna=False)
-            point, low, high = project_matrix(wide.to_numpy(dtype=float), wide.columns.to_numpy(), settings)
-            pos = {(k, y): (r, c) for r, k in enumerate(wide.index) for c, y in enumerate(wide.columns)}
-            for n, (k, y) in enumerate(zip(psub[keys].itertuples(index=False, name=None), psub["year"])):
-                r, c = pos[(k, y)]
-                if np.isnan(point[r, c]):
-                    continue
-                at = np.flatnonzero(proj_mask)[n]
-                row = idx[at]
-                cols["projection"][row], cols["projection_low"][row], cols["projection_high"][row] = \
-                    point[r, c], low[r, c], high[r, c]
-                if status[at] == "偏离" and y < final.year and satisfies(point[r, c], final.op, final.value):
-                    status[at] = "有风险"
+        proj = np.zeros(n, dtype=bool)
+        proj[idx] = True
+        got = _project_all(df, proj, cols, settings, to_year)
+        at_pos = {row: k for k, row in enumerate(idx)}
+        for row in got:
+            k = at_pos[row]
+            if (status[k] == "偏离" and years[k] < final.year and to_year is not None
+                    and satisfies(cols["projection"][row], final.op, final.value)):
+                status[k] = "有风险"
         text["status"][idx] = status
+        text["status_note"][idx] = note
     for c, v in {**cols, **text}.items():
         df[c] = v
     return df
 
 
-def project_matrix(v: np.ndarray, years: np.ndarray, settings: IndicatorSettings):
+def _project_all(df: pd.DataFrame, sel: np.ndarray, cols: dict[str, np.ndarray], settings: IndicatorSettings,
+                 to_year: int | None) -> list[int]:
+    """Project the district and zone series among the rows `sel` of `df` to `to_year` (nothing when None);
+    fills the projection columns and returns the rows that got a projection."""
+    if to_year is None:
+        return []
+    mask = sel & df["unit_type"].isin(["district", "zone"]).to_numpy()
+    if not mask.any():
+        return []
+    rows = np.flatnonzero(mask)
+    psub = df.iloc[rows]
+    keys = ["indicator", "unit_type", "unit_code", "bdim", "bval"]
+    wide = psub.pivot_table(index=keys, columns="year", values="value", aggfunc="first", dropna=False)
+    point, low, high = project_matrix(wide.to_numpy(dtype=float), wide.columns.to_numpy(), settings, to_year)
+    pos = {(k, y): (r, c) for r, k in enumerate(wide.index) for c, y in enumerate(wide.columns)}
+    done = []
+    for row, k, y in zip(rows, psub[keys].itertuples(index=False, name=None), psub["year"]):
+        r, c = pos[(k, y)]
+        if np.isnan(point[r, c]):
+            continue
+        cols["projection"][row], cols["projection_low"][row], cols["projection_high"][row] = \
+            point[r, c], low[r, c], high[r, c]
+        cols["projection_year"][row] = to_year
+        done.append(int(row))
+    return done
+
+
+def project_matrix(v: np.ndarray, years: np.ndarray, settings: IndicatorSettings, to_year: int):
     """For every series (row) and every year (column): OLS on the last `projection_window` observed
-    values up to that year, extrapolated to `projection_year`, with its prediction interval. Cells
-    with fewer than `projection_min_points` observations are NaN."""
+    values up to that year, extrapolated to `to_year`, with its prediction interval. Cells with fewer
+    than `projection_min_points` observations are NaN."""
     from scipy.stats import t as student_t
 
     rows, ncols = v.shape
     point, low, high = (np.full((rows, ncols), np.nan) for _ in range(3))
     x_all = years.astype(float)
-    to = float(settings.projection_year)
+    to = float(to_year)
     for c in range(ncols):
         win = (x_all <= x_all[c]) & (x_all > x_all[c] - settings.projection_window)
         x = np.broadcast_to(x_all[win], (rows, win.sum()))
