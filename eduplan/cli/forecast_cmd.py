@@ -12,9 +12,8 @@ from rich.table import Table as RichTable
 
 from ..errors import EduplanError
 from ..settings import use_settings_file
-from ..store import Store
-from .guards import reading
-from .common import DEFAULT_DB, DbOption, emit_json, err, handle_errors, out, safe
+from .common import DEFAULT_DB, DbOption, DistrictOption, PlanOption, emit_json, err, handle_errors, out, safe
+from .guards import scoped
 
 
 class OutFormat(str, enum.Enum):
@@ -65,23 +64,29 @@ def forecast(
     fmt: OutFormatOption = OutFormat.table,
     output: OutputOption = None,
     db: DbOption = DEFAULT_DB,
+    district: DistrictOption = None,
+    plan_path: PlanOption = None,
     settings_path: SettingsOption = None,
 ) -> None:
-    """学位预测：各学区人口 → 在校生 → 学位需求 → 学位缺口（逐年、分学段），以及补缺项目和无学位儿童数。
+    """学位预测：一个区各学区人口 → 在校生 → 学位需求 → 学位缺口（逐年、分学段），以及补缺项目和无学位儿童数。
 
-    人口用队列要素法（含新建住宅入住），在校生用 UNESCO 重构队列法，项目学位自投入使用年度起计入。
+    人口用队列要素法（含新建住宅入住），在校生用 UNESCO 重构队列法；项目取该区规划所列和库中登记的项目，
+    学位自投入使用年度起计入。学前学位需求按该区规划的学前三年毛入园率目标；缺口计算到规划期末年
+    （规划期已结束或未绑定规划时为最近数据年度 + 5 年）。输出注明所用规划、目标和年份。
 
     另给出教职工、班级和经费需求。--scenario 与基准情景并列比较：哪个学区哪一年出现缺位、缺多少。
 
     缺口按学区计算、不跨学区安置（设置 forecast.cross_zone_placement 可改）。方法见 docs/forecast.md。
 
-    例：eduplan forecast --base-year 2020 --scenario delay-sch_rongchuang_zongguan-2y
+    例：eduplan forecast --scenario births-low,delay-<项目编号>-2y
     """
-    _run_forecast(scenario, year, base_year, as_of, list_scenarios, fmt, output, db, settings_path)
+    _run_forecast(scenario, year, base_year, as_of, list_scenarios, fmt, output, db, district, plan_path,
+                  settings_path)
 
 
 @handle_errors
-def _run_forecast(scenario, year, base_year, as_of, list_scenarios, fmt, output, db, settings_path) -> None:
+def _run_forecast(scenario, year, base_year, as_of, list_scenarios, fmt, output, db, district, plan_path,
+                  settings_path) -> None:
     from ..forecast import ForecastSettings, all_scenarios, run_scenarios
     from ..forecast.report import forecasts_doc, write_forecast_xlsx
     from ..settings import load_section
@@ -98,10 +103,10 @@ def _run_forecast(scenario, year, base_year, as_of, list_scenarios, fmt, output,
             rt.add_row(safe(s.id), safe(s.name), safe(s.description))
         out.print(rt)
         return
-    with reading(db, ("school", "enrolment")) as store:
-        forecasts = run_scenarios(store, _scenario_names(scenario), settings, _as_of(as_of))
+    with scoped(db, district, plan_path, need=("school", "enrolment"), with_year=False) as sc:
+        forecasts = run_scenarios(sc.store, _scenario_names(scenario), settings, _as_of(as_of), sc.scope)
     if fmt == OutFormat.json:
-        emit_json(forecasts_doc(forecasts, year))
+        emit_json(forecasts_doc(forecasts, year, sc.scope))
         return
     if fmt == OutFormat.xlsx:
         path = write_forecast_xlsx(forecasts, output or Path(f"out/forecast-{forecasts[0].base_year}.xlsx"))
@@ -122,6 +127,8 @@ def print_forecast(forecasts, year: int | None = None) -> None:
     f = forecasts[0]
     s = f.settings
     out.print(f"[bold]{safe(f.inputs.district_name)} 学位缺口（基年 {f.base_year}，{f.scenario.name}）[/]")
+    if f.horizon is not None:
+        out.print(f"学位缺口与资源需求计算到 {safe(f.horizon.basis)}")
     years = f.gap_years
     mt = RichTable("学区", "学段", *[str(t) for t in years],
                    title="学位缺口 = 需求 − 可用学位（红色为缺位，负数为富余）", caption=None)
@@ -189,6 +196,8 @@ def print_forecast(forecasts, year: int | None = None) -> None:
     out.print(rt)
     placement = "允许相邻学区富余学位吸收缺口" if s.cross_zone_placement else "不跨学区安置（缺口按学区计算）"
     out.print(f"说明：{placement}；高中等全区统筹学段按全区计算。")
+    if f.preschool is not None:
+        out.print(f"说明：{safe(f.preschool.text())}。")
     for n in f.notes:
         out.print(f"[yellow]说明：{safe(n)}[/]")
 
@@ -202,37 +211,38 @@ def projects(
     fmt: OutFormatOption = OutFormat.table,
     output: OutputOption = None,
     db: DbOption = DEFAULT_DB,
-    plan_path: Annotated[Optional[Path], typer.Option("--plan", envvar="EDUPLAN_PLAN",
-                                                      help="规划文件（默认随附的硚口区规划）")] = None,
+    district: DistrictOption = None,
+    plan_path: PlanOption = None,
     settings_path: SettingsOption = None,
 ) -> None:
-    """重点项目库和年度建设清单：规划所列 35 个项目（及地下停车场）与库中登记的进展、资金合并。
+    """重点项目库和年度建设清单：一个区的规划所列重点项目与库中登记的该区项目、进展、资金合并。
 
+    分组、类别和各组投资取该区绑定的规划（或 --plan）；未绑定规划时只列库中登记的项目（无规划目标）。
     核对各组投资合计与规划，列出某年的年度建设清单（年度、进度、资金）。
 
-    预警：节点延期、晚于规划投入使用、资金执行滞后或超支、规划“预计 2025 年底……完工”与实际进展不符。
+    预警：节点延期、晚于规划投入使用、资金执行滞后或超支、规划所称“预计某年底……完工”与实际进展不符、
+    项目类别不在规划中、新增学位未知。
 
-    有“错误”级问题（如项目编号不在项目库）时退出码为 1。
+    有“错误”级问题（如项目编号不在项目库、类别不在规划中）时退出码为 1。
 
-    例：eduplan projects --year 2025 --as-of 2025-12-31 --format xlsx --output out/年度建设清单.xlsx
+    例：eduplan projects --year 2026 --format xlsx --output out/年度建设清单.xlsx
     """
-    _run_projects(year, as_of, fmt, output, db, plan_path, settings_path)
+    _run_projects(year, as_of, fmt, output, db, district, plan_path, settings_path)
 
 
 @handle_errors
-def _run_projects(year, as_of, fmt, output, db, plan_path, settings_path) -> None:
-    from ..plan import load_plan
+def _run_projects(year, as_of, fmt, output, db, district, plan_path, settings_path) -> None:
     from ..projects import annual_list, build_library, check_library
     from ..projects.report import library_doc, write_projects_xlsx
 
     use_settings_file(settings_path)
     day = _as_of(as_of)
-    with Store(db, read_only=True) as store:
-        lib = build_library(store, plan=load_plan(plan_path), as_of=day)
+    with scoped(db, district, plan_path, need=(), with_year=False) as sc:
+        lib = build_library(sc.store, plan=sc.scope.plan, as_of=day, district_code=sc.scope.district_code)
     findings = check_library(lib, day)
     year = year or day.year
     if fmt == OutFormat.json:
-        emit_json(library_doc(lib, year, findings))
+        emit_json(library_doc(lib, year, findings, sc.scope))
     elif fmt == OutFormat.xlsx:
         path = write_projects_xlsx(lib, year, findings, output or Path(f"out/年度建设清单-{year}.xlsx"))
         err.print(f"已写出 {safe(path)}")
@@ -243,29 +253,31 @@ def _run_projects(year, as_of, fmt, output, db, plan_path, settings_path) -> Non
 
 
 def _print_projects(lib, year: int, rows, findings) -> None:
+    if lib.plan is None:
+        out.print("[yellow]未绑定规划：只列库中登记的项目，不分组、不核对规划投资（无规划目标）[/]")
     gt = RichTable("分组", "规划所数", "项目数", "规划投资", "项目库合计", "一致", title="重点项目分组合计（投资单位：亿元）")
     for g in lib.group_totals():
         gt.add_row(safe(g.name), str(g.stated_count), f"{g.counted}（另 {g.projects - g.counted} 项不计数）" if g.projects != g.counted
                    else str(g.counted), f"{g.stated_investment:g}", f"{g.investment:g}",
                    "✓" if g.to_dict()["matches"] else "[red]✗[/]")
     out.print(gt)
-    kp = lib.plan.key_projects
+    kp = lib.key_projects
     if kp is not None and abs(kp.stated_total.investment - lib.total_investment()) > 0.005:
-        out.print(f"说明：规划称重点项目共投资约 {kp.stated_total.investment:g} 亿元，三组合计为 {lib.total_investment():g} 亿元"
-                  "（规划原文不一致，见 eduplan plan check）；项目库按各组金额分摊。")
+        out.print(f"说明：规划称重点项目共投资约 {kp.stated_total.investment:g} 亿元，各组合计为 "
+                  f"{lib.total_investment():g} 亿元（规划原文不一致，见 eduplan plan check）；项目库按各组金额分摊。")
     at = RichTable("项目", "学区", "计划投资", "当年计划", "当年支出", "年末状态", "投入使用 规划/预计", "预警",
                    title=f"{year} 年度建设清单（{len(rows)} 项；金额单位：万元）")
     for r in rows:
         use = f"{r['plan_in_use_year'] or '—'}/{r['in_use_year'] or '—'}"
         at.add_row(safe(r["name"]), safe(r["zone_code"] or "—"),
-                   f"{r['planned_investment']:,.0f}", "—" if r["year_planned"] is None else f"{r['year_planned']:,.0f}",
+                   "—" if r["planned_investment"] is None else f"{r['planned_investment']:,.0f}", "—" if r["year_planned"] is None else f"{r['year_planned']:,.0f}",
                    "—" if r["year_spent"] is None else f"{r['year_spent']:,.0f}", r["state_at_year_end"] or "—",
                    use, f"[yellow]{len(r['warnings'])}[/]" if r["warnings"] else "")
     out.print(at)
     if findings:
         out.print(f"[bold]预警与核查（截至 {lib.as_of}）：{len(findings)} 条[/]")
         for f in findings:
-            mark = "[red]✗ 错误[/]" if f.level == "error" else "[yellow]! 预警[/]"
+            mark = {"error": "[red]✗ 错误[/]", "info": "[cyan]i 提示[/]"}.get(f.level, "[yellow]! 预警[/]")
             out.print(f"{mark} ", end="")
             out.print(safe(f.message))
     else:

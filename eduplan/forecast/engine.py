@@ -1,5 +1,9 @@
 """Run one scenario end to end: population → enrolment → need → capacity → gap → resources, and compare
-scenarios with the baseline. The store and the project library are read once and shared."""
+scenarios with the baseline. The store and the project library are read once and shared.
+
+A forecast is of one district (`eduplan.plan.scope.Scope`) and takes from its plan the key projects
+(their places and money), the preschool target rate and the horizon (plan_terms.py); without a plan
+the store's projects, the settings' rate and the latest data year + 5 are used, and the notes say so."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
+from ..plan import Plan
 from ..projects import Library, build_library
 from ..settings import load_section
 from .capacity import (
@@ -19,7 +24,8 @@ from .capacity import (
 from .enrolment import FlowRates, flow_rates, level_total, project_enrolment
 from .gap import GapRow, compute_gap, summarise_gap
 from .housing import housing_additions
-from .inputs import ForecastError, Inputs, load_inputs
+from .inputs import ForecastError, Inputs, latest_common_year, load_inputs
+from .plan_terms import Horizon, PreschoolRate, gap_horizon, preschool_rate
 from .population import (
     age0_ratio, estimate_migration, project_births, project_population, project_residents, survival_vector,
 )
@@ -49,6 +55,9 @@ class Forecast:
     yardstick: list[dict[str, Any]]
     resources: list[dict[str, Any]]
     notes: list[str] = field(default_factory=list)
+    plan: Plan | None = None
+    horizon: Horizon | None = None  # how far the gap is computed, and why
+    preschool: PreschoolRate | None = None  # the preschool rate used, and where it comes from
 
     @property
     def base_year(self) -> int:
@@ -74,14 +83,22 @@ def _settings_for(base: ForecastSettings, scenario: Scenario) -> ForecastSetting
 
 
 def run_forecast(store=None, scenario: str | Scenario = "baseline", settings: ForecastSettings | None = None,
-                 library: Library | None = None, inputs: Inputs | None = None, as_of: date | None = None) -> Forecast:
-    """One scenario. Pass `library` and `inputs` to reuse them across scenarios."""
+                 library: Library | None = None, inputs: Inputs | None = None, as_of: date | None = None,
+                 scope=None) -> Forecast:
+    """One scenario of one district (`scope`, an eduplan.plan.scope.Scope; None: the store's only
+    district with its bound plan). Pass `library` and `inputs` to reuse them across scenarios."""
     settings = settings or load_section("forecast", ForecastSettings)
-    library = library or build_library(store, as_of=as_of)
-    inputs = inputs or load_inputs(store, settings.base_year)
+    scope = scope or _one_scope(store)
+    plan = scope.plan
+    library = library or build_library(store, plan, as_of=as_of, district_code=scope.district_code)
+    inputs = inputs or load_inputs(store, settings.base_year, scope.district_code)
     sc = scenario if isinstance(scenario, Scenario) else get_scenario(
         scenario, settings.scenarios, {p.id for p in library.projects})
     s = _settings_for(settings, sc)
+    latest = latest_common_year(store, inputs.district_code) if store is not None else inputs.base_year
+    horizon = gap_horizon(plan, inputs.base_year, latest or inputs.base_year, s.gap_horizon)
+    preschool = preschool_rate(plan, s.preschool_target_rate)
+    s = s.model_copy(update={"gap_horizon": horizon.year, "preschool_target_rate": preschool.final})
     base, last = inputs.base_year, max(s.horizon, s.gap_horizon)
     district, areas = inputs.district_code, inputs.areas
     notes: list[str] = []
@@ -128,7 +145,7 @@ def run_forecast(store=None, scenario: str | Scenario = "baseline", settings: Fo
     for level in s.gap_levels:
         for area in ([district] if level in s.district_wide_levels else areas):
             if level == "学前":
-                need[(area, level)] = {t: float(population[area][t][lo:hi + 1].sum()) * s.preschool_target_rate / 100
+                need[(area, level)] = {t: float(population[area][t][lo:hi + 1].sum()) * preschool.rate(t) / 100
                                        for t in range(base, last + 1)}
             else:
                 need[(area, level)] = {t: level_total(enrolment[area][t], level) for t in range(base, last + 1)}
@@ -141,6 +158,7 @@ def run_forecast(store=None, scenario: str | Scenario = "baseline", settings: Fo
     unzoned = sorted({p.name for p in places if p.zone not in areas and p.level not in s.district_wide_levels})
     if unzoned and areas != [district]:
         notes.append(f"以下项目未填学区，其学位未计入各学区：{'、'.join(unzoned)}")
+    notes += _library_notes(library)
     years = list(range(base + 1, s.gap_horizon + 1))
     cap_levels = list(dict.fromkeys([*s.gap_levels, *FLOW_LEVELS]))
     capacity = capacity_by_area(schools, places, areas, district, cap_levels, s.district_wide_levels,
@@ -185,7 +203,30 @@ def run_forecast(store=None, scenario: str | Scenario = "baseline", settings: Fo
     resources = resource_needs(pupils, classes_needed, classes_avail, inputs.staff, inputs.money, capital, base,
                                all_years, s)
     return Forecast(sc, s, inputs, population, residents, births, migration, rates, enrolment, need, schools,
-                    places, capacity, gap, yardstick, resources, notes)
+                    places, capacity, gap, yardstick, resources, notes, plan, horizon, preschool)
+
+
+def _one_scope(store):
+    from ..plan.scope import one_scope
+
+    return one_scope(store)
+
+
+def _library_notes(library: Library) -> list[str]:
+    """What the forecast cannot count from the project library, said rather than taken as 0."""
+    notes = []
+    foreign = [f"{p.name}（类别“{p.category}”）" for p in library.projects if library.plan and not p.category_known]
+    if foreign:
+        notes.append(f"以下项目的类别不在规划中，新增学位无法确定、未计入：{'、'.join(foreign)}（eduplan projects 列出）")
+    unknown = [p.name for p in library.projects if p.category_known and p.places_basis == "unknown"]
+    if library.plan is None:
+        unknown = [p.name for p in library.projects if p.places_basis == "unknown"]
+    if unknown:
+        notes.append(f"以下项目的新增学位未知（“项目新增学位”表未填，规划也未给出），未计入：{'、'.join(unknown)}")
+    missing = [p.name for p in library.projects if p.investment is None and not p.finance]
+    if missing:
+        notes.append(f"以下项目的计划投资未知（未填且不在规划的分组中），基建投资未计入：{'、'.join(missing)}")
+    return notes
 
 
 # ------------------------------------------------------------------ comparison
@@ -215,10 +256,12 @@ def compare(forecasts: list[Forecast]) -> dict[str, Any]:
 
 
 def run_scenarios(store, names: list[str], settings: ForecastSettings | None = None,
-                  as_of: date | None = None) -> list[Forecast]:
-    """The baseline first, then each named scenario, sharing the inputs and the library."""
+                  as_of: date | None = None, scope=None) -> list[Forecast]:
+    """The baseline first, then each named scenario, sharing the inputs and the library; of one district
+    (`scope`; None: the store's only district with its bound plan)."""
     settings = settings or load_section("forecast", ForecastSettings)
-    library = build_library(store, as_of=as_of)
-    inputs = load_inputs(store, settings.base_year)
+    scope = scope or _one_scope(store)
+    library = build_library(store, scope.plan, as_of=as_of, district_code=scope.district_code)
+    inputs = load_inputs(store, settings.base_year, scope.district_code)
     names = ["baseline", *[n for n in names if n != "baseline"]]
-    return [run_forecast(store, n, settings, library, inputs) for n in names]
+    return [run_forecast(store, n, settings, library, inputs, scope=scope) for n in names]

@@ -1,6 +1,7 @@
 """Read what the forecast needs from the store, once: population, births, residents, enrolment by
-学区 and grade, schools with their capacity evidence, staff and money. Areas are the 学区 (zones) and
-the district; a school belongs to the zone its school_zone row gives for the year. A blank optional
+学区 and grade, schools with their capacity evidence, staff and money — of one district (a store may
+hold several; only that district's schools, 学区, areas and housing are read). Areas are the 学区
+(zones) and the district; a school belongs to the zone its school_zone row gives for the year. A blank optional
 cell stays None (missing) — 留级生数 and 毕业生数 feed the flow rates only where they were filled in
 (eduplan/forecast/enrolment.py), and a sum over a blank cell is None, never a partial total."""
 
@@ -83,26 +84,37 @@ def _opt(v) -> float | None:
     return None if v is None else float(v)
 
 
-def _latest_common_year(store) -> int | None:
-    row = store.one("SELECT max(e.year) FROM (SELECT DISTINCT year FROM enrolment) e "
-                    "JOIN (SELECT DISTINCT year FROM population) p USING (year)")
+def latest_common_year(store, district: str) -> int | None:
+    """The latest year with both enrolment (of the district's schools) and population (of the district
+    or its 学区): the default base year."""
+    row = store.one(
+        "SELECT max(e.year) FROM (SELECT DISTINCT year FROM enrolment JOIN school USING (school_code) "
+        "WHERE school.district_code = ?) e JOIN (SELECT DISTINCT year FROM population WHERE area_code = ? "
+        "OR area_code IN (SELECT zone_code FROM zone WHERE district_code = ?)) p USING (year)",
+        [district, district, district])
     return row[0] if row else None
 
 
-def load_inputs(store, base_year: int | None = None) -> Inputs:
-    d = store.one("SELECT district_code, district_name FROM district ORDER BY district_code LIMIT 1")
+def load_inputs(store, base_year: int | None = None, district_code: str | None = None) -> Inputs:
+    """The inputs of `district_code` (None: the store's only district; several → DistrictRequired)."""
+    if district_code is None:
+        from ..plan.scope import choose_districts
+
+        district_code = choose_districts(store)[0]
+    d = store.one("SELECT district_code, district_name FROM district WHERE district_code = ?", [district_code])
     if d is None:
-        raise ForecastError("数据库中还没有区县数据；先运行 eduplan demo 或导入数据")
+        raise ForecastError(f"数据库中没有区 {district_code} 的“区县”数据；先导入该区的区县、学区和学校数据")
     district = d[0]
-    latest = _latest_common_year(store)
+    latest = latest_common_year(store, district)
     if latest is None:
-        raise ForecastError("数据库中没有同一年度的分年级学生数和分年龄人口，无法预测")
+        raise ForecastError(f"数据库中没有区 {district} 同一年度的分年级学生数和分年龄人口，无法预测")
     base = base_year or latest
     if base_year is not None and base_year > latest:
         raise ForecastError(f"基年 {base_year} 没有分年级学生数或分年龄人口（最近的为 {latest} 年）")
     zones = {c: n for c, n in store.run("SELECT zone_code, zone_name FROM zone WHERE district_code = ? "
                                         "ORDER BY zone_code", [district])}
     areas = set(zones) | {district}
+    own_zones = set(zones)
     population: dict[str, dict[int, np.ndarray]] = defaultdict(dict)
     for area, year, age, n in store.run("SELECT area_code, year, age, population FROM population"):
         if area in areas and year <= base:
@@ -139,8 +151,8 @@ def load_inputs(store, base_year: int | None = None) -> Inputs:
             "SELECT school_code, year, grade, classes, pupils, repeaters, graduates, classes_over_norm, "
             "classes_56plus FROM enrolment WHERE year <= ?", [base]):
         s = schools.get(code)
-        if s is None or s["type_code"].startswith("5"):  # special schools are district-wide, outside the flows
-            continue
+        if s is None or s["district_code"] != district or s["type_code"].startswith("5"):
+            continue  # another district's school; special schools are district-wide, outside the flows
         key = (code, year)
         if key not in zone_at:
             zone_at[key] = zone_of(code, year) if district not in zones else district
@@ -168,9 +180,10 @@ def load_inputs(store, base_year: int | None = None) -> Inputs:
         design, rooms = fac.get(sl.school_code, (None, None))
         sl.design_classes, sl.classrooms, sl.school_classes = design, rooms, school_total[sl.school_code]
     staff: dict[str, dict[str, float]] = defaultdict(lambda: {"staff": 0.0, "teachers": 0.0})
-    for section, st, te in store.run("SELECT section, sum(staff), sum(teachers) FROM teachers WHERE year = ? "
-                                     "GROUP BY section", [base]):
+    for section, st, te in store.run("SELECT section, sum(staff), sum(teachers) FROM teachers JOIN school "
+                                     "USING (school_code) WHERE year = ? AND school.district_code = ? "
+                                     "GROUP BY section", [base, district]):
         staff[section] = {"staff": float(st or 0), "teachers": float(te or 0)}
-    housing = store_rows(store, "housing")
+    housing = [r for r in store_rows(store, "housing") if r.get("zone_code") in own_zones]
     return Inputs(district, d[1] or district, zones, base, dict(population), dict(births), dict(residents),
                   {y: dict(v) for y, v in school_grades.items()}, zone_at, levels_base, dict(staff), money, housing)

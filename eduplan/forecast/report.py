@@ -41,6 +41,8 @@ def forecast_doc(f: Forecast, year: int | None = None) -> dict[str, Any]:
         "scenario": {"id": f.scenario.id, "name": f.scenario.name, "description": f.scenario.description,
                      "delays": f.scenario.delays, "settings": f.scenario.settings},
         "base_year": base, "horizon": s.horizon, "gap_horizon": s.gap_horizon,
+        "gap_horizon_basis": f.horizon.basis if f.horizon else None,
+        "preschool_rate": f.preschool.to_dict() if f.preschool else None,
         "cross_zone_placement": s.cross_zone_placement,
         "summary": f.summary(),
         "gap": gap,
@@ -57,11 +59,13 @@ def forecast_doc(f: Forecast, year: int | None = None) -> dict[str, Any]:
     }
 
 
-def forecasts_doc(forecasts: list[Forecast], year: int | None = None) -> dict[str, Any]:
+def forecasts_doc(forecasts: list[Forecast], year: int | None = None, scope: Any = None) -> dict[str, Any]:
+    """The forecasts as one JSON-ready document; `scope` (eduplan.plan.scope.Scope) names the plan used."""
     base = forecasts[0]
     inp = base.inputs
     doc: dict[str, Any] = {
         "district": {"code": inp.district_code, "name": inp.district_name},
+        **({} if scope is None else {"scope": scope.to_dict()}),
         "zones": inp.zones, "base_year": base.base_year,
         "settings": base.settings.model_dump(mode="json"),
         "baseline": forecast_doc(base, year),
@@ -159,7 +163,11 @@ def write_forecast_xlsx(forecasts: list[Forecast], path: Path, names: dict[str, 
                           "资金缺口（万元）"],
                [[r["year"], r["staff_cost"], r["public_funds"], r["capital"], r["total"], r["budget"], r["financing_gap"]]
                 for r in f.resources])
-        notes = [["基年", f.base_year], ["情景", f.scenario.name], ["跨学区安置", "允许" if f.settings.cross_zone_placement else "不允许（按学区计算缺口）"],
+        notes = [["基年", f.base_year], ["情景", f.scenario.name],
+                 ["规划", f.plan.meta.title if f.plan else "未绑定规划（无规划目标）"],
+                 ["学位缺口计算到", f.horizon.basis if f.horizon else f.settings.gap_horizon],
+                 ["学前目标毛入园率", f.preschool.text() if f.preschool else f.settings.preschool_target_rate],
+                 ["跨学区安置", "允许" if f.settings.cross_zone_placement else "不允许（按学区计算缺口）"],
                  *[["说明", n] for n in f.notes],
                  *[[f"设置 {k}", str(v)] for k, v in f.settings.model_dump(mode="json").items()]]
         _sheet(wb, "说明与设置", ["项目", "内容"], notes, [24, 120])

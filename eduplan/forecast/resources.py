@@ -40,6 +40,8 @@ def capital_by_year(library: Library, base_year: int, years: list[int], delays: 
                     out[t] += v
             continue
         in_use = (p.in_use_year or base_year) + delays.get(p.id, 0)
+        if p.investment is None:
+            continue  # not known (the forecast's notes name it)
         if p.finance:
             # a year whose 实际支出 is blank counts as still to be spent: the capital need is not understated
             remaining = max(0.0, p.investment - p.spent_recorded(base_year))

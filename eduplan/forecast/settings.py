@@ -20,8 +20,10 @@ class ForecastSettings(BaseModel):
     # -- time
     base_year: int | None = Field(
         None, description="预测基年：空 = 库中同时有分年级学生数和分年龄人口的最近一年。基年及以前为观测值。")
-    horizon: int = Field(2035, description="人口与在校生预测的终止年（《中国教育现代化 2035》）。")
-    gap_horizon: int = Field(2030, description="学位缺口与资源需求计算到的年份。")
+    horizon: int = Field(2035, description="人口与在校生预测的终止年（《中国教育现代化 2035》）；不早于学位缺口计算到的年份。")
+    gap_horizon: int | None = Field(
+        None, description="学位缺口与资源需求计算到的年份；空 = 规划期末年（规划期在基年之后结束时），"
+                          "否则（规划期已结束或未绑定规划）= 最近数据年度 + 5。输出注明所用年份及其依据。")
 
     # -- population (cohort component)
     survival_infant: float = Field(
@@ -59,7 +61,10 @@ class ForecastSettings(BaseModel):
         description="学区无数据时的升学率（下一学段一年级新生 ÷ 上一学段毕业年级在校生）。")
     preschool_ages: tuple[int, int] = Field((3, 5), description="学前三年的年龄段（methods.md §3）。")
     preschool_target_rate: float = Field(
-        99.0, description="学前学位需求 = 3–5 岁人口 × 目标毛入园率（%）；默认为规划 2025 年预期目标 99%。")
+        100.0, gt=0, le=100,
+        description="学前学位需求 = 3–5 岁人口 × 目标毛入园率（%）。目标毛入园率取该区规划的“学前三年毛入园率”目标"
+                    "（中期目标用于其年份及以前，期末目标用于其后）；规划没有该目标或未绑定规划时用此值"
+                    "（默认 100 = 按适龄儿童全部入园准备学位）。输出注明所用的是规划目标还是此值。")
     district_wide_levels: list[str] = Field(
         ["高中", "中职"], description="按全区统筹招生（中考）的学段：在全区层面预测和计算缺口，不分学区。")
 

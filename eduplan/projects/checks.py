@@ -1,4 +1,5 @@
-"""Checks on the key-project library: delays, 资金预警 and the plan's own statements.
+"""Checks on the key-project library: categories and places the plan does not give, delays, 资金预警
+and the plan's own statements.
 
 Each check is a small function returning Findings (kebab-case `code`, level, project, a Chinese
 message rendered from MESSAGES, and the numbers behind it). `check_library` runs them all.
@@ -15,6 +16,15 @@ from .library import STATE_OF_PLAN, Library, ProjectRecord
 
 MESSAGES: dict[str, str] = {
     "unknown-project": "“{table}”中的项目编号“{project_id}”不在重点项目库中：请先在“重点项目库”中登记该项目",
+    "unknown-category": "{name}（{project_id}）：项目类别“{category}”不是规划《{plan}》的项目类别（规划的类别：{codes}）；"
+                        "该项目不归入任何分组、不分摊投资，新增学位无法按规划确定（学位预测未计入）。"
+                        "请在“重点项目库”中改用规划的类别后重新导入，或在规划的 key_projects.categories 中声明该类别",
+    "places-unknown": "{name}（{project_id}）：新增学位未知——“项目新增学位”表未填，规划未给出本项目或其类别“{category}”"
+                      "的新增班数（places）；学位预测未计入其学位。请在“项目新增学位”表中填写，或在规划中写明",
+    "no-plan": "{district}未绑定规划（无规划目标）：项目不分组、不按规划分摊投资，也不核对规划的完工预期；"
+               "{unknown}用 eduplan plan use 规划文件 绑定该区的规划，或用 --plan 指定",
+    "project-no-district": "“重点项目库”中的项目“{name}”（{project_id}）未填学区和学校，库中有多个区，无法判断属于哪个区，"
+                           "未列入本区项目库；请在“重点项目库”中填写学区或学校后重新导入",
     "milestone-late": "{name}：{milestone}实际 {actual}，比计划 {planned} 晚 {days} 天",
     "milestone-overdue": "{name}：{milestone}计划 {planned}，截至 {as_of} 仍未完成（已逾期 {days} 天）",
     "in-use-later-than-plan": "{name}：预计 {in_use_year} 年投入使用，比规划推算的 {plan_in_use_year} 年晚 {years} 年（依据：{basis}）",
@@ -48,6 +58,37 @@ def check_orphans(lib: Library, as_of: date) -> list[Finding]:
     """Rows of the project tables (and housing) that name a project the library does not hold."""
     return [_finding("unknown-project", "error", r["project_id"], table=r["table"], project_id=r["project_id"])
             for r in lib.orphans]
+
+
+def check_categories(lib: Library, as_of: date) -> list[Finding]:
+    """Projects whose category the plan does not have, and projects whose places nothing says."""
+    kp = lib.key_projects
+    out = []
+    if lib.plan is None:
+        unknown = [p for p in lib.projects if not p.places]
+        text = (f"“项目新增学位”表未填的 {len(unknown)} 个项目（{'、'.join(p.name for p in unknown)}）新增学位未知、"
+                "学位预测未计入；") if unknown else ""
+        return [_finding("no-plan", "info", None, district=_district_label(lib), unknown=text,
+                         projects=[p.id for p in unknown])]
+    codes = kp.category_codes() if kp is not None else []
+    for p in lib.projects:
+        if not p.category_known:
+            out.append(_finding("unknown-category", "error", p.id, name=p.name, project_id=p.id,
+                                category=p.category, plan=lib.plan.meta.title, codes="、".join(codes) or "无"))
+        elif p.places_basis == "unknown":
+            out.append(_finding("places-unknown", "warning", p.id, name=p.name, project_id=p.id,
+                                category=p.category))
+    return out
+
+
+def check_unplaced(lib: Library, as_of: date) -> list[Finding]:
+    """Project rows of a store holding several districts that name neither 学区 nor school."""
+    return [_finding("project-no-district", "warning", r["project_id"], name=r.get("project_name") or "",
+                     project_id=r["project_id"]) for r in lib.unplaced]
+
+
+def _district_label(lib: Library) -> str:
+    return f"区 {lib.district_code} " if lib.district_code else "本库"
 
 
 def check_milestones(lib: Library, as_of: date) -> list[Finding]:
@@ -96,7 +137,7 @@ def _state_by(p: ProjectRecord, end: date, as_of: date) -> tuple[str | None, str
 
 def check_expected_state(lib: Library, as_of: date) -> list[Finding]:
     """Each plan project against the state the plan expects by its group's completion year."""
-    kp = lib.plan.key_projects
+    kp = lib.key_projects
     out = []
     for p in lib.projects:
         g = kp.group(p.group) if kp and p.group else None
@@ -114,7 +155,7 @@ def check_expected_state(lib: Library, as_of: date) -> list[Finding]:
 
 def check_plan_statements(lib: Library, as_of: date) -> list[Finding]:
     """The plan's "预计 N 年底 …… X 所完工 / Y 所主体结构封顶" against the projects' states."""
-    kp = lib.plan.key_projects
+    kp = lib.key_projects
     out = []
     for g in (kp.groups if kp else []):
         members = [p for p in lib.projects if p.group == g.id and p.counted]
@@ -155,7 +196,7 @@ def check_funds(lib: Library, as_of: date) -> list[Finding]:
         # an overrun is certain when the spending filled in already exceeds the budget
         spent = p.spent_recorded(year)
         limit = 1 + s.overrun_threshold
-        if p.investment > 0 and spent > p.investment * limit:
+        if p.investment is not None and p.investment > 0 and spent > p.investment * limit:
             budget, what = p.investment, "计划总投资"
         elif planned is not None and planned > 0 and spent > planned * limit:
             budget, what = planned, "累计年度计划"
@@ -168,10 +209,10 @@ def check_funds(lib: Library, as_of: date) -> list[Finding]:
 
 def check_group_investment(lib: Library, as_of: date) -> list[Finding]:
     """Recorded planned investments of a group exceeding the plan's stated amount for the group."""
-    kp = lib.plan.key_projects
+    kp = lib.key_projects
     out = []
     for g in (kp.groups if kp else []):
-        recorded = sum(p.investment for p in lib.projects if p.group == g.id and p.investment_source == "recorded")
+        recorded = sum(p.investment or 0 for p in lib.projects if p.group == g.id and p.investment_source == "recorded")
         if recorded > g.investment * 10_000 + 0.005:
             out.append(_finding("group-investment-exceeds", "warning", None, group=g.name, recorded=recorded,
                                 stated=g.investment * 10_000))
@@ -179,7 +220,7 @@ def check_group_investment(lib: Library, as_of: date) -> list[Finding]:
 
 
 CHECKS: tuple[Callable[[Library, date], list[Finding]], ...] = (
-    check_orphans, check_milestones, check_in_use, check_expected_state, check_plan_statements, check_funds,
+    check_orphans, check_categories, check_unplaced, check_milestones, check_in_use, check_expected_state, check_plan_statements, check_funds,
     check_group_investment,
 )
 

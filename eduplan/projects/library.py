@@ -1,16 +1,24 @@
-"""The key-project library (项目库): the plan's projects as first-class records, merged with the store.
+"""The key-project library (项目库): one district's projects as first-class records, merged with the store.
 
-A record starts from the plan file (id, name, category, group, the years the project table lists,
-the state expected by the group's completion year) and takes from the store what the bureau records
-later: the `project` row (学区, school, works, planned investment, planned in-use year), places added
-per level (`project_capacity`), milestones with planned and actual dates (`project_milestone`) and
-yearly planned and spent money (`project_finance`). Projects the bureau adds to the `project` table
-that the plan does not list join the group their category belongs to.
+A record starts from the district's plan (id, name, category, group, the years the project table
+lists, the state expected by the group's completion year, the classes it adds) and takes from the
+store what the bureau records later: the `project` row (学区, school, works, planned investment,
+planned in-use year), places added per level (`project_capacity`), milestones with planned and actual
+dates (`project_milestone`) and yearly planned and spent money (`project_finance`). Projects the
+bureau adds to the `project` table that the plan does not list join the group of their category (the
+plan's categories, `KeyProjects.category_codes()`); a category the plan does not have is reported.
+Without a plan the store's projects are listed alone: no groups, no allocated investment.
+
+A store holding several districts: a `project` row belongs to the district of its 学区 (zone) or its
+school; a row naming neither belongs to the district whose plan lists it, or to the only district.
 
 Derived per record (docs/forecast.md "项目库"):
 - planned investment: the recorded one, else the group's stated amount less the recorded amounts,
   shared by work-type weights (largest remainder in 0.01 万元, so that group totals match the plan);
-- places by level: recorded, else the settings' default classes for its kind × the class-size norm;
+  None (missing) for a project in no group of the plan;
+- places by level: the 项目新增学位 rows, else the plan project's `places` (classes per 学段), else
+  its category's `places` (when the plan declares them) × the class-size norm; a category declaring
+  {} adds none; otherwise the places are unknown (said by the checks, never taken as 0);
 - in-use year (the 统计年度 whose September intake the project serves): an actual 投入使用 date, else a
   planned 投入使用 date, else 竣工 (actual, then planned), else the recorded planned in-use year, else
   the plan's last listed year + settings.in_use_lag; a date after September counts for the next year.
@@ -27,11 +35,13 @@ from typing import Any
 
 from ..errors import EduplanError
 from ..model.codes import MILESTONE_ORDER, MILESTONES
-from ..plan import Plan, load_plan
+from ..plan import Plan
 from .settings import ProjectSettings
 
 STATE_OF_PLAN = {"完工": "竣工", "主体结构封顶": "主体封顶"}  # the plan's words → milestone codes
 PROJECT_TABLES = ("project", "project_capacity", "project_milestone", "project_finance", "housing")
+PLACES_BASIS = {"recorded": "项目新增学位表", "plan": "规划所列本项目班数", "category": "规划所列类别班数",
+                "none": "规划类别不增加学位", "unknown": "未知"}
 
 
 def store_rows(store, table: str) -> list[dict[str, Any]]:
@@ -83,7 +93,7 @@ class Milestone:
 class LevelPlaces:
     classes: int | None
     places: int
-    source: str  # "recorded" | "classes" (recorded classes × norm) | "default"
+    source: str  # "recorded" | "classes" (recorded classes × norm) | "plan" (the project's) | "category"
 
 
 @dataclass
@@ -101,9 +111,12 @@ class ProjectRecord:
     expected_state: str | None = None  # the plan's: 完工 / 主体结构封顶, by the group's completion year
     in_plan: bool = True
     in_store: bool = False
-    investment_cents: int = 0  # planned investment in 0.01 万元
-    investment_source: str = "allocated"  # recorded | allocated
+    investment_cents: int | None = None  # planned investment in 0.01 万元; None: not recorded, in no group
+    investment_source: str = "allocated"  # recorded | allocated | missing
     places: dict[str, LevelPlaces] = field(default_factory=dict)
+    places_basis: str = "unknown"  # recorded | plan | category | none | unknown (PLACES_BASIS)
+    plan_places: dict[str, int] | None = None  # the plan's `places` for the project (classes per 学段)
+    category_known: bool = True  # the category is one of the plan's (always False without a plan)
     milestones: dict[str, Milestone] = field(default_factory=dict)
     finance: dict[int, tuple[float | None, float | None]] = field(default_factory=dict)  # year → (planned, spent)
     recorded_in_use_year: int | None = None
@@ -113,9 +126,9 @@ class ProjectRecord:
     note: str | None = None
 
     @property
-    def investment(self) -> float:
-        """Planned investment in 万元."""
-        return self.investment_cents / 100
+    def investment(self) -> float | None:
+        """Planned investment in 万元 (None: missing)."""
+        return None if self.investment_cents is None else self.investment_cents / 100
 
     @property
     def is_new_school(self) -> bool:
@@ -163,6 +176,7 @@ class ProjectRecord:
             "planned_investment": self.investment, "investment_source": self.investment_source,
             "places": {lvl: {"classes": p.classes, "places": p.places, "source": p.source}
                        for lvl, p in self.places.items()},
+            "places_basis": self.places_basis,
             "milestones": {m.code: {"planned": m.planned, "actual": m.actual, "note": m.note}
                            for m in sorted(self.milestones.values(), key=lambda m: MILESTONE_ORDER[m.code])},
             "finance": {str(y): {"planned": p, "spent": s} for y, (p, s) in sorted(self.finance.items())},
@@ -196,11 +210,13 @@ class GroupTotal:
 
 @dataclass
 class Library:
-    plan: Plan
+    plan: Plan | None
     settings: ProjectSettings
     projects: list[ProjectRecord]
     as_of: date | None = None
     orphans: list[dict[str, Any]] = field(default_factory=list)  # store rows naming an unknown project
+    district_code: str | None = None  # the district the library is of (None: every row of the store)
+    unplaced: list[dict[str, Any]] = field(default_factory=list)  # project rows of no known district
 
     def get(self, pid: str) -> ProjectRecord:
         for p in self.projects:
@@ -211,52 +227,57 @@ class Library:
     def find(self, pid: str) -> ProjectRecord | None:
         return next((p for p in self.projects if p.id == pid), None)
 
+    @property
+    def key_projects(self):
+        """The plan's key-project section (None without a plan or when the plan has none)."""
+        return None if self.plan is None else self.plan.key_projects
+
     def group_totals(self) -> list[GroupTotal]:
-        kp = self.plan.key_projects
+        kp = self.key_projects
         out = []
         for g in (kp.groups if kp else []):
             members = [p for p in self.projects if p.group == g.id]
             out.append(GroupTotal(g.id, g.name, g.stated_count, g.investment, len(members),
-                                  sum(p.counted for p in members), sum(p.investment_cents for p in members)))
+                                  sum(p.counted for p in members), sum(p.investment_cents or 0 for p in members)))
         return out
 
     def total_investment(self) -> float:
-        """亿元."""
-        return sum(p.investment_cents for p in self.projects) / 1_000_000
+        """亿元: the planned investments known (recorded or allocated)."""
+        return sum(p.investment_cents or 0 for p in self.projects) / 1_000_000
 
 
 # ------------------------------------------------------------------ building
 
 
 def build_library(store=None, plan: Plan | None = None, settings: ProjectSettings | None = None,
-                  as_of: date | None = None, rows: dict[str, list[dict[str, Any]]] | None = None) -> Library:
-    """The library from the plan (default: the shipped plan) and the store's project tables (or `rows`)."""
+                  as_of: date | None = None, rows: dict[str, list[dict[str, Any]]] | None = None,
+                  district_code: str | None = None) -> Library:
+    """One district's library from its plan (None: no plan — the store's projects alone) and the store's
+    project tables (or `rows`); `district_code` keeps that district's rows of a store holding several."""
     from ..settings import load_section
 
-    plan = plan or load_plan()
     settings = settings or load_section("projects", ProjectSettings)
     if rows is None:
-        rows = {t: store_rows(store, t) for t in PROJECT_TABLES} if store is not None else {}
+        tables = PROJECT_TABLES + (("zone", "school") if district_code is not None else ())
+        rows = {t: store_rows(store, t) for t in tables} if store is not None else {}
+    kp = plan.key_projects if plan is not None else None
     records: dict[str, ProjectRecord] = {}
-    kp = plan.key_projects
-    group_of_category: dict[str, tuple[str, str]] = {}
     if kp is not None:
-        for g in kp.groups:
-            for c in g.categories:
-                group_of_category[c] = (g.id, g.name)
         for p in kp.projects:
             g = kp.group(p.group)
             records[p.id] = ProjectRecord(
                 id=p.id, name=p.name, category=p.category, group=p.group, group_name=g.name if g else None,
                 work=p.work, years=list(p.years), counted=p.counted, expected_state=p.expected_state,
-                note=p.note)
+                note=p.note, plan_places=None if p.places is None else dict(p.places))
+    lib = Library(plan, settings, [], as_of, district_code=district_code)
+    rows = _of_district(rows, district_code, set(records), lib)
     for r in rows.get("project", []):
         rec = records.get(r["project_id"])
         if rec is None:
-            gid, gname = group_of_category.get(r["category"], (None, None))
+            g = kp.group_of_category(r["category"]) if kp is not None else None
             rec = records[r["project_id"]] = ProjectRecord(
-                id=r["project_id"], name=r["project_name"], category=r["category"], group=gid, group_name=gname,
-                in_plan=False, counted=False)
+                id=r["project_id"], name=r["project_name"], category=r["category"],
+                group=g.id if g else None, group_name=g.name if g else None, in_plan=False, counted=False)
         rec.in_store = True
         rec.name = r.get("project_name") or rec.name
         rec.work = r.get("work") or rec.work
@@ -267,7 +288,7 @@ def build_library(store=None, plan: Plan | None = None, settings: ProjectSetting
         if r.get("planned_investment") is not None:
             rec.investment_cents = round(r["planned_investment"] * 100)
             rec.investment_source = "recorded"
-    lib = Library(plan, settings, list(records.values()), as_of)
+    lib.projects = list(records.values())
     for table in ("project_capacity", "project_milestone", "project_finance"):
         for r in rows.get(table, []):
             rec = records.get(r["project_id"])
@@ -284,13 +305,47 @@ def build_library(store=None, plan: Plan | None = None, settings: ProjectSetting
     for r in rows.get("housing", []):
         if r.get("project_id") and r["project_id"] not in records:
             lib.orphans.append({"table": "housing", **r})
+    codes = set(kp.category_codes()) if kp is not None else set()
     for rec in lib.projects:
-        if not rec.places:
-            rec.places = default_places(rec, settings)
+        rec.category_known = rec.category in codes
+        if rec.places:
+            rec.places_basis = "recorded"
+        else:
+            rec.places, rec.places_basis = planned_places(rec, plan, settings)
         rec.plan_in_use_year = _plan_in_use_year(rec, settings)
         rec.in_use_year, rec.in_use_basis = in_use_year(rec, as_of)
     _allocate(lib)
     return lib
+
+
+def _of_district(rows: dict[str, list[dict[str, Any]]], code: str | None, plan_ids: set[str],
+                 lib: Library) -> dict[str, list[dict[str, Any]]]:
+    """The rows of district `code` (all rows when None): its projects (by 学区 or school; a project naming
+    neither is the district's when its plan lists it or the store holds no other district), their
+    places, milestones and money, and the housing of its 学区. Rows naming a project of no table stay
+    (the checks report them)."""
+    if code is None:
+        return rows
+    zone_of = {r["zone_code"]: r.get("district_code") for r in rows.get("zone", [])}
+    school_of = {r["school_code"]: r.get("district_code") for r in rows.get("school", [])}
+    others = ({d for d in [*zone_of.values(), *school_of.values()] if d} - {code})
+    mine, theirs = [], set()
+    for r in rows.get("project", []):
+        owner = zone_of.get(r.get("zone_code")) or school_of.get(r.get("school_code"))
+        if owner is None and (r["project_id"] in plan_ids or not others):
+            owner = code
+        if owner == code:
+            mine.append(r)
+        else:
+            theirs.add(r["project_id"])
+            if owner is None:
+                lib.unplaced.append(r)
+    out = {"project": mine}
+    for table in ("project_capacity", "project_milestone", "project_finance"):
+        out[table] = [r for r in rows.get(table, []) if r["project_id"] not in theirs]
+    out["housing"] = [r for r in rows.get("housing", [])
+                      if zone_of.get(r.get("zone_code"), code) == code and r.get("project_id") not in theirs]
+    return out
 
 
 def _add_places(rec: ProjectRecord, r: dict[str, Any], s: ProjectSettings) -> None:
@@ -301,27 +356,21 @@ def _add_places(rec: ProjectRecord, r: dict[str, Any], s: ProjectSettings) -> No
         rec.places[r["level"]] = LevelPlaces(classes, places, "recorded")
 
 
-def project_kind(rec: ProjectRecord) -> str | None:
-    """Which entry of settings.default_classes a project falls under (None: adds no places)."""
-    if rec.category == "幼儿园新改扩":
-        return "幼儿园"
-    if rec.category != "中小学配建":
-        return None
-    if rec.work == "扩建":
-        return "扩建小学" if "小学" in rec.name else "扩建中学"
-    if "小学" in rec.name:
-        return "新建小学"
-    if "初中" in rec.name:
-        return "新建初中"
-    return "新建学校"
+def planned_places(rec: ProjectRecord, plan: Plan | None,
+                   s: ProjectSettings) -> tuple[dict[str, LevelPlaces], str]:
+    """The places the plan says a project adds, when the store's 项目新增学位 table does not: the
+    project's own `places`, else its category's (when the plan declares them), and on what they rest
+    (PLACES_BASIS). A category the plan does not have, or one declaring no places, gives "unknown"."""
+    def by_level(classes: dict[str, int], source: str) -> dict[str, LevelPlaces]:
+        return {lvl: LevelPlaces(n, n * s.class_size.get(lvl, 45), source) for lvl, n in classes.items()}
 
-
-def default_places(rec: ProjectRecord, s: ProjectSettings) -> dict[str, LevelPlaces]:
-    kind = project_kind(rec)
-    if kind is None:
-        return {}
-    return {lvl: LevelPlaces(n, n * s.class_size.get(lvl, 45), "default")
-            for lvl, n in s.default_classes.get(kind, {}).items()}
+    if rec.plan_places is not None:
+        return by_level(rec.plan_places, "plan"), ("plan" if rec.plan_places else "none")
+    kp = plan.key_projects if plan is not None else None
+    cat = kp.category(rec.category) if kp is not None and rec.category_known else None
+    if cat is None or "places" not in cat.model_fields_set:
+        return {}, "unknown"
+    return by_level(cat.places, "category"), ("category" if cat.places else "none")
 
 
 def _plan_in_use_year(rec: ProjectRecord, s: ProjectSettings) -> int | None:
@@ -357,18 +406,20 @@ def in_use_year(rec: ProjectRecord, as_of: date | None = None) -> tuple[int | No
 
 def _allocate(lib: Library) -> None:
     """Share each group's stated investment among its records without a recorded amount."""
-    kp = lib.plan.key_projects
-    if kp is None:
-        return
+    kp = lib.key_projects
     s = lib.settings
-    for g in kp.groups:
+    for g in (kp.groups if kp is not None else []):
         members = [p for p in lib.projects if p.group == g.id]
         open_ = [p for p in members if p.investment_source != "recorded"]
-        rest = round(g.investment * 1_000_000) - sum(p.investment_cents for p in members if p.investment_source == "recorded")
+        rest = round(g.investment * 1_000_000) - sum(p.investment_cents or 0 for p in members
+                                                     if p.investment_source == "recorded")
         rest = max(rest, 0)
         weights = [s.allocation_weights.get(p.work or "", s.default_work_weight) for p in open_]
         for p, cents in zip(open_, largest_remainder(rest, weights)):
             p.investment_cents = cents
+    for p in lib.projects:
+        if p.investment_cents is None:
+            p.investment_source = "missing"  # not recorded, and in no group of the plan to share from
 
 
 def largest_remainder(total: int, weights: list[float]) -> list[int]:
