@@ -8,6 +8,7 @@ import pytest
 from eduplan.forecast.capacity import capacity_by_area, project_places, school_capacities
 from eduplan.forecast.gap import compute_gap, summarise_gap
 from eduplan.forecast.inputs import SchoolLevel
+from eduplan.plan import load_plan
 from eduplan.projects import build_library
 
 CS = {"学前": 30, "小学": 45, "初中": 50, "高中": 50, "中职": 50}
@@ -45,7 +46,7 @@ def test_a_school_serving_two_levels_splits_its_design_by_classes():
 
 
 def library_with(rows):
-    return build_library(rows=rows)
+    return build_library(plan=load_plan(), rows=rows)
 
 
 ROWS = {

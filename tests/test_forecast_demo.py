@@ -19,6 +19,8 @@ from eduplan.demo.run import build, source_files, write_sources
 from eduplan.forecast import ForecastSettings, compare, run_forecast, run_scenarios
 from eduplan.forecast.report import forecasts_doc
 from eduplan.ingest import import_files
+from eduplan.plan import load_plan
+from eduplan.plan.binding import use_plan
 from eduplan.projects import build_library, check_library
 from eduplan.store import Store
 
@@ -36,6 +38,7 @@ def demo_db_path() -> Path:
     write_sources(build(SEED), folder / "src")
     db = folder / "demo.duckdb"
     with Store(db) as s:
+        use_plan(s, "qiaokou-2021-2025", "demo")  # as `eduplan demo` does
         report = import_files(s, source_files(folder / "src"), user="demo")
         assert report.ok, [i.text() for i in report.errors[:20]]
     return db
@@ -60,7 +63,7 @@ def test_demo_places_are_deterministic():
 
 
 def test_the_demo_library(store):
-    lib = build_library(store, as_of=AS_OF)
+    lib = build_library(store, load_plan(), as_of=AS_OF)
     assert sum(p.counted for p in lib.projects) == 35 and all(p.in_store for p in lib.projects)
     assert all(p.zone_code for p in lib.projects)
     assert {g.id: g.investment for g in lib.group_totals()} == {"kindergarten": 1.293, "compulsory": 33.4,

@@ -12,6 +12,8 @@ from eduplan.projects import (
     ProjectSettings, annual_list, build_library, check_library, in_use_year, largest_remainder, school_year_of,
 )
 
+PLAN = load_plan()  # the shipped plan, passed explicitly: the library never falls back on it
+
 PLAN_YEARS = {  # the plan's table (五 重点工程项目表), a sample
     "kg_hongxing_jiayuan": [2021], "kg_dongfengcun_k1": [2025], "sch_changmatou": [2021, 2022],
     "sch_dongfengcun_junior": [2021, 2022, 2023, 2024], "sch_hanxi_relocation": [2022],
@@ -21,7 +23,7 @@ PLAN_YEARS = {  # the plan's table (五 重点工程项目表), a sample
 
 
 def test_the_library_holds_all_35_projects_with_years_and_groups():
-    lib = build_library(rows={})
+    lib = build_library(plan=PLAN, rows={})
     counted = [p for p in lib.projects if p.counted]
     assert len(counted) == 35 and len(lib.projects) == 38  # + 3 car parks, part of the high-school group
     by_group = {}
@@ -36,7 +38,7 @@ def test_the_library_holds_all_35_projects_with_years_and_groups():
 
 
 def test_investment_per_group_matches_the_plan_exactly():
-    lib = build_library(rows={})
+    lib = build_library(plan=PLAN, rows={})
     totals = {g.id: g for g in lib.group_totals()}
     # 中小学配建 33.4 亿、改善高中 2.09 亿、幼儿园 1.293 亿
     assert totals["compulsory"].investment == 33.4
@@ -53,14 +55,14 @@ def test_investment_per_group_matches_the_plan_exactly():
 def test_recorded_investments_are_kept_and_the_rest_shared():
     rows = {"project": [{"project_id": "sch_hanjiangwan_international", "project_name": "汉江湾国际学校",
                          "category": "中小学配建", "work": "新建", "planned_investment": 45000.0}]}
-    lib = build_library(rows=rows)
+    lib = build_library(plan=PLAN, rows=rows)
     assert lib.get("sch_hanjiangwan_international").investment == 45000.0
     assert lib.get("sch_hanjiangwan_international").investment_source == "recorded"
     assert {g.id: g.investment for g in lib.group_totals()}["compulsory"] == 33.4
 
 
 def test_weights_are_a_setting():
-    lib = build_library(rows={}, settings=ProjectSettings(allocation_weights={}, default_work_weight=1.0))
+    lib = build_library(plan=PLAN, rows={}, settings=ProjectSettings(allocation_weights={}, default_work_weight=1.0))
     comp = [p.investment_cents for p in lib.projects if p.group == "compulsory"]
     assert max(comp) - min(comp) == 1  # equal shares of 334,000 万元 / 14, to the 0.01 万元
 
@@ -72,7 +74,7 @@ def test_largest_remainder_adds_up():
 
 def test_in_use_year():
     assert school_year_of(date(2025, 9, 30)) == 2025 and school_year_of(date(2025, 10, 1)) == 2026
-    lib = build_library(rows={})
+    lib = build_library(plan=PLAN, rows={})
     # the plan lists 2021–2022 and expects 完工: in use the next September
     assert lib.get("sch_changmatou").plan_in_use_year == 2023
     # 主体结构封顶 by 2025: two years after the last listed year
@@ -84,22 +86,28 @@ def test_in_use_year():
         {"project_id": "sch_vanke_hanyi", "milestone": "投入使用", "planned_date": "2023-09-01"},
         {"project_id": "sch_vanke_hanyi", "milestone": "开工", "actual_date": "2021-04-01"},
     ]}
-    lib = build_library(rows=rows)
+    lib = build_library(plan=PLAN, rows=rows)
     assert lib.get("sch_changmatou").in_use_year == 2024 and "竣工" in lib.get("sch_changmatou").in_use_basis
     assert lib.get("sch_vanke_hanyi").in_use_year == 2023
     # as of 2024-03: planned for September 2023 and not in use → not before September 2024
-    late = build_library(rows=rows, as_of=date(2024, 3, 1))
+    late = build_library(plan=PLAN, rows=rows, as_of=date(2024, 3, 1))
     assert late.get("sch_vanke_hanyi").in_use_year == 2024
     assert in_use_year(late.get("sch_fayuanxi"), date(2030, 1, 1))[0] == 2024  # nothing on record: the plan's year
 
 
-def test_default_places_where_the_plan_is_silent():
-    lib = build_library(rows={})
+def test_places_from_the_plan_where_the_store_is_silent():
+    lib = build_library(plan=PLAN, rows={})
+    # the category's classes (幼儿园新改扩: 学前 9) × 30
     assert {k: v.places for k, v in lib.get("kg_fudi").places.items()} == {"学前": 9 * 30}
+    assert lib.get("kg_fudi").places_basis == "category"
+    # each 中小学配建 project's own classes in the plan
     assert {k: v.places for k, v in lib.get("sch_changmatou").places.items()} == {"小学": 24 * 45}
     assert {k: v.places for k, v in lib.get("sch_dongfengcun_junior").places.items()} == {"初中": 24 * 50}
-    assert set(lib.get("sch_hanzheng_campus").places) == {"小学", "初中"}  # a school, not named 小学/初中
+    assert {k: v.places for k, v in lib.get("sch_hanzheng_campus").places.items()} == {"小学": 24 * 45, "初中": 12 * 50}
+    assert lib.get("sch_hanzheng_campus").places_basis == "plan"
+    # categories declaring no places
     assert lib.get("hs_no11").places == {} and lib.get("park_no11").places == {}
+    assert lib.get("hs_no11").places_basis == "none"
 
 
 CHECK_ROWS = {
@@ -121,7 +129,7 @@ CHECK_ROWS = {
 
 
 def test_checks_flag_delays_money_and_the_plans_statements():
-    lib = build_library(rows=CHECK_ROWS, as_of=date(2025, 12, 31))
+    lib = build_library(plan=PLAN, rows=CHECK_ROWS, as_of=date(2025, 12, 31))
     found = {(f.code, f.project_id) for f in check_library(lib)}
     assert ("unknown-project", "no_such_project") in found
     assert ("milestone-late", "sch_43_extension") in found  # 249 days > 90
@@ -143,14 +151,14 @@ def test_checks_flag_delays_money_and_the_plans_statements():
 
 def test_overrun_against_the_total_budget():
     rows = {"project_finance": [{"project_id": "hs_no11", "year": 2021, "planned": 2000.0, "spent": 2500.0}]}
-    lib = build_library(rows=rows, as_of=date(2025, 12, 31))
+    lib = build_library(plan=PLAN, rows=rows, as_of=date(2025, 12, 31))
     f = next(f for f in check_library(lib) if f.code == "funds-overrun")
     # allocated 2,090 万元 (2.09 亿 over 10 equal-weight records); 2,500 > 2,090 × 1.10 = 2,299
     assert f.project_id == "hs_no11" and f.data["basis"] == "计划总投资" and f.data["budget"] == 2090.0
 
 
 def test_annual_list():
-    lib = build_library(rows=CHECK_ROWS, as_of=date(2025, 12, 31))
+    lib = build_library(plan=PLAN, rows=CHECK_ROWS, as_of=date(2025, 12, 31))
     rows = annual_list(lib, 2022, check_library(lib))
     ids = {r["project_id"] for r in rows}
     # the plan lists under 2022: 2 kindergartens, 10 schools, 4 high schools and the 3 car parks
