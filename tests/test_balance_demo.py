@@ -1,6 +1,6 @@
 """The demo district through the balance evaluation: the 2019 coefficients land near the plan's
-0.382 / 0.302, the plan indicator is tracked against <0.5 / <0.45, the checklist reads the demo's
-judgements, and the improvement plan for 2019 passes."""
+0.382 / 0.302, the plan indicator is tracked against the bound plan's <0.5 / <0.45, the checklist reads
+the demo's judgements, and the improvement plan for 2019 passes."""
 
 from __future__ import annotations
 
@@ -14,30 +14,14 @@ from eduplan.balance import (
 )
 from eduplan.balance.checklist_items import JUDGEMENT_ITEMS
 from eduplan.balance.settings import BalanceSettings
-from eduplan.demo.run import build, source_files, write_sources
-from eduplan.ingest import import_files
+from eduplan.plan import load_plan
 from eduplan.store import Store
-
-SEED = 420104
-_BUILT: list[Path] = []
-
-
-def demo_db_path(tmp_path_factory) -> Path:
-    """The demo district imported once per test session (shared with test_cli_balance)."""
-    if not _BUILT:
-        folder = tmp_path_factory.mktemp("balance-demo")
-        write_sources(build(SEED), folder / "sources")
-        db = folder / "demo.duckdb"
-        with Store(db) as s:
-            report = import_files(s, source_files(folder / "sources"), user="demo")
-            assert report.ok, [i.text() for i in report.errors[:10]]
-        _BUILT.append(db)
-    return _BUILT[0]
 
 
 @pytest.fixture(scope="session")
-def balance_db(tmp_path_factory) -> Path:
-    return demo_db_path(tmp_path_factory)
+def balance_db(demo_store) -> Path:
+    """The demo district with the shipped plan bound (conftest; shared with test_cli_balance)."""
+    return demo_store
 
 
 @pytest.fixture(scope="session")
@@ -57,13 +41,17 @@ def test_2019_lands_near_the_seed(series):
 
 
 def test_plan_indicator_tracks_the_targets(series):
-    status = plan_indicator_status(series, BalanceSettings())
+    status = plan_indicator_status(series, BalanceSettings(), load_plan())
     assert status["indicator"] == "compulsory_balance_coefficient"
     assert status["published"][2019] == {"小学": 0.382, "初中": 0.302}
     final = {c["level"]: c for c in status["checks"] if c["target_year"] == 2025 and c["year"] == 2025}
     assert final["小学"]["target"] == "<0.5" and final["初中"]["target"] == "<0.45"
     assert final["小学"]["met"] is True and final["初中"]["met"] is True
+    assert final["小学"]["target_label"] == "2025 期末目标" and final["小学"]["text"] == "小学 2025 期末目标 <0.5 已达成"
     assert series[2025]["小学"] < 0.5 and series[2025]["初中"] < 0.45
+    # without a plan: no targets, never another district's
+    bare = plan_indicator_status(series, BalanceSettings(), None)
+    assert (bare["status"], bare["checks"], bare["targets"]) == ("无规划目标", [], {})
 
 
 def test_2019_evaluation(balance_db):
@@ -74,7 +62,13 @@ def test_2019_evaluation(balance_db):
         assert all(i.cv <= t for i in lr.indicators) and lr.cv_passed
         assert 0 < lr.compliant_count <= len(lr.schools)
     assert {e.type_code for e in r.excluded} == {"361", "514"}
-    assert r.plan_status is not None
+    # judged against the plan bound to the district (the shipped one): 2019 is before 2020 — the next target
+    # ahead is 2020's <0.55/<0.5, then the final 2025 one <0.5/<0.45
+    assert r.plan_status["plan"]["id"] == "qiaokou-2021-2025"
+    pairs = {(c["year"], c["target_year"], c["level"]): c["target"] for c in r.plan_status["checks"]}
+    assert pairs[(2019, 2020, "小学")] == "<0.55" and pairs[(2019, 2025, "初中")] == "<0.45"
+    assert r.official["thresholds"] == {"小学": 0.50, "初中": 0.45} and r.official["criterion"] == "国家标准"
+    assert r.district["district_code"] == "420104"
 
 
 def test_checklist_reads_judgements_and_leaves_two_open(balance_db):

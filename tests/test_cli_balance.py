@@ -10,7 +10,6 @@ from typer.testing import CliRunner
 
 from eduplan.cli.app import app
 from eduplan.settings import use_settings_file
-from test_balance_demo import demo_db_path
 from test_balance_input import FULL, ROWS, write_csv
 
 runner = CliRunner()
@@ -23,8 +22,8 @@ def _reset_settings():
 
 
 @pytest.fixture(scope="session")
-def db(tmp_path_factory):
-    return demo_db_path(tmp_path_factory)
+def db(demo_store):
+    return demo_store  # the demo district with the shipped plan bound
 
 
 def run(*args):
@@ -57,7 +56,8 @@ def test_plan_fixes_in_json(db):
 def test_table_output(db):
     res = run("--db", db, "--year", 2019, "--plan-fixes")
     assert res.exit_code == 0, res.output
-    for text in ("差异系数", "规划口径综合系数", "拉大差异的学校", "规划指标：义务教育优质均衡系数", "检查清单", "改进方案"):
+    for text in ("差异系数", "规划口径综合系数", "拉大差异的学校", "规划目标：义务教育优质均衡系数", "检查清单", "改进方案",
+                 "国家标准（优质均衡（教督〔2017〕6号））：每项指标校际差异系数 小学 ≤0.50、初中 ≤0.45"):
         assert text in res.stdout
 
 

@@ -282,7 +282,8 @@ def test_report_lists_plan_indicators_without_data(district):
 def test_balance_coefficient_is_per_district_in_a_city_store(store, tmp_path):
     """优质均衡 is a 县域 evaluation: in a store with two districts each gets its own coefficient, and
     the first equals what it is alone."""
-    from eduplan.balance import NoData, evaluate_store
+    from eduplan.balance import evaluate_store
+    from eduplan.plan.scope import DistrictRequired
 
     assert import_files(store, write_small(tmp_path / "a", DATA), user="u").ok
     alone = compute(store, load_definitions(), ["compulsory_balance_coefficient"]).values
@@ -311,6 +312,6 @@ def test_balance_coefficient_is_per_district_in_a_city_store(store, tmp_path):
     a = alone[alone.year == 2019].set_index(["unit_code", "bval"])["value"]
     assert v[(D, "小学")] == pytest.approx(a[(D, "小学")])
     assert v[("420105", "小学")] != pytest.approx(v[(D, "小学")])
-    with pytest.raises(NoData, match="请用 --district"):
+    with pytest.raises(DistrictRequired, match="数据库中有 2 个区：420104 硚口区、420105 汉阳区；请用 --district 指定一个"):
         evaluate_store(store, 2019)
     assert evaluate_store(store, 2019, district_code="420105").year == 2019

@@ -11,6 +11,11 @@ coefficient series and the plan indicator), result (the result types), report (J
 
 Public API: evaluate_store, evaluate_file, evaluate_records, coefficient_series, plan_indicator_status,
 plan_fixes, apply_actions, BalanceSettings, load_settings.
+
+Two criteria, kept apart: the official method's thresholds (国家标准: 2017 每项差异系数 小学 ≤0.50、初中
+≤0.45; 2012 综合差异系数 ≤0.65/≤0.55 — `official_criterion`) judge the evaluation; the plan's own targets
+for its coefficient (规划目标, interim and final, from the plan bound to the district) judge the plan
+indicator (`plan_indicator_status`).
 """
 
 from __future__ import annotations
@@ -43,36 +48,52 @@ def _method(method: str) -> str:
     return method
 
 
+def official_criterion(method: str, settings: BalanceSettings) -> dict:
+    """The official method's own thresholds (国家标准), apart from any plan's targets."""
+    if method == "2017":
+        return {"criterion": "国家标准", "method": method, "document": METHOD_NAMES[method],
+                "rule": "每项指标校际差异系数", "thresholds": dict(settings.cv_threshold_2017)}
+    return {"criterion": "国家标准", "method": method, "document": METHOD_NAMES[method],
+            "rule": "综合差异系数", "thresholds": dict(settings.composite_threshold_2012)}
+
+
 def evaluate_records(records: list[SchoolRecord], method: str = "2017", settings: BalanceSettings | None = None,
                      year: int | None = None, source: str = "") -> BalanceResult:
     """Evaluate school records (the common core of evaluate_store and evaluate_file)."""
     settings = settings or load_settings()
     units, excluded = split_units(records, settings)
     levels = METHODS[_method(method)](units, settings)
-    return BalanceResult(str(method), year, source, levels, excluded, records=records)
+    return BalanceResult(str(method), year, source, levels, excluded, records=records,
+                         official=official_criterion(str(method), settings))
 
 
 def evaluate_store(store, year: int, method: str = "2017", settings: BalanceSettings | None = None,
-                   checklist: bool = True, district_code: str | None = None) -> BalanceResult:
-    """The evaluation of one district's schools in `year` (the store's only district when None), with the
-    checklist and the plan indicator."""
+                   checklist: bool = True, district_code: str | None = None, scope=None) -> BalanceResult:
+    """The evaluation of one district's schools in `year`, with the checklist and the plan indicator judged
+    against that district's own plan. `scope` (eduplan.plan.scope.Scope) is the district and its plan; when
+    None it is resolved from `district_code` — the store's only district when None, DistrictRequired when
+    the store holds several — with the plan bound to the district (none: 无规划目标)."""
+    from ..plan.scope import one_scope
+
     settings = settings or load_settings()
     if year not in store_years(store):
         have = store_years(store)
         raise NoData(f"数据库中没有 {year} 年的在校生数据" + (f"（已有：{have[0]}–{have[-1]}）" if have else "；先导入数据"))
-    if district_code is None:
-        districts = [r[0] for r in store.run("SELECT district_code FROM district ORDER BY 1")]
-        if len(districts) > 1:
-            raise NoData(f"数据库中有 {len(districts)} 个区（{'、'.join(districts)}）；优质均衡按县域评估，请用 --district 指定一个区")
-        district_code = districts[0] if districts else None
+    if scope is None:
+        scope = one_scope(store, district_code)
+    district_code = scope.district_code
     records, notes = records_from_store(store, year, settings, district_code)
+    if not records:
+        raise NoData(f"{scope.label} {year} 年没有参评学校的在校生数据")
     result = evaluate_records(records, method, settings, year, "store")
+    result.district = {**scope.to_dict(), "label": scope.label}
     result.notes.extend(notes)
     if checklist and method == "2017":
         result.checklist = evaluate_checklist(store, year, records, settings, district_code)
-    # the plan indicator is defined by the settings (plan_method, composite), whatever method is shown
+    # the plan indicator is defined by the settings (plan_method, composite), whatever method is shown, and
+    # judged against the district's own plan
     result.plan_status = plan_indicator_status(
-        coefficient_series(store, settings=settings, district_code=district_code), settings)
+        coefficient_series(store, settings=settings, district_code=district_code), settings, scope.plan, year)
     return result
 
 
@@ -98,6 +119,6 @@ __all__ = [
     "Action", "BalanceInputError", "BalanceResult", "BalanceSettings", "METHODS", "METHOD_NAMES", "NoData", "Plan",
     "PlannerError", "SchoolRecord", "apply_actions", "coefficient_series", "coefficient_series_by_district",
     "evaluate_file", "evaluate_records",
-    "evaluate_store", "load_settings", "plan_fixes", "plan_indicator_status", "records_from_store", "split_units",
+    "evaluate_store", "load_settings", "official_criterion", "plan_fixes", "plan_indicator_status", "records_from_store", "split_units",
     "store_years",
 ]

@@ -1,6 +1,7 @@
 """The evaluation as a document: `to_json` (the JSON of `eduplan balance --format json`) and
 `write_workbook` (an xlsx with Chinese headers and number formats: 概要, one sheet per level, 学校
-(every school × indicator with its variance share), 改进方案 and 检查清单)."""
+(every school × indicator with its variance share), 改进方案 and 检查清单). 概要 keeps the two criteria
+apart: 国家标准 (the method's thresholds) and 规划目标 (the district's plan's coefficient targets)."""
 
 from __future__ import annotations
 
@@ -59,10 +60,14 @@ def _overview(wb, f, r: BalanceResult) -> None:
     from . import METHOD_NAMES
 
     ws = wb.add_worksheet("概要")
-    put(ws, 0, 0, f"义务教育均衡评估 — {METHOD_NAMES[r.method]}", f["title"])
+    who = f"{r.district['label']} " if r.district else ""
+    put(ws, 0, 0, f"义务教育均衡评估 — {who}{METHOD_NAMES[r.method]}", f["title"])
     put(ws, 1, 0, f"数据：{'数据库 ' + str(r.year) + ' 学年' if r.source == 'store' else r.source}")
-    _header(ws, f, 3, ["学段", "参评学校数", "在校生数", "综合系数（规划口径）", "差异系数是否全部达标",
-                       "学校全部达标", "达标学校数", "结论"], [10, 12, 12, 20, 20, 14, 12, 10])
+    if r.official:
+        limits = "、".join(f"{k} ≤{v:.2f}" for k, v in r.official["thresholds"].items())
+        put(ws, 2, 0, f"国家标准（{r.official['document']}）：{r.official['rule']} {limits}")
+    _header(ws, f, 3, ["学段", "参评学校数", "在校生数", "综合系数（规划口径）", "差异系数是否全部达标（国家标准）",
+                       "学校全部达标（国家标准）", "达标学校数", "结论（国家标准）"], [10, 12, 12, 20, 20, 14, 12, 12])
     for i, (lvl, lr) in enumerate(r.levels.items(), start=4):
         put(ws, i, 0, lvl)
         put(ws, i, 1, len(lr.schools), f["int"])
@@ -73,14 +78,19 @@ def _overview(wb, f, r: BalanceResult) -> None:
         put(ws, i, 6, lr.compliant_count if r.method == "2017" else "—")
         put(ws, i, 7, YES[lr.passed], f["bad"] if lr.passed is False else None)
     row = 4 + len(r.levels) + 1
-    if r.plan_status:
-        put(ws, row, 0, f"规划指标：{r.plan_status['name']}", f["title"])
-        _header(ws, f, row + 1, ["年度", "学段", "系数", "目标年", "目标", "是否达到"])
-        for j, c in enumerate(r.plan_status["checks"], start=row + 2):
+    ps = r.plan_status
+    if ps and (ps["plan"] is None or not ps["checks"]):
+        title = "" if ps["plan"] is None else f"（{ps['plan']['title']}）"
+        put(ws, row, 0, f"规划目标{title}：{ps['status']}", f["title"])
+        row += 2
+    elif ps:
+        put(ws, row, 0, f"规划目标：{ps['name']}（{ps['plan']['title']}）", f["title"])
+        _header(ws, f, row + 1, ["年度", "学段", "系数", "目标年", "规划目标", "目标", "是否达到"])
+        for j, c in enumerate(ps["checks"], start=row + 2):
             put_row(ws, j, 0, [c["year"], c["level"]])
-            put(ws, j, 2, c["value"], f["cv"])
-            put_row(ws, j, 3, [c["target_year"], c["target"], YES[c["met"]]])
-        row += len(r.plan_status["checks"]) + 3
+            put(ws, j, 2, c["value"], f["cv"]) if c["value"] is not None else put(ws, j, 2, "—")
+            put_row(ws, j, 3, [c["target_year"], c["target_label"], c["target"], YES[c["met"]]])
+        row += len(ps["checks"]) + 3
     for label, items in (("不参评学校", [f"{e.name}（{type_label(e.type_code)}）：{e.reason}" for e in r.excluded]),
                          ("说明", r.notes)):
         if items:
@@ -92,7 +102,7 @@ def _overview(wb, f, r: BalanceResult) -> None:
 
 def _level_sheet(wb, f, r: BalanceResult, level: str, lr) -> None:
     ws = wb.add_worksheet(level)
-    heads = ["指标", "名称", "单位", "标准", "全区均值 X̄", "标准差 S", "差异系数 CV", "上限", "结论", "说明"]
+    heads = ["指标", "名称", "单位", "标准", "全区均值 X̄", "标准差 S", "差异系数 CV", "国家标准上限", "结论", "说明"]
     _header(ws, f, 0, heads, [6, 36, 14, 10, 12, 12, 12, 8, 10, 30])
     for i, ind in enumerate(lr.indicators, start=1):
         put_row(ws, i, 0, [ind.spec.id, ind.spec.name, ind.spec.unit])

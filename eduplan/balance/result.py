@@ -134,8 +134,10 @@ class BalanceResult:
     notes: list[str] = field(default_factory=list)
     checklist: list[Any] | None = None
     plan: Any = None  # planner.Plan when --plan-fixes
-    plan_status: dict[str, Any] | None = None
+    plan_status: dict[str, Any] | None = None  # 规划目标: the plan's coefficient targets (series.plan_indicator_status)
     records: list[Any] = field(default_factory=list, repr=False)  # the input, for the planner (not in JSON)
+    official: dict[str, Any] | None = None  # 国家标准: the method's own thresholds (official_criterion)
+    district: dict[str, Any] | None = None  # the district evaluated and its plan (Scope.to_dict() + label)
 
     @property
     def coefficients(self) -> dict[str, float | None]:
@@ -144,8 +146,8 @@ class BalanceResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "method": self.method, "year": self.year, "source": self.source,
-            "coefficients": self.coefficients,
+            "method": self.method, "year": self.year, "source": self.source, "district": self.district,
+            "coefficients": self.coefficients, "official": self.official,
             "levels": {lvl: r.to_dict() for lvl, r in self.levels.items()},
             "excluded": [e.__dict__ for e in self.excluded],
             "notes": self.notes,

@@ -3,8 +3,10 @@
 `coefficient_series` gives, for every year in the store, {小学: x, 初中: y} (per district with
 `coefficient_series_by_district`) — the composite of the chosen
 method's single coefficients (setting `composite`, default their mean; method default `plan_method`,
-2017). `plan_indicator_status` reads the plan's row 义务教育优质均衡系数 (setting `plan_indicator`):
-its published values and its targets per level, and compares the series with each target.
+2017). `plan_indicator_status` reads the row 义务教育优质均衡系数 (setting `plan_indicator`) of the
+district's own plan: its published values and its targets per level and target year (interim and
+final), and compares the series with each — the plan's targets (规划目标), kept apart from the official
+method's thresholds (国家标准, in the method's result).
 """
 
 from __future__ import annotations
@@ -56,20 +58,39 @@ def coefficient_series_by_district(store, method: str | None = None, years: list
     return out
 
 
+def _label(year: int, plan) -> str:
+    period = plan.meta.period
+    if year == period.end:
+        return f"{year} 期末目标"
+    if period.start <= year < period.end:
+        return f"{year} 中期目标"
+    return f"{year} 年目标"
+
+
 def plan_indicator_status(series: dict[int, dict[str, float | None]], settings: BalanceSettings | None = None,
-                          plan=None) -> dict[str, Any] | None:
-    """The plan row's published values and targets, and for each target year (and the latest year against
-    the final target) whether the series meets it. None when the plan has no such row."""
-    from ..plan import load_plan, satisfies
+                          plan=None, year: int | None = None) -> dict[str, Any]:
+    """The plan's coefficient targets (规划目标) and whether the series meets them — thresholds from `plan`
+    (the district's own plan), per level and per target year (interim and final), never fixed numbers.
+
+    Checks: every target year with a value is judged against its own target (到期); the evaluated `year`
+    (default: the latest with a value), when it is not a target year, against the next target ahead and,
+    if that is an interim one, the final one too. Without a plan (or a plan without the row) there are no
+    targets: `status` says 无规划目标 (or that the plan does not set one) and `checks` is empty."""
+    from ..plan import satisfies
+    from ..plan.scope import NO_PLAN
 
     settings = settings or load_settings()
-    plan = plan or load_plan()
+    doc: dict[str, Any] = {"criterion": "规划目标", "indicator": settings.plan_indicator, "name": None,
+                           "plan": None if plan is None else {"id": plan.meta.id, "title": plan.meta.title},
+                           "status": None, "published": {}, "targets": {}, "series": series, "checks": []}
+    if plan is None:
+        return {**doc, "status": NO_PLAN}
     for table in plan.tables:
         row = next((r for r in table.rows if r.id == settings.plan_indicator), None)
         if row is not None:
             break
     else:
-        return None
+        return {**doc, "status": f"规划中没有“{settings.plan_indicator}”（义务教育优质均衡系数）的目标"}
     published: dict[int, dict[str, float | None]] = {}
     targets: dict[int, dict[str, dict[str, Any]]] = {}
     for col in table.columns:
@@ -77,20 +98,26 @@ def plan_indicator_status(series: dict[int, dict[str, float | None]], settings: 
         if cell is None or not cell.by_level:
             continue
         if col.kind == "target":
-            targets[col.year] = {lvl: {"op": v.op, "value": v.value, "text": v.text()} for lvl, v in cell.by_level.items()}
+            targets[col.year] = {lvl: {"op": v.op, "value": v.value, "text": v.text(), "label": _label(col.year, plan)}
+                                 for lvl, v in cell.by_level.items()}
         else:
             published[col.year] = {lvl: v.value for lvl, v in cell.by_level.items()}
     checks = []
     final = max(targets) if targets else None
-    latest = max((y for y, v in series.items() if any(x is not None for x in v.values())), default=None)
+    have = [y for y, v in series.items() if any(x is not None for x in v.values())]
+    at = year if year is not None else max(have, default=None)
     pairs = [(y, y) for y in sorted(targets) if y in series]
-    if latest is not None and final is not None and latest != final:
-        pairs.append((latest, final))
-    for year, ty in pairs:
+    if at is not None and final is not None and at not in targets:
+        ahead = min((ty for ty in targets if ty >= at), default=final)
+        pairs += [(at, ahead)] + ([(at, final)] if ahead != final else [])
+    for y, ty in pairs:
         for lvl, target in targets[ty].items():
-            value = series.get(year, {}).get(lvl)
+            value = series.get(y, {}).get(lvl)
             met = None if value is None or target["value"] is None else satisfies(value, target["op"], target["value"])
-            checks.append({"year": year, "target_year": ty, "level": lvl, "value": value, "target": target["text"],
-                           "met": met})
-    return {"indicator": row.id, "name": row.name, "published": published, "targets": targets,
-            "series": series, "checks": checks}
+            verdict = {True: "已达成", False: "未达成", None: "无法判定"}[met]
+            checks.append({"year": y, "target_year": ty, "target_label": target["label"], "level": lvl,
+                           "value": value, "target": target["text"], "op": target["op"],
+                           "threshold": target["value"], "met": met,
+                           "text": f"{lvl} {target['label']} {target['text']} {verdict}"})
+    return {**doc, "indicator": row.id, "name": row.name, "status": "规划目标" if targets else "规划未设目标",
+            "published": published, "targets": targets, "checks": checks}

@@ -1,6 +1,8 @@
-"""`eduplan balance`: the 优质均衡 (2017) or 基本均衡 (2012) evaluation of the store's compulsory schools
-for a year, or of a standalone spreadsheet, optionally with the least-cost improvement plan. A thin
-wrapper over eduplan.balance; prints Chinese tables, one JSON document, or an xlsx workbook."""
+"""`eduplan balance`: the 优质均衡 (2017) or 基本均衡 (2012) evaluation of one district's compulsory schools
+for a year (the district, its plan and the year resolved by `cli.guards.scoped`), or of a standalone
+spreadsheet, optionally with the least-cost improvement plan. A thin wrapper over eduplan.balance; prints
+Chinese tables, one JSON document, or an xlsx workbook. The official thresholds (国家标准) and the plan's
+own coefficient targets (规划目标) are printed apart."""
 
 from __future__ import annotations
 
@@ -13,8 +15,10 @@ from rich.table import Table as RichTable
 
 from ..errors import EduplanError
 from ..settings import use_settings_file
-from ..store import Store
-from .common import DEFAULT_DB, DbOption, emit_json, err, handle_errors, out, num, safe
+from .common import (
+    DEFAULT_DB, DbOption, DistrictOption, PlanOption, YearOption, emit_json, err, handle_errors, num, out, safe,
+)
+from .guards import scoped
 
 
 class BalanceFormat(str, enum.Enum):
@@ -34,23 +38,27 @@ YES = {True: "[green]达标[/]", False: "[red]未达标[/]", None: "[yellow]无�
 @handle_errors
 def balance(
     method: Annotated[Method, typer.Option("--method", help="评估方法：2017（优质均衡，七项指标）或 2012（基本均衡，八项指标）")] = Method.m2017,
-    year: Annotated[Optional[int], typer.Option("--year", help="评估年度（默认：数据库中最近一年）")] = None,
+    year: YearOption = None,
     input_: Annotated[Optional[Path], typer.Option("--input", help="单独评估一个 .csv / .xlsx 文件（每校一行），不读数据库")] = None,
     plan_fixes: Annotated[bool, typer.Option("--plan-fixes", help="同时求最低成本的改进方案（2017 方法）")] = False,
     fmt: Annotated[BalanceFormat, typer.Option("--format", "-f", help="输出格式：table、json 或 xlsx")] = BalanceFormat.table,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="xlsx 输出文件（默认 out/balance-<年度>.xlsx）")] = None,
-    district: Annotated[Optional[str], typer.Option("--district", help="行政区划代码（库中有多个区时必填：优质均衡按县域评估）")] = None,
+    district: DistrictOption = None,
     db: DbOption = DEFAULT_DB,
+    plan_path: PlanOption = None,
     settings: Annotated[Optional[Path], typer.Option("--settings", help="设置文件（YAML，balance 节；默认环境变量 EDUPLAN_SETTINGS）")] = None,
 ) -> None:
     """义务教育均衡评估：各项指标的校际差异系数（按学生数加权）、综合系数、学校达标情况、拉大差异的学校，以及（--plan-fixes）使全部达标的最低成本改进方案。
 
-    不带 --input 时评估数据库中的学校（--year 指定年度）；带 --input 时评估一个每校一行的表格，
+    两种判据分开列出：国家标准（所选方法本身的差异系数上限，如 2017 办法 小学 ≤0.50、初中 ≤0.45）判定评估结论；
+    规划目标（该区绑定的规划中“义务教育优质均衡系数”的中期与期末目标）判定规划指标。未绑定规划的区只按国家标准评估。
+    优质均衡按县域评估：库中有多个区时须用 --district 指定。
+    不带 --input 时评估数据库中的学校（--year 默认为该区有数据的最近年度）；带 --input 时评估一个每校一行的表格，
     表头为 学校名称、学校类型（必填）及 小学在校生数、小学专任教师数、教学及辅助用房面积 等（可缺列；空白单元格按 0 计）。
 
-    例：eduplan balance --year 2019 --plan-fixes --format xlsx --output out/balance-2019.xlsx
+    例：eduplan balance --district <行政区划代码> --year <年度> --plan-fixes --format xlsx --output 均衡评估.xlsx
     """
-    from ..balance import evaluate_file, evaluate_store, load_settings, store_years
+    from ..balance import evaluate_file, evaluate_store, load_settings
     from ..balance import plan_fixes as solve_plan
     from ..balance.report import to_json, write_workbook
 
@@ -58,16 +66,15 @@ def balance(
     conf = load_settings()
     if input_ is not None and year is not None:
         raise EduplanError("--input 与 --year 不能同时使用：单独文件不分年度")
+    if input_ is not None and (district or plan_path):
+        raise EduplanError("--input 评估单独的文件，不读数据库：不能同时使用 --district 或 --plan")
     if plan_fixes and method != Method.m2017:
         raise EduplanError("改进方案按 2017 优质均衡方法（学校达标与单项差异系数）制定；请去掉 --method 2012")
     if input_ is not None:
         result = evaluate_file(input_, method.value, conf)
     else:
-        with Store(db, read_only=True) as store:
-            years = store_years(store)
-            if not years:
-                raise EduplanError(f"数据库“{db}”中没有在校生数据；先运行 eduplan demo 或 eduplan import")
-            result = evaluate_store(store, year or years[-1], method.value, conf, district_code=district)
+        with scoped(db, district, plan_path, year, need=("school", "enrolment")) as sc:
+            result = evaluate_store(sc.store, sc.year, method.value, conf, scope=sc.scope)
     if plan_fixes:
         if fmt == BalanceFormat.table:
             err.print("正在求解改进方案……")
@@ -95,9 +102,13 @@ def print_result(r) -> None:
     from ..balance.checklist import summary
 
     where = f"{r.year} 学年（数据库）" if r.source == "store" else f"文件 {safe(r.source)}"
-    out.print(f"[bold]义务教育均衡评估 — {METHOD_NAMES[r.method]}，{where}[/]")
+    who = f"{safe(r.district['label'])}，" if r.district else ""
+    out.print(f"[bold]义务教育均衡评估 — {who}{METHOD_NAMES[r.method]}，{where}[/]")
+    limits = "、".join(f"{k} ≤{v:.2f}" for k, v in (r.official or {}).get("thresholds", {}).items())
+    if r.official:
+        out.print(f"国家标准（{r.official['document']}）：{r.official['rule']} {limits}")
     for lvl, lr in r.levels.items():
-        t = RichTable("指标", "名称", "单位", "标准", "全区均值 X̄", "差异系数", "上限", "结论",
+        t = RichTable("指标", "名称", "单位", "标准", "全区均值 X̄", "差异系数", "国家标准上限", "结论",
                       title=f"{lvl}：{len(lr.schools)} 所学校，{sum(s.pupils for s in lr.schools):,} 名学生")
         for ind in lr.indicators:
             verdict = (YES[ind.passed] if r.method == "2017" else "") if ind.computable else f"[yellow]{safe(ind.reason)}[/]"
@@ -107,18 +118,15 @@ def print_result(r) -> None:
         rule = "均值" if lr.composite_rule == "mean" else "最大值"
         line = f"规划口径综合系数（各单项{rule}）：[bold]{_f(lr.composite, 3)}[/]"
         if r.method == "2012":
-            line += f"；综合差异系数 {_f(lr.official_composite, 3)}（上限 {lr.official_threshold}）{YES[lr.cv_passed]}"
+            line += (f"；国家标准：综合差异系数 {_f(lr.official_composite, 3)}（上限 {lr.official_threshold}）"
+                     f"{YES[lr.cv_passed]}")
         else:
-            line += (f"；单项差异系数 {YES[lr.cv_passed]}；学校达标 {lr.compliant_count}/{len(lr.schools)} 所"
-                     f"；结论 {YES[lr.passed]}")
+            line += (f"；国家标准：单项差异系数 {YES[lr.cv_passed]}，学校达标 {lr.compliant_count}/{len(lr.schools)} 所"
+                     f"，结论 {YES[lr.passed]}")
         out.print(line)
         _print_misses(lr)
         _print_contributors(lr)
-    if r.plan_status:
-        t = RichTable("年度", "学段", "系数", "目标年", "目标", "结论", title=f"规划指标：{r.plan_status['name']}")
-        for c in r.plan_status["checks"]:
-            t.add_row(str(c["year"]), c["level"], _f(c["value"], 3), str(c["target_year"]), c["target"], YES[c["met"]])
-        out.print(t)
+    _print_plan_status(r)
     if r.checklist is not None:
         counts = summary(r.checklist)
         out.print("检查清单：" + "；".join(f"{d} 达标 {c['达标']}、未达标 {c['未达标']}、待评估 {c['待评估']}"
@@ -136,6 +144,26 @@ def print_result(r) -> None:
         out.print(f"不参评：{safe(e.name)}（{e.type_code}）— {e.reason}")
     for n in r.notes:
         out.print(f"[dim]说明：{safe(n)}[/]")
+
+
+def _print_plan_status(r) -> None:
+    """规划目标: the plan's own coefficient targets (interim and final), apart from the 国家标准 above."""
+    ps = r.plan_status
+    if not ps:
+        return
+    who = safe(r.district["label"]) if r.district else ""
+    if ps["plan"] is None:
+        out.print(f"规划目标：{safe(ps['status'])}（{who} 未绑定规划；只按国家标准评估。用 eduplan plan use 绑定，或 --plan 指定）")
+        return
+    if not ps["checks"]:
+        out.print(f"规划目标（{safe(ps['plan']['title'])}）：{safe(ps['status'])}")
+        return
+    t = RichTable("年度", "学段", "系数", "规划目标", "目标年", "结论",
+                  title=safe(f"规划目标：{ps['name']}（{ps['plan']['title']}）"))
+    for c in ps["checks"]:
+        t.add_row(str(c["year"]), c["level"], _f(c["value"], 3), f"{c['target']}（{c['target_label']}）",
+                  str(c["target_year"]), YES[c["met"]])
+    out.print(t)
 
 
 def _print_misses(lr) -> None:
