@@ -133,8 +133,7 @@ def enrolment_rows() -> list[dict[str, Any]]:
                            "classes_over_norm": 0 if level == "学前" else _over(pupils, classes, NORM[level]),
                            "classes_56plus": 0 if level == "学前" else _over(pupils, classes, 55),
                            "disabled": 1 if level in ("小学", "初中") and i == 1 else 0}
-                    if i == 0:
-                        row["new_entrants"] = pupils
+                    row["new_entrants"] = pupils if i == 0 else 0  # 起始年级填写；没有新招填 0
                     rows.append(row)
     return rows
 
@@ -350,3 +349,44 @@ def build_store(folder: Path) -> Path:
         use_plan(store, PLAN, USER)
         import_sources(store, paths)
     return db
+
+
+# ------------------------------------------------------------------ what must never show for 江湾区
+
+FOREIGN_WORDS = ("硚口", "420104", "QK0", "十三·五")
+# 硚口's plan figures (总投资 40.7 亿, 中小学配建 33.4 亿, 高中 2.09 亿, 幼儿园 1.293 亿; 155,900 万元 of its
+# projects booked for 2025), as whole numbers: 140.7 or 2.095 are other numbers
+FOREIGN_FIGURES = r"(?<![\d.,])(?:40\.7|33\.4|2\.09|1\.293)(?![\d])|(?<![\d.,])155,?900(?![\d])"
+
+
+def qiaokou_project_names() -> list[str]:
+    """The names of the shipped plan's projects (read from its file)."""
+    from eduplan.plan import default_plan_path, load_plan
+
+    return [p.name for p in load_plan(default_plan_path()).key_projects.projects]
+
+
+def foreign(text: str) -> list[str]:
+    """Every word or figure of the shipped plan's district found in `text` (an output of 江湾区)."""
+    import re
+
+    found = [w for w in FOREIGN_WORDS if w in text]
+    found += [n for n in qiaokou_project_names() if n in text]
+    found += sorted({m.group() for m in re.finditer(FOREIGN_FIGURES, text)})
+    return found
+
+
+def xlsx_text(path: Path) -> str:
+    """Every cell of every sheet of a workbook as text, one cell a line (the sheet names too)."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True)
+    try:
+        lines = []
+        for ws in wb.worksheets:
+            lines.append(ws.title)
+            for row in ws.iter_rows(values_only=True):
+                lines += [str(v) for v in row if v is not None]
+        return "\n".join(lines)
+    finally:
+        wb.close()
