@@ -16,6 +16,7 @@ import pytest
 from eduplan.demo.run import build, source_files, write_sources
 from eduplan.ingest import import_files
 from eduplan.metrics.summary import district_summary
+from eduplan.plan.binding import bound_plan, use_plan
 from eduplan.store import Store
 
 SEED = 420104
@@ -32,6 +33,7 @@ def demo_sources(tmp_path_factory) -> Path:
 def demo_db(tmp_path_factory, demo_sources) -> Path:
     db = tmp_path_factory.mktemp("demo-db") / "demo.duckdb"
     with Store(db) as s:
+        use_plan(s, "qiaokou-2021-2025", "demo")  # as the demo does: the plan names the project categories
         report = import_files(s, source_files(demo_sources), user="demo")
         assert report.ok, [i.text() for i in report.errors[:20]]
     return db
@@ -59,7 +61,8 @@ def test_demo_shape(demo_db):
 
 def test_demo_lands_near_the_seed_2019_figures(demo_db):
     with Store(demo_db, read_only=True) as s:
-        f = district_summary(s, 2019)["figures"]
+        figures = district_summary(s, 2019, "420104", bound_plan(s, "420104")[0])["figures"]
+    f = {k: v["value"] for k, v in figures.items()}
     # seed: 十四五主要指标 2019 实际 — 毛入园率 95, 高中阶段毛入学率 99, 研究生 18.6, 双师型 61, 教育支出占比 21.85
     assert f["preschool_gross_enrolment"] == pytest.approx(95, abs=1.0)
     assert f["upper_secondary_gross_enrolment"] == pytest.approx(99, abs=1.0)
@@ -68,6 +71,9 @@ def test_demo_lands_near_the_seed_2019_figures(demo_db):
     assert round(f["education_expenditure_share"], 2) == 21.85
     assert f["new_labour_schooling_years"] == pytest.approx(14.64)
     assert f["labour_force_schooling_years"] == pytest.approx(14.53)
+    # the plan's own published 2019 figures stand beside them
+    assert figures["education_expenditure_share"]["published"] == "21.85"
+    assert figures["compulsory_balance_coefficient"]["published"] == "0.382/0.302"
 
 
 # ------------------------------------------------------------------ corruptions

@@ -23,7 +23,7 @@ def test_levels_and_figures_by_hand(small):
     assert levels["初中"]["pupils"] == 98 and levels["学前"]["pupils"] == 90
     # 生师比 小学 = 438 / 22 = 19.909…
     assert levels["小学"]["pupil_teacher_ratio"] == pytest.approx(438 / 22)
-    f = s["figures"]
+    f = {k: v["value"] for k, v in s["figures"].items()}
     # 学前三年毛入园率 = 90 / (103 + 104 + 105) × 100 = 28.846…  (population of age a is 100 + a)
     assert f["preschool_gross_enrolment"] == pytest.approx(90 / 312 * 100)
     # 公共财政教育支出占比 = 218.5 / 1000 × 100 = 21.85
@@ -47,9 +47,9 @@ def test_zone_membership_is_effective_dated(small, tmp_path):
 
 
 def test_an_import_shows_on_the_next_query(small, tmp_path):
-    before = district_summary(small, 2019)["figures"]["education_expenditure_share"]
+    before = district_summary(small, 2019)["figures"]["education_expenditure_share"]["value"]
     rows = [{"year": 2019, "area_code": "420104", "residents": 650000, "births": 5000,
              "public_expenditure": 1000.0, "education_expenditure": 250.0}]
     assert import_files(small, [write_one(tmp_path / "fix", "area_year", rows)], user="u").ok
-    after = district_summary(small, 2019)["figures"]["education_expenditure_share"]
+    after = district_summary(small, 2019)["figures"]["education_expenditure_share"]["value"]
     assert (before, after) == (pytest.approx(21.85), pytest.approx(25.0))

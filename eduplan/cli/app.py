@@ -18,15 +18,16 @@ from ..ingest import current_user, import_files, write_workbook
 from ..ingest.template import write_issue_workbook
 from ..ingest.report import ImportReport
 from ..model import TABLES, TABLES_BY_NAME, find_table
-from ..metrics.summary import district_summary, figure_labels
+from ..metrics.summary import district_summary
+from ..plan.scope import NO_PLAN
 from ..quality import run_rules
 from ..sheets import check_output
 from ..store import Store
-from ..plan import load_plan
 from .admin_cmd import export
 from .balance_cmd import balance
 from .common import (
-    DEFAULT_DB, DEMO_DB, DbOption, Format, FormatOption, clean, emit_json, err, handle_errors, out, num, safe,
+    DEFAULT_DB, DEMO_DB, DbOption, DistrictOption, Format, FormatOption, PlanOption, YearOption, clean, emit_json,
+    err, handle_errors, out, num, safe,
 )
 from .db_cmd import db_app
 from .forecast_cmd import forecast, projects
@@ -63,15 +64,20 @@ def template(
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="输出 .xlsx 文件；配合 --all 时为目录")] = None,
     all_: Annotated[bool, typer.Option("--all", help="为每张表各写一个模板到 --output 目录")] = False,
     db: DbOption = DEFAULT_DB,
+    district: DistrictOption = None,
 ) -> None:
     """写出某张源数据表的填报模板（中文表头和单位、示例行、代码下拉、填写说明）。
 
-    不带参数时列出全部表。例：eduplan template 分年级学生数 --output 分年级学生数.xlsx
+    --db 指向已有数据库、库中只有一个区（或用 --district 指定）时，示例行用该区自己的行政区划代码、学区和学校，
+    “项目类别”的下拉列表为该区绑定规划的类别；否则用通用示例。
+    不带参数时列出全部表。例：eduplan template 分年级学生数 --output 分年级学生数.xlsx --db 库.duckdb
     """
+    if all_ or table is not None:
+        context = _template_context(db, district)
     if all_:
         folder = output or Path("out/templates")
         for t in TABLES:
-            write_workbook(t, folder / f"{t.label}.xlsx")
+            write_workbook(t, folder / f"{t.label}.xlsx", context=context)
         err.print(f"已写出 {len(TABLES)} 个模板到 {safe(folder)}")
         return
     if table is None:
@@ -83,8 +89,26 @@ def template(
     t = find_table(table)
     if t is None:
         raise UnknownTable(f"没有名为“{clean(table)}”的表；可用：{'、'.join(f'{x.name}（{x.label}）' for x in TABLES)}")
-    path = write_workbook(t, output or Path(f"{t.label}.xlsx"))
+    path = write_workbook(t, output or Path(f"{t.label}.xlsx"), context=context)
     err.print(f"已写出模板 {safe(path)}")
+
+
+def _template_context(db: Path, district: str | None):
+    """The store's own examples and plan categories (an existing store), else the model's neutral ones."""
+    from ..ingest.template_context import TemplateContext, template_context
+
+    if not db.exists():
+        if district:
+            raise EduplanError(f"数据库“{clean(db)}”不存在，无法按区“{clean(district)}”写出示例；请用 --db 指定数据库")
+        return TemplateContext()
+    with Store(db, read_only=True) as store:
+        context = template_context(store, district)
+    if context.district:
+        err.print(f"示例行使用库中 {safe(context.district)} 的代码"
+                  + ("，“项目类别”下拉列表为该区绑定规划的类别" if "category" in context.codes else ""))
+    for note in context.notes:
+        err.print(safe(note))
+    return context
 
 
 # ------------------------------------------------------------------ import
@@ -129,6 +153,20 @@ def print_import_report(report: ImportReport, fmt: Format) -> None:
             out.print(f"……另有 {len(shown) - 1000} 条未显示；用 --format json 查看全部")
     if not report.ok:
         err.print("[bold red]导入失败：数据库未作任何更改。[/]请修正以上错误后重新导入。")
+    for line in district_lines(report):
+        err.print(safe(line))
+
+
+def district_lines(report: ImportReport) -> list[str]:
+    """After an import: the districts its data belongs to, and whether each has a bound plan."""
+    lines = []
+    for d in report.districts if report.written else []:
+        label = f"{d['district_name']}（{d['district_code']}）" if d["district_name"] else d["district_code"]
+        if d["plan"] is None:
+            lines.append(f"数据属于 {label}：尚未绑定规划：运行 eduplan plan use 规划文件")
+        else:
+            lines.append(f"数据属于 {label}：按已绑定的规划“{d['plan']['title']}”评估")
+    return lines
 
 
 @app.command("import")
@@ -194,15 +232,17 @@ def demo(
     sources: Annotated[Path, typer.Option("--sources", help="写出示范区源文件的目录")] = Path("out/demo-sources"),
     seed: Annotated[int, typer.Option("--seed", help="随机种子（相同种子生成相同数据）")] = 420104,
     fresh: Annotated[bool, typer.Option("--fresh", help="在旁边新建库，全部导入成功后才替换原文件（中途中断时原库不变）")] = False,
-    year: Annotated[int, typer.Option("--year", help="摘要年度")] = 2019,
+    year: Annotated[int, typer.Option("--year", help="摘要年度（默认 2019：示范区规划的基线年度，规划载有该年的实际数）")] = 2019,
     fmt: FormatOption = Format.table,
 ) -> None:
-    """生成示范区（仿硚口，2016–2025）：先把源数据写成填好的模板文件，再用与用户相同的导入流程入库，最后打印摘要。
+    """生成示范区（仿硚口，2016–2025）：先绑定随附的硚口规划，把源数据写成填好的模板文件，再用与用户相同的导入流程入库，
+    最后打印规划基线年度（2019）的区情摘要。
 
     示范区只写入它自己的库（默认 out/demo.duckdb）；库中有其他来源的导入批次时拒绝执行。
     例：eduplan demo --fresh --sources out/demo-sources
     """
     from ..demo.run import build_demo_store
+    from ..plan.scope import one_scope
 
     with progress_bar() as bar:
         task = bar.add_task("示范区", total=None)
@@ -216,38 +256,61 @@ def demo(
     if fmt == Format.table:
         print_import_report(report, fmt)
     with Store(db, read_only=True) as store:
-        summary = district_summary(store, year)
-    summary["published"] = load_plan().published(year)
+        scope = one_scope(store)
+        summary = scope_summary(store, year, scope)
     if fmt == Format.json:
         emit_json({"db": str(db), "import": report.to_dict(), "summary": summary})
     else:
         print_summary(summary)
 
 
+def scope_summary(store: Store, year: int, scope) -> dict:
+    """One district's summary with its plan's headline figures, and the scope it was made for."""
+    result = district_summary(store, year, scope.district_code, scope.plan)
+    return {**result, "scope": scope.to_dict()}
+
+
 @app.command()
 @handle_errors
 def summary(
     db: DbOption = DEFAULT_DB,
-    year: Annotated[int, typer.Option("--year", help="统计年度")] = 2019,
-    district: Annotated[Optional[str], typer.Option("--district", help="行政区划代码（默认：库中第一个区）")] = None,
+    district: DistrictOption = None,
+    plan: PlanOption = None,
+    year: YearOption = None,
     fmt: FormatOption = Format.table,
 ) -> None:
-    """区情摘要：学校、学生、班级、教师、人口、经费，以及规划公布的主要数字（按当前数据即时计算）。
+    """区情摘要：学校、学生、班级、教师、人口、经费，以及该区规划指标表所列的主要数字，
+    与规划所载该年的数并列（按当前数据即时计算）。
 
-    例：eduplan summary --year 2019 --format json
+    库中有多个区而未指定 --district 时，逐区各出一份摘要，各按本区绑定的规划；未绑定规划的区只列数值（无规划目标）。
+    例：eduplan summary --year 2023 --format json
     """
-    with Store(db, read_only=True) as store:
-        store.require_data(year=year)
-        result = district_summary(store, year, district)
-    result["published"] = load_plan().published(year)
+    from .guards import scoped
+
+    with scoped(db, district, plan, year, several=True) as sc:
+        results = [scope_summary(sc.store, sc.year, s) for s in sc.scopes]
     if fmt == Format.json:
-        emit_json(result)
-    else:
-        print_summary(result)
+        emit_json({"year": sc.year, "districts": results})
+        return
+    for i, r in enumerate(results):
+        if i:
+            out.print()
+        print_summary(r)
 
 
 def _n(v, digits: int = 0) -> str:
     return num(v, digits)
+
+
+def _figure(f: dict) -> str:
+    """A headline value: one number, or one per level joined by “/” as plans print them; with 2 decimals,
+    or as many as the plan prints (0.382)."""
+    printed = str(f["published"] or "").replace("／", "/").split("/")
+    digits = max([2] + [len(p.strip().split(".")[1]) for p in printed if "." in p and p.strip().split(".")[1].isdigit()])
+    if f["by_level"] is not None:
+        return "/".join(_n(v, digits) for v in f["by_level"].values())
+    return _n(f["value"], digits)
+
 
 def print_summary(s: dict) -> None:
     if s.get("empty"):
@@ -268,12 +331,21 @@ def print_summary(s: dict) -> None:
     p = s["population"]
     bands = "，".join(f"{k.replace('-', '–')} 岁 {_n(v)}" for k, v in p.items() if "-" in k and k != "0-22")
     out.print(f"常住人口 {_n(p['residents'])} 人；出生 {_n(p['births'])} 人；{bands}。")
-    published = s.get("published", {})
-    ft = RichTable("指标", "数值", "单位", f"规划所载 {s['year']} 年数", title="主要数字（由当前数据计算）")
-    labels = figure_labels()
-    for k, v in s["figures"].items():
-        label, unit = labels[k]
-        ft.add_row(label, _n(v, 2), unit, safe(published.get(k, "—")))
+    figures = s["figures"]
+    plan = s.get("plan")
+    shown = plan is not None and any(f["published"] is not None for f in figures.values())
+    if plan is None:
+        title, caption = "主要数字（由当前数据计算）", f"{NO_PLAN}：本区未绑定规划（eduplan plan use 规划文件）"
+    else:
+        title = f"主要数字（规划“{safe(plan['title'])}”指标表所列，由当前数据计算）"
+        caption = None if shown else f"规划未载 {s['year']} 年的数"
+    heads = ["指标", "数值", "单位"] + ([f"规划所载 {s['year']} 年数"] if shown else [])
+    ft = RichTable(*heads, title=title, caption=caption)
+    for f in figures.values():
+        cells = [safe(f["name"]), _figure(f), safe(f["unit"])]
+        if shown:
+            cells.append(safe(f["published"] if f["published"] is not None else "—"))
+        ft.add_row(*cells)
     out.print(ft)
 
 

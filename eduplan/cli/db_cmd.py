@@ -84,13 +84,13 @@ def _show(v: Any) -> str:
 @handle_errors
 def db_history(
     table: Annotated[str, typer.Argument(help="表名（如 enrolment）或中文名（如 分年级学生数）", show_default=False)],
-    key: Annotated[list[str], typer.Argument(help="主键各列的值，按主键顺序（如 2019 2420104001 P1）", show_default=False)],
+    key: Annotated[list[str], typer.Argument(help="主键各列的值，按主键顺序（如 2023 1234567890 P1）", show_default=False)],
     db: DbOption = DEFAULT_DB,
     fmt: FormatOption = Format.table,
 ) -> None:
     """一行数据的全部版本：每个版本改了哪些值、由哪个批次写入。
 
-    每个版本列出批次、类型、文件和行、用户与系统账户、时间（UTC），以及它被哪个批次取代或删除。例：eduplan db history 分年级学生数 2019 2420104001 P1
+    每个版本列出批次、类型、文件和行、用户与系统账户、时间（UTC），以及它被哪个批次取代或删除。例：eduplan db history 分年级学生数 2023 1234567890 P1
     """
     t = _table(table)
     k = key_from_text(t, key)

@@ -26,7 +26,7 @@ from ..errors import StoreOutdated
 from ..model import TABLES_BY_NAME, grades_allowed, sections_allowed
 from ..store import Store, os_account, time_label
 from ..store.versions import key_text, replace_scope
-from .plan_codes import project_category_issues
+from .plan_codes import districts_of, project_category_issues
 from .readers import read_source
 from .parse import map_headers
 from .report import FileResult, ImportReport, Issue, column_letter
@@ -79,6 +79,7 @@ def import_files(store: Store | str | os.PathLike, paths: list[Path], user: str 
         progress("写入数据库", len(paths), len(paths))
     if isinstance(store, Store):
         results = store.write_batch(plan.batches(), user or current_user(), kind=kind)
+        report.districts = districts_of(store, [t for _, t in plan.to_write])
     else:
         with Store(store) as rw:
             if rw.max_batch_id() != seen:  # another batch was written during validation: check again
@@ -88,6 +89,7 @@ def import_files(store: Store | str | os.PathLike, paths: list[Path], user: str 
                     _mark_skipped(parsed, plan)
                     return report
             results = rw.write_batch(plan.batches(), user or current_user(), kind=kind)
+            report.districts = districts_of(rw, [t for _, t in plan.to_write])
     _mark_skipped(parsed, plan)
     for (fr, _), r in zip(plan.to_write, results):
         fr.batch_id = r["batch_id"]

@@ -59,7 +59,7 @@ def project_category_issues(store, merged: dict[str, list[dict[str, Any]]]) -> l
     names = district_names(store, merged)
     plans: dict[str, Any] = {}
     issues: list[Issue] = []
-    rule = f"项目类别须{CATEGORY_RULE.removeprefix('取值于')}"
+    rule = "项目类别须为项目所在区绑定规划所列的类别"
     for r in rows:
         zone, school = r.get("zone_code"), r.get("school_code")
         dz = zone_district.get(zone) if zone is not None else None
@@ -106,3 +106,36 @@ def project_category_issues(store, merged: dict[str, list[dict[str, Any]]]) -> l
             continue
         r["category"] = match
     return issues
+
+
+def districts_of(store, batches: list[dict[str, list[dict[str, Any]]]]) -> list[dict[str, Any]]:
+    """The districts the rows of an import belong to (through district codes, zones, schools, area codes
+    and projects), each with its bound plan: [{district_code, district_name, plan: {id, title} | None}]."""
+    zone_district = {r["zone_code"]: r["district_code"] for r in store.rows("zone", ["zone_code", "district_code"])}
+    school_district = {r["school_code"]: r["district_code"]
+                       for r in store.rows("school", ["school_code", "district_code"])}
+    project_district: dict[str, str] = {}
+    for r in store.rows("project", ["project_id", "zone_code", "school_code"]):
+        d = zone_district.get(r["zone_code"]) or school_district.get(r["school_code"])
+        if d is not None:
+            project_district[r["project_id"]] = d
+    names = known_districts(store)
+    found: set[str] = set()
+    for tables in batches:
+        for rows in tables.values():
+            for r in rows:
+                d = (r.get("district_code") or zone_district.get(r.get("zone_code"))
+                     or school_district.get(r.get("school_code")) or project_district.get(r.get("project_id")))
+                area = r.get("area_code")
+                if d is None and area is not None:
+                    d = area if area in names else zone_district.get(area)
+                if d is not None:
+                    found.add(d)
+    if not found and len(names) == 1:
+        found = set(names)
+    out = []
+    for code in sorted(found):
+        bp = bound_plan(store, code)
+        out.append({"district_code": code, "district_name": names.get(code),
+                    "plan": None if bp is None else {"id": bp[0].meta.id, "title": bp[0].meta.title}})
+    return out

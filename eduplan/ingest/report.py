@@ -186,6 +186,8 @@ class ImportReport:
     issues: list[Issue] = field(default_factory=list)
     written: bool = False
     years: set[int] = field(default_factory=set)  # the years of the rows written
+    # the districts the written rows belong to, each with its bound plan (plan_codes.districts_of)
+    districts: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Issue]:
@@ -208,6 +210,7 @@ class ImportReport:
             "warnings": [i.to_dict() for i in self.warnings],
             "notes": [i.to_dict() for i in self.issues if i.level == "info"],
             "years": sorted(self.years),
+            "districts": self.districts,
         }
 
 

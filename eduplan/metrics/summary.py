@@ -1,9 +1,11 @@
 """The district summary for one year: schools, pupils, classes, teachers, population, finance, and
-the headline figures the plan publishes — computed at query time from the store.
+the headline figures of the district's plan — computed at query time from the store.
 
 Counts use the indicator engine's relations (eduplan/indicators/relations.py: 学段 of each grade, 特教
 for special schools); the headline figures ARE the declared indicators (definitions.yaml), computed by
-the engine, so each formula lives in one place.
+the engine, so each formula lives in one place. Which figures: the rows of the plan's own indicator
+tables (in the plan's order), each beside the value the plan prints as actual for that year
+(`Plan.published`); a district without a plan gets DEFAULT_FIGURES and no published values.
 
 Missing is missing: a count summed over rows where some school left the cell blank is shown as None
 (not the partial sum) and `missing` names the figure and how many schools lack it.
@@ -20,11 +22,10 @@ from ..indicators.relations import build_relations
 from ..model import LEVELS, SCHOOL_TYPES
 from ..store import Store
 
-# The plan's indicator ids shown as headline figures, beside the value the plan publishes.
-FIGURES = (
+# The headline figures of a district without a plan: indicators every district's plan reports.
+DEFAULT_FIGURES = (
     "preschool_gross_enrolment", "upper_secondary_gross_enrolment", "senior_teacher_postgraduate_share",
     "vocational_dual_qualified_teacher_share", "education_expenditure_share", "inclusive_kindergarten_share",
-    "new_labour_schooling_years", "labour_force_schooling_years",
 )
 COMPULSORY_AGES = (6, 14)
 
@@ -39,21 +40,34 @@ def _scalar(expr) -> Any:
     return expr.to_pyarrow().as_py()
 
 
-def figure_labels(settings: IndicatorSettings | None = None) -> dict[str, tuple[str, str]]:
-    """id → (名称, unit) of the headline figures, from the declarations."""
+def headline(plan=None, settings: IndicatorSettings | None = None) -> list[dict[str, Any]]:
+    """The headline figures: the plan's table rows (first occurrence of each indicator, in the plan's
+    order) as {id, name, unit, levels}; without a plan, DEFAULT_FIGURES from the declarations."""
+    if plan is not None:
+        rows: dict[str, dict[str, Any]] = {}
+        for table in plan.tables:
+            for r in table.rows:
+                rows.setdefault(r.id, {"id": r.id, "name": r.name, "unit": r.unit, "levels": r.levels})
+        return list(rows.values())
     defs = load_definitions(settings)
-    return {i: (defs.get(i).name, defs.get(i).unit) for i in FIGURES}
+    return [{"id": i, "name": defs.get(i).name, "unit": defs.get(i).unit, "levels": None} for i in DEFAULT_FIGURES]
 
 
-def default_district(store: Store) -> str | None:
-    rows = store.run("SELECT district_code FROM district ORDER BY district_code LIMIT 1")
-    return rows[0][0] if rows else None
+def _the_district(store: Store) -> str | None:
+    """The store's district when there is exactly one; None when there is none; DistrictRequired else."""
+    from ..plan.scope import choose_districts
+
+    if not store.districts():
+        return None
+    return choose_districts(store)[0]
 
 
-def district_summary(store: Store, year: int, district_code: str | None = None,
+def district_summary(store: Store, year: int, district_code: str | None = None, plan=None,
                      settings: IndicatorSettings | None = None) -> dict[str, Any]:
+    """The summary of `district_code` (default: the store's only district) in `year`, with the headline
+    figures of `plan` (the district's plan; None: DEFAULT_FIGURES, no published values)."""
     con = store.ibis()
-    district_code = district_code or default_district(store)
+    district_code = district_code or _the_district(store)
     if district_code is None:
         return {"year": year, "district": None, "empty": True}
     settings = settings or IndicatorSettings()
@@ -110,10 +124,7 @@ def district_summary(store: Store, year: int, district_code: str | None = None,
     fin = fin[0] if fin else {}
     ages = {f"{lo}-{hi}": (lo, hi) for lo, hi in (settings.preschool_ages, COMPULSORY_AGES,
                                                    settings.upper_secondary_ages)}
-    v = compute(store, load_definitions(settings), FIGURES).values
-    v = v[(v["year"] == year) & (v["unit_type"] == "district") & (v["unit_code"] == district_code) & (v["bdim"] == "")]
-    found = {r.indicator: float(r.value) for r in v.itertuples() if r.value == r.value}  # NaN: no data
-    figures = {i: found.get(i) for i in FIGURES}
+    figures = _figures(store, year, district_code, plan, settings)
     return {
         "year": year,
         "district": d[0] if d else {"district_code": district_code},
@@ -124,9 +135,42 @@ def district_summary(store: Store, year: int, district_code: str | None = None,
         "population": {**{k: pop_band(*band) for k, band in ages.items()}, "0-22": pop_band(0, 22),
                        "residents": fin.get("residents"), "births": fin.get("births")},
         "finance": {k: fin.get(k) for k in ("public_expenditure", "education_expenditure")},
+        "plan": None if plan is None else {"id": plan.meta.id, "title": plan.meta.title},
         "figures": figures,
         "missing": missing,
     }
+
+
+def _figures(store: Store, year: int, district_code: str, plan, settings: IndicatorSettings) -> dict[str, Any]:
+    """id → {name, unit, value, by_level, published}: the headline figures computed for the district.
+    A figure with levels (e.g. 小学/初中) has by_level and value None; one the engine does not declare
+    has value None. published: what the plan prints as actual for `year` (None: the plan prints none)."""
+    defs = load_definitions(settings)
+    declared = {i.id for i in defs.indicators}
+    heads = headline(plan, settings)
+    ids = [h["id"] for h in heads if h["id"] in declared]
+    v = compute(store, defs, ids).values if ids else None
+    published = plan.published(year) if plan is not None else {}
+    out: dict[str, Any] = {}
+    for h in heads:
+        value, by_level = None, None
+        if v is not None and h["id"] in declared:
+            mine = v[(v["indicator"] == h["id"]) & (v["year"] == year) & (v["unit_type"] == "district")
+                     & (v["unit_code"] == district_code)]
+            if h["levels"]:
+                got = {r.bval: _number(r.value) for r in mine[mine["bdim"] == "level"].itertuples()}
+                by_level = {lvl: got.get(lvl) for lvl in h["levels"]}
+            else:
+                whole = [_number(x) for x in mine[mine["bdim"] == ""]["value"]]
+                value = whole[0] if whole else None
+        out[h["id"]] = {"name": h["name"], "unit": h["unit"], "value": value, "by_level": by_level,
+                        "published": published.get(h["id"]) if plan is not None else None}
+    return out
+
+
+def _number(x: Any) -> float | None:
+    """An engine value as a float; None for no data (None or NaN)."""
+    return None if x is None or x != x else float(x)
 
 
 def _complete(t, col: str) -> dict:
