@@ -47,7 +47,7 @@ def test_plan_indicator_tracks_the_targets(series):
     final = {c["level"]: c for c in status["checks"] if c["target_year"] == 2025 and c["year"] == 2025}
     assert final["小学"]["target"] == "<0.5" and final["初中"]["target"] == "<0.45"
     assert final["小学"]["met"] is True and final["初中"]["met"] is True
-    assert final["小学"]["target_label"] == "2025 期末目标" and final["小学"]["text"] == "小学 2025 期末目标 <0.5 已达成"
+    assert final["小学"]["target_label"] == "2025 年期末目标" and final["小学"]["text"] == "小学 2025 年期末目标 <0.5 已达成"
     assert series[2025]["小学"] < 0.5 and series[2025]["初中"] < 0.45
     # without a plan: no targets, never another district's
     bare = plan_indicator_status(series, BalanceSettings(), None)

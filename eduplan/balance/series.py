@@ -61,9 +61,9 @@ def coefficient_series_by_district(store, method: str | None = None, years: list
 def _label(year: int, plan) -> str:
     period = plan.meta.period
     if year == period.end:
-        return f"{year} 期末目标"
+        return f"{year} 年期末目标"
     if period.start <= year < period.end:
-        return f"{year} 中期目标"
+        return f"{year} 年中期目标"
     return f"{year} 年目标"
 
 

@@ -140,9 +140,9 @@ def target_label(year: int, plan: Plan) -> str:
     """How a target is named by its year: “2023 中期目标”, “2025 期末目标”, “2020 年目标”."""
     period = plan.meta.period
     if year == period.end:
-        return f"{year} 期末目标"
+        return f"{year} 年期末目标"
     if period.start <= year < period.end:
-        return f"{year} 中期目标"
+        return f"{year} 年中期目标"
     return f"{year} 年目标"
 
 
