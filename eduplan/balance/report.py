@@ -14,6 +14,7 @@ from .data import type_label
 from .result import BalanceResult
 
 YES = {True: "达标", False: "未达标", None: "无法判定"}
+MET = {True: "已达成", False: "未达成", None: "无法判定"}  # a plan target
 
 
 def to_json(result: BalanceResult) -> dict[str, Any]:
@@ -65,7 +66,7 @@ def _overview(wb, f, r: BalanceResult) -> None:
     put(ws, 1, 0, f"数据：{'数据库 ' + str(r.year) + ' 学年' if r.source == 'store' else r.source}")
     if r.official:
         limits = "、".join(f"{k} ≤{v:.2f}" for k, v in r.official["thresholds"].items())
-        put(ws, 2, 0, f"国家标准（{r.official['document']}）：{r.official['rule']} {limits}")
+        put(ws, 2, 0, f"国家标准：{r.official['document']}，{r.official['rule']} {limits}")
     _header(ws, f, 3, ["学段", "参评学校数", "在校生数", "综合系数（规划口径）", "差异系数是否全部达标（国家标准）",
                        "学校全部达标（国家标准）", "达标学校数", "结论（国家标准）"], [10, 12, 12, 20, 20, 14, 12, 12])
     for i, (lvl, lr) in enumerate(r.levels.items(), start=4):
@@ -89,7 +90,7 @@ def _overview(wb, f, r: BalanceResult) -> None:
         for j, c in enumerate(ps["checks"], start=row + 2):
             put_row(ws, j, 0, [c["year"], c["level"]])
             put(ws, j, 2, c["value"], f["cv"]) if c["value"] is not None else put(ws, j, 2, "—")
-            put_row(ws, j, 3, [c["target_year"], c["target_label"], c["target"], YES[c["met"]]])
+            put_row(ws, j, 3, [c["target_year"], c["target_label"], c["target"], MET[c["met"]]])
         row += len(ps["checks"]) + 3
     for label, items in (("不参评学校", [f"{e.name}（{type_label(e.type_code)}）：{e.reason}" for e in r.excluded]),
                          ("说明", r.notes)):

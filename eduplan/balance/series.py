@@ -58,6 +58,20 @@ def coefficient_series_by_district(store, method: str | None = None, years: list
     return out
 
 
+def _text(v) -> str:
+    """A target as the plan writes it, normalised (“≤0.40”: the decimals the plan prints are kept)."""
+    import re
+
+    from ..plan.schema import OP_SYMBOL
+
+    if v.value is None:
+        return v.text()
+    m = re.search(r"\d+\.(\d+)", v.raw or "")
+    digits = len(m.group(1)) if m else 0
+    number = f"{v.value:.{digits}f}" if digits else v.text().lstrip("≥≤<>=")
+    return f"{OP_SYMBOL.get(v.op or '', '') if v.op != '=' else ''}{number}"
+
+
 def _label(year: int, plan) -> str:
     period = plan.meta.period
     if year == period.end:
@@ -98,7 +112,7 @@ def plan_indicator_status(series: dict[int, dict[str, float | None]], settings: 
         if cell is None or not cell.by_level:
             continue
         if col.kind == "target":
-            targets[col.year] = {lvl: {"op": v.op, "value": v.value, "text": v.text(), "label": _label(col.year, plan)}
+            targets[col.year] = {lvl: {"op": v.op, "value": v.value, "text": _text(v), "label": _label(col.year, plan)}
                                  for lvl, v in cell.by_level.items()}
         else:
             published[col.year] = {lvl: v.value for lvl, v in cell.by_level.items()}

@@ -33,6 +33,7 @@ class Method(str, enum.Enum):
 
 
 YES = {True: "[green]达标[/]", False: "[red]未达标[/]", None: "[yellow]无法判定[/]"}
+MET = {True: "[green]已达成[/]", False: "[red]未达成[/]", None: "[yellow]无法判定[/]"}  # a plan target
 
 
 @handle_errors
@@ -106,7 +107,7 @@ def print_result(r) -> None:
     out.print(f"[bold]义务教育均衡评估 — {who}{METHOD_NAMES[r.method]}，{where}[/]")
     limits = "、".join(f"{k} ≤{v:.2f}" for k, v in (r.official or {}).get("thresholds", {}).items())
     if r.official:
-        out.print(f"国家标准（{r.official['document']}）：{r.official['rule']} {limits}")
+        out.print(f"国家标准：{r.official['document']}，{r.official['rule']} {limits}")
     for lvl, lr in r.levels.items():
         t = RichTable("指标", "名称", "单位", "标准", "全区均值 X̄", "差异系数", "国家标准上限", "结论",
                       title=f"{lvl}：{len(lr.schools)} 所学校，{sum(s.pupils for s in lr.schools):,} 名学生")
@@ -162,7 +163,7 @@ def _print_plan_status(r) -> None:
                   title=safe(f"规划目标：{ps['name']}（{ps['plan']['title']}）"))
     for c in ps["checks"]:
         t.add_row(str(c["year"]), c["level"], _f(c["value"], 3), f"{c['target']}（{c['target_label']}）",
-                  str(c["target_year"]), YES[c["met"]])
+                  str(c["target_year"]), MET[c["met"]])
     out.print(t)
 
 
