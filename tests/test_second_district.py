@@ -223,6 +223,8 @@ def test_balance_judges_against_the_plans_coefficients(cli):
     assert got == {"2028": {"小学": ("<=", 0.45), "初中": ("<=", 0.40)},
                    "2030": {"小学": ("<=", 0.40), "初中": ("<=", 0.35)}}
     assert p["published"] == {"2025": {"小学": 0.48, "初中": 0.42}}
+    # the district's compulsory schools: 6 小学 + the 九年一贯制 北湾学校; 3 初中 + 北湾学校
+    assert {lvl: data["indicators"][0]["schools"] for lvl, data in doc["levels"].items()} == {"小学": 7, "初中": 4}
     out = ok(cli("balance"))
     assert "≤0.45" in out and "≤0.35" in out and "2030" in out
     assert "<0.55" not in out and "<0.5 " not in out and "<0.45" not in out
