@@ -8,7 +8,7 @@ only make the planner runnable. Override in the settings file (see eduplan.setti
     balance:
       level_weights: {小学: 1.0, 初中: 1.1, 高中: 1.32}
       unit_costs: {teacher: 160000}
-      caps: {"2420104001": {sports_area: 0}}
+      caps: {"<学校标识码>": {sports_area: 0}}
 """
 
 from __future__ import annotations
@@ -35,15 +35,16 @@ class UnitCosts(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     teacher: float = Field(150_000, gt=0, description=(
-        "一名高于规定学历专任教师的年成本（元/人·年）。假设：武汉义务教育教师年均工资约 12 万元"
-        "（示范区 area_year 2019 为 119,311 元）加单位负担的社保、公积金约 25%。计入一年成本；"
-        "若要与基建投入按多年比较，请设为多年成本。"))
+        "一名高于规定学历专任教师的年成本（元/人·年）。假设：义务教育教师年均工资约 12 万元"
+        "（中部大城市 2019 年前后的水平；本区的数值见“区域年度数据”表的教师平均工资）加单位负担的社保、公积金约 25%。"
+        "计入一年成本；若要与基建投入按多年比较，请设为多年成本。请按本区实际设定。"))
     backbone_teacher: float = Field(170_000, gt=0, description=(
         "一名县级以上骨干教师（同时计入高于规定学历）的年成本。假设：教师年成本 + 骨干津贴与培养约 2 万元。"))
     pe_art_teacher: float = Field(150_000, gt=0, description=(
         "一名体育、音乐或美术专任教师（同时计入高于规定学历）的年成本。假设：与一般教师相同。"))
     teaching_area: float = Field(4_500, gt=0, description=(
-        "每平方米教学及辅助用房的建设成本（元/㎡）。假设：武汉中小学校舍建安及装修约 4,000–5,000 元/㎡，不含土地。"))
+        "每平方米教学及辅助用房的建设成本（元/㎡）。假设：中部大城市中小学校舍建安及装修约 4,000–5,000 元/㎡，"
+        "不含土地；请按本区实际设定。"))
     sports_area: float = Field(600, gt=0, description=(
         "每平方米体育运动场馆的建设成本（元/㎡）。假设：在校内已有用地上铺设塑胶跑道、人造草坪约 300–800 元/㎡，"
         "不含征地；用地不能增加的学校请用 caps 限定为 0。"))
@@ -106,7 +107,8 @@ class BalanceSettings(BaseModel):
     unit_costs: UnitCosts = Field(default_factory=UnitCosts, description="改进方案的单位成本（假设值，须由教育局设定）。")
     default_caps: ActionCaps = Field(default_factory=ActionCaps, description="每所学校的默认增加上限（默认不限）。")
     caps: dict[str, ActionCaps] = Field(
-        default_factory=dict, description="按学校标识码或学校名称设定的增加上限，如 {\"2420104001\": {sports_area: 0}}。")
+        default_factory=dict, description="按学校标识码或学校名称设定的增加上限，如 {\"<学校标识码>\": {sports_area: 0}}"
+                                    "（该校体育运动场馆面积不能增加）。")
     planner_time_limit: float = Field(
         60.0, gt=0, description="改进方案求解的总时限（秒）；到时返回已找到的最优可行方案并报告与下界的差距。")
     planner_gap: float = Field(1e-6, ge=0, lt=1, description="求解器的相对最优间隙（HiGHS mip_rel_gap）。")
