@@ -64,7 +64,9 @@ def test_summary_json(tmp_path):
     assert run("import", *[str(p) for p in write_small(tmp_path / "src")], "--db", str(db)).returncode == 0
     r = run("summary", "--db", str(db), "--year", "2019", "--format", "json")
     doc = json.loads(r.stdout)
-    assert doc["figures"]["education_expenditure_share"] == 21.85
+    [d] = doc["districts"]
+    assert d["figures"]["education_expenditure_share"] == {
+        "name": "公共财政教育支出占公共财政支出的比例", "unit": "%", "value": 21.85, "by_level": None, "published": None}
     r = run("summary", "--db", str(db), "--year", "2019")
     assert r.returncode == 0 and "学前三年毛入园率" in r.stdout
 

@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 
 from eduplan.ingest import write_workbook
-from eduplan.ingest.validate import EXAMPLE_MARK
+from eduplan.ingest.validate import EXAMPLE_MARK, example_seal
 from eduplan.model import TABLES
 
 
@@ -22,6 +22,8 @@ def test_template_layout(table, tmp_path):
     # one example row, marked so that the importer skips it
     example = [c.value for c in ws[2]]
     assert example[len(table.fields)] == EXAMPLE_MARK
+    # sealed with the digest of the example values, so that only the untouched row is skipped
+    assert example[len(table.fields) + 1] == example_seal(table, {f.name: f.example for f in table.fields})
     assert sum(v is not None for v in example[: len(table.fields)]) >= len(table.required)
     # dropdowns for every coded column, drawn from the 代码表 sheet
     coded = {i for i, f in enumerate(table.fields) if f.codes is not None}
@@ -68,3 +70,12 @@ def test_template_cli_writes_all(tmp_path):
     assert res.exit_code == 0 and (tmp_path / "e.xlsx").exists()
     res = CliRunner().invoke(app, ["template", "不存在的表", "--output", str(tmp_path / "x.xlsx")])
     assert res.exit_code == 1 and "没有名为" in res.output
+
+
+def test_templates_name_no_district(tmp_path):
+    """Without a store the examples and texts are neutral: no district's names or codes."""
+    words = ("硚口", "420104", "QK0", "崇仁", "古田", "汉江湾", "六大组团", "35 个")
+    for t in TABLES:
+        wb = openpyxl.load_workbook(write_workbook(t, tmp_path / f"{t.label}.xlsx"))
+        texts = [str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
+        assert [(t.name, x) for x in texts if any(w in x for w in words)] == []
