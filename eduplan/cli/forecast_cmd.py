@@ -260,7 +260,8 @@ def _print_projects(lib, year: int, rows, findings) -> None:
         gt.add_row(safe(g.name), str(g.stated_count), f"{g.counted}（另 {g.projects - g.counted} 项不计数）" if g.projects != g.counted
                    else str(g.counted), f"{g.stated_investment:g}", f"{g.investment:g}",
                    "✓" if g.to_dict()["matches"] else "[red]✗[/]")
-    out.print(gt)
+    if lib.group_totals():
+        out.print(gt)
     kp = lib.key_projects
     if kp is not None and abs(kp.stated_total.investment - lib.total_investment()) > 0.005:
         out.print(f"说明：规划称重点项目共投资约 {kp.stated_total.investment:g} 亿元，各组合计为 "

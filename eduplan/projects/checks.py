@@ -21,7 +21,7 @@ MESSAGES: dict[str, str] = {
                         "请在“重点项目库”中改用规划的类别后重新导入，或在规划的 key_projects.categories 中声明该类别",
     "places-unknown": "{name}（{project_id}）：新增学位未知——“项目新增学位”表未填，规划未给出本项目或其类别“{category}”"
                       "的新增班数（places）；学位预测未计入其学位。请在“项目新增学位”表中填写，或在规划中写明",
-    "no-plan": "{district}未绑定规划（无规划目标）：项目不分组、不按规划分摊投资，也不核对规划的完工预期；"
+    "no-plan": "该区未绑定规划（无规划目标）：项目不分组、不按规划分摊投资，也不核对规划的完工预期；"
                "{unknown}用 eduplan plan use 规划文件 绑定该区的规划，或用 --plan 指定",
     "project-no-district": "“重点项目库”中的项目“{name}”（{project_id}）未填学区和学校，库中有多个区，无法判断属于哪个区，"
                            "未列入本区项目库；请在“重点项目库”中填写学区或学校后重新导入",
@@ -68,8 +68,7 @@ def check_categories(lib: Library, as_of: date) -> list[Finding]:
         unknown = [p for p in lib.projects if not p.places]
         text = (f"“项目新增学位”表未填的 {len(unknown)} 个项目（{'、'.join(p.name for p in unknown)}）新增学位未知、"
                 "学位预测未计入；") if unknown else ""
-        return [_finding("no-plan", "info", None, district=_district_label(lib), unknown=text,
-                         projects=[p.id for p in unknown])]
+        return [_finding("no-plan", "info", None, unknown=text, projects=[p.id for p in unknown])]
     codes = kp.category_codes() if kp is not None else []
     for p in lib.projects:
         if not p.category_known:
@@ -85,10 +84,6 @@ def check_unplaced(lib: Library, as_of: date) -> list[Finding]:
     """Project rows of a store holding several districts that name neither 学区 nor school."""
     return [_finding("project-no-district", "warning", r["project_id"], name=r.get("project_name") or "",
                      project_id=r["project_id"]) for r in lib.unplaced]
-
-
-def _district_label(lib: Library) -> str:
-    return f"区 {lib.district_code} " if lib.district_code else "本库"
 
 
 def check_milestones(lib: Library, as_of: date) -> list[Finding]:
