@@ -248,3 +248,48 @@ def test_with_the_plan_file_of_the_district(jiangwan_store, small_plan, tmp_path
     assert res.exit_code == 0, res.output
     rate = json.loads(res.stdout)["baseline"]["preschool_rate"]
     assert [(t["year"], t["value"]) for t in rate["targets"]] == [(2028, 97.0), (2030, 99.0)]
+
+
+# ------------------------------------------------------------------ a store holding the demo and 江湾区
+
+PROJECT_TABLES = ("重点项目库", "项目新增学位", "项目进展", "项目资金", "新建住宅项目")
+
+
+@pytest.fixture(scope="module")
+def two_districts(demo_store, tmp_path_factory):
+    """The demo store (硚口区, its plan bound) with 江湾区 added: its data, then its plan, then its projects."""
+    import jiangwan as jw
+    from eduplan.plan.binding import use_plan
+
+    folder = tmp_path_factory.mktemp("two")
+    db = folder / "two.duckdb"
+    shutil.copy(demo_store, db)
+    paths = jw.write_sources(folder / "jiangwan")
+    with Store(db) as s:
+        jw.import_sources(s, [p for p in paths if p.stem not in PROJECT_TABLES])
+        use_plan(s, jw.PLAN, jw.USER)
+        jw.import_sources(s, [p for p in paths if p.stem in PROJECT_TABLES])
+    return db
+
+
+def test_two_districts_each_its_own_projects_and_forecast(two_districts, jiangwan_store):
+    for command in ("projects", "forecast"):
+        res = invoke(two_districts, command)
+        assert res.exit_code == 1 and "数据库中有 2 个区：420104 硚口区、420188 江湾区；请用 --district 指定" in \
+            res.output.replace("\n", "")
+    res = invoke(two_districts, "projects", "--district", "江湾区", "--as-of", "2026-06-30", "--format", "json")
+    doc = json.loads(res.stdout)
+    assert [p["id"] for p in doc["projects"]] == ["jw_kg_lanting", "jw_kg_beiwan", "jw_sch_shiyan", "jw_sch_xingang",
+                                                  "jw_repair_binjiang"]
+    assert {g["id"]: g["investment"] for g in doc["groups"]} == {"preschool": 0.36, "schools": 5.8, "repairs": 0.24}
+    res = invoke(two_districts, "projects", "--district", "420104", "--as-of", "2026-06-30", "--format", "json")
+    ids = [p["id"] for p in json.loads(res.stdout)["projects"]]
+    assert len(ids) == 38 and not [i for i in ids if i.startswith("jw_")]
+    # 江湾区's forecast in the shared store is the one of its own store
+    both = json.loads(invoke(two_districts, "forecast", "--district", "420188", "--as-of", "2026-06-30",
+                             "--format", "json").stdout)
+    alone = json.loads(invoke(jiangwan_store, "forecast", "--as-of", "2026-06-30", "--format", "json").stdout)
+    for doc in (both, alone):
+        doc.pop("scope")
+        doc["baseline"]["schools"].sort(key=lambda s: (s["school_code"], s["level"]))
+    assert both == alone and both["baseline"]["notes"] == []
