@@ -16,7 +16,7 @@ from eduplan.ingest import import_files
 from eduplan.plan.binding import use_plan
 from eduplan.store import Store
 from helpers import write_one, write_small
-from test_summary_plans import OTHER, X, other_plan
+from test_summary_plans import OTHER, other_plan
 
 runner = CliRunner()
 QIAOKOU_CATEGORIES = "幼儿园新改扩、中小学配建、改善高中阶段学校办学条件、地下停车场"

@@ -14,7 +14,6 @@ import unicodedata
 from typing import Any
 
 from ..model import TABLES_BY_NAME
-from ..model.tables import CATEGORY_RULE
 from ..plan.binding import bound_plan, district_label
 from ..plan.scope import known_districts
 from .report import Issue
