@@ -42,7 +42,7 @@ def test_json_gives_value_numerator_denominator_target_status(db):
     assert (district["numerator"], district["denominator"]) == (238, 255)
     assert district["value"] == pytest.approx(district["numerator"] / district["denominator"] * pge["factor"])
     # the target shown for 2019 is the next one ahead: the plan's 2020 column (98.5); the final one is 2025's 99
-    assert district["target"] == {"op": ">=", "value": 98.5, "year": 2020, "label": "2020 年目标",
+    assert district["target"] == {"op": ">=", "value": 98.5, "year": 2020, "label": "2020 年目标", "text": "≥98.5",
                                   "source": "十三五指标完成情况表·目标值"}
     assert district["final_target"] == {"op": ">=", "value": 99.0, "year": 2025}
     # 238/255 = 93.33 against path(2019) = the published baseline 95: behind by 1.67, more than the

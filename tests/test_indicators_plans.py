@@ -135,7 +135,7 @@ def test_interim_target_named_when_missed(two):
     assert a["district"]["district_code"] == D and a["plan"] == "a-2018-2021" and a["projection_year"] == 2021
     v = _district_row(a)
     assert (v["numerator"], v["denominator"]) == (238, 255)
-    assert v["target"] == {"op": ">=", "value": 95.0, "year": 2019, "label": "2019 年中期目标",
+    assert v["target"] == {"op": ">=", "value": 95.0, "year": 2019, "label": "2019 年中期目标", "text": "≥95",
                            "source": "主要指标表·2019 年中期目标"}
     assert v["final_target"] == {"op": ">=", "value": 99.0, "year": 2021}
     assert v["path"] == pytest.approx(95.0)
@@ -170,7 +170,7 @@ def test_two_districts_each_against_their_own_plan(two, tmp_path):
     va, vb = _district_row(a), _district_row(b)
     assert va["value"] == vb["value"] == pytest.approx(238 / 255 * 100)  # the same numbers …
     assert (va["target"]["value"], va["status"]) == (95.0, "有风险")  # … judged by different plans
-    assert vb["target"] == {"op": ">=", "value": 92.0, "year": 2023, "label": "2023 年期末目标",
+    assert vb["target"] == {"op": ">=", "value": 92.0, "year": 2023, "label": "2023 年期末目标", "text": "≥92",
                             "source": "主要指标表·2023 年目标"}
     assert (vb["status"], vb["status_note"]) == ("已达成", None)
     # a zone is judged against its own district's plan too
@@ -287,3 +287,26 @@ def test_cli_plan_of_another_district_is_refused(two):
     assert "是 420105 汉阳区 的规划，不能用来评估" in " ".join(res.output.split())
     res = run("explain", "preschool_gross_enrolment", "--db", db, "--unit", "HYQK01", "--district", D)
     assert res.exit_code == 1 and "不属于 --district 指定的区" in res.output
+
+
+def test_cli_table_readable_at_80_columns(two):
+    """At 80 columns the table keeps 指标, 数值 (with its unit), 目标, 状态 and the projection, wraps
+    instead of cutting names, and says which columns it left out."""
+    from eduplan.cli.app import app
+
+    db, _ = two
+    res = runner.invoke(app, ["indicators", "--db", str(db), "--year", "2019", "--district", D],
+                        env={**ENV, "COLUMNS": "80"})
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    assert max(len(line) for line in lines if line.startswith(("┃", "│"))) <= 80
+    assert "终端较窄：分子、分母、路径未显示" in res.stdout and "分母" not in res.stdout.split("终端较窄")[0]
+    rows: list[list[str]] = []  # a row starts where its 数值 cell is filled; wrapped lines continue it
+    for line in lines:
+        if line.startswith("│"):
+            cells = ["".join(c.split()) for c in line.split("│")[1:-1]]
+            if cells[1]:
+                rows.append(cells)
+            else:
+                rows[-1] = [a + b for a, b in zip(rows[-1], cells)]
+    assert rows[0] == ["学前三年毛入园率", "93.33%", "≥95（2019年中期目标）", "有风险：2019年中期目标≥95未达成", "—"]

@@ -31,6 +31,8 @@ SettingsOption = Annotated[Optional[Path], typer.Option("--settings", envvar="ED
 UnitOption = Annotated[Optional[str], typer.Option(
     "--unit", help="单位：区、学区或学校的代码或名称（默认：区；给出学区或学校时即为其所属区）")]
 STATUS_STYLE = {"已达成": "green", "按计划": "blue", "有风险": "yellow", "偏离": "bold red", NO_PLAN: "dim"}
+WIDE = 120  # terminal columns from which the table shows 分组, 单位, 分子, 分母 and 路径 as columns of their own
+NARROW_NOTE = "终端较窄：分子、分母、路径未显示（加宽终端，或用 --format json / xlsx 查看全部）"
 
 
 def _fmt(v, digits: int = 2) -> str:
@@ -102,9 +104,11 @@ def _run_indicators(year, unit, fmt, output, district, db, plan_path, settings_p
 
 
 def _target_cell(r) -> str:
+    """“≥96（2028 年中期目标）”: the next target ahead as the plan prints it, with its year."""
     if r.target is None or r.target != r.target:
         return ""
-    text = f"{OP_SYMBOL.get(r.target_op, r.target_op or '')}{_fmt(r.target)}"
+    text = r.target_text if isinstance(r.target_text, str) and r.target_text else \
+        f"{OP_SYMBOL.get(r.target_op, r.target_op or '')}{_fmt(r.target)}"
     return f"{text}（{r.target_label}）" if isinstance(r.target_label, str) and r.target_label else text
 
 
@@ -134,11 +138,22 @@ def print_report(report: dict, unit: tuple[str, str] | None = None) -> None:
         level = f"（{UNIT_LABEL.get(first['unit_type'], '')}）" if first is not None else ""
         name = first["unit_name"] if first is not None and unit is not None else where
         proj = f"{report['projection_year']} 外推" if report.get("projection_year") else "外推（无规划期）"
-        t = RichTable("指标", "分组", "数值", "单位", "分子", "分母", "目标", "路径", "状态", proj,
-                      title=safe(f"{year} 年 规划指标监测：{name}{level} — 规划：{plan}"))
+        title = safe(f"{year} 年 规划指标监测：{name}{level} — 规划：{plan}")
+        wide = out.width >= WIDE
+        heads = (["指标", "分组", "数值", "单位", "分子", "分母", "目标", "路径", "状态", proj] if wide
+                 else ["指标", "数值", "目标", "状态", proj])
+        t = RichTable(title=title, caption=None if wide else NARROW_NOTE)
+        for h in heads:
+            t.add_column(h, overflow="fold", ratio=3 if h in ("指标", "目标", "状态") else None)
         for r in df.itertuples():
-            t.add_row(safe(r.name), safe(r.breakdown), _fmt(r.value), r.unit, _fmt(r.numerator, 1),
-                      _fmt(r.denominator, 1), _target_cell(r), _fmt(r.path), _status_cell(r), _fmt(r.projection))
+            if wide:
+                t.add_row(safe(r.name), safe(r.breakdown), _fmt(r.value), r.unit, _fmt(r.numerator, 1),
+                          _fmt(r.denominator, 1), _target_cell(r), _fmt(r.path), _status_cell(r), _fmt(r.projection))
+            else:  # 80 columns: the name with its group, the value with its unit
+                label = f"{r.name}（{r.breakdown.split('=')[-1]}）" if r.breakdown else r.name
+                value = _fmt(r.value) if r.value is None or r.value != r.value else f"{_fmt(r.value)} {r.unit}".strip()
+                t.add_row(safe(label), value, _target_cell(r), _status_cell(r),
+                          _fmt(r.projection))
         out.print(t)
     missing = [i for i in report["indicators"] if i["in_plan"] and i["data_status"] in ("无数据", "数据不全", "无定义", "定性")]
     if missing:

@@ -125,15 +125,16 @@ def plan_view(store: Store, comp: Computation, defs: Definitions, indicator_id: 
         if r.bdim and _f(r.target) is None:
             continue
 
-        def cmp(op, value, y, label=None):
+        def cmp(op, value, y, text, label=None):
             return None if _f(value) is None else {"op": op, "value": _f(value), "year": int(y), "label": label,
-                                                   "text": target_text(op, _f(value))}
+                                                   "text": _note(text) or target_text(op, _f(value))}
 
         view["rows"].append({
             "breakdown": f"{r.bval}" if r.bdim else "",
             "value": _f(r.value),
-            "target": cmp(r.target_op, r.target, r.target_year, r.target_label) if _f(r.target_year) else None,
-            "final_target": cmp(r.final_op, r.final_target, r.final_year) if _f(r.final_year) else None,
+            "target": (cmp(r.target_op, r.target, r.target_year, r.target_text, r.target_label)
+                       if _f(r.target_year) else None),
+            "final_target": cmp(r.final_op, r.final_target, r.final_year, r.final_text) if _f(r.final_year) else None,
             "path": _f(r.path), "status": _note(r.status), "status_note": _note(r.status_note),
             "projection": None if _f(r.projection) is None else {
                 "year": int(r.projection_year), "value": _f(r.projection), "low": _f(r.projection_low),
@@ -233,8 +234,11 @@ def _with_district(result: dict[str, Any], scope: Scope | None) -> dict[str, Any
 
 
 def _explain_other(store: Store, ind, year: int, unit: tuple[str, str]) -> dict[str, Any]:
+    table = {"district": ("district", "district_code", "district_name"), "zone": ("zone", "zone_code", "zone_name"),
+             "school": ("school", "school_code", "school_name")}[unit[0]]
+    named = store.run(f"SELECT {table[2]} FROM {table[0]} WHERE {table[1]} = ?", [unit[1]])
     base = {"indicator": ind.id, "name": ind.name, "unit_of_measure": ind.unit, "year": year,
-            "unit": {"type": unit[0], "code": unit[1]}, "definition": ind.definition, "source": ind.source,
+            "unit": {"type": unit[0], "code": unit[1], "name": named[0][0] if named else None}, "definition": ind.definition, "source": ind.source,
             "numerator_terms": [], "denominator_terms": [], "contributions": []}
     if ind.kind == "reported":
         rows = store.run("SELECT r.value, r.source, r.note, b.batch_id, b.file_name, b.sha256, b.imported_at, b.user_name "

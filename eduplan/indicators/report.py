@@ -205,7 +205,7 @@ def _entry(r: Any, names: dict) -> dict[str, Any]:
         # the next target ahead of the year (an interim one, then the final one), named by its year
         "target": None if _num(r.target) is None else {
             "op": _text(r.target_op), "value": _num(r.target), "year": _int(r.target_year),
-            "label": _text(r.target_label), "source": _text(r.target_source)},
+            "label": _text(r.target_label), "text": _text(r.target_text), "source": _text(r.target_source)},
         "final_target": None if _num(r.final_target) is None else {
             "op": _text(r.final_op), "value": _num(r.final_target), "year": _int(r.final_year)},
         "path": _num(r.path),
@@ -234,7 +234,7 @@ def frame_for_year(report: dict[str, Any] | list[dict[str, Any]]) -> pd.DataFram
                     "breakdown": "" if not e["breakdown"] else f"{BDIM_LABEL[e['breakdown']['dimension']]}={e['breakdown']['value']}",
                     "value": e["value"], "numerator": e["numerator"], "denominator": e["denominator"],
                     "target_op": t.get("op"), "target": t.get("value"), "target_year": t.get("year"),
-                    "target_label": t.get("label"), "path": e["path"], "status": e["status"],
+                    "target_label": t.get("label"), "target_text": t.get("text"), "path": e["path"], "status": e["status"],
                     "status_note": e["status_note"], "projection": p.get("value"), "projection_year": p.get("year"),
                     "projection_low": p.get("low"), "projection_high": p.get("high"), "source": e["source"],
                     "missing": e["missing"],

@@ -35,6 +35,7 @@ interval at `projection_interval`. Computed for district and zone rows.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -146,11 +147,13 @@ def target_label(year: int, plan: Plan) -> str:
     return f"{year} 年目标"
 
 
-def target_text(op: str | None, value: float | None) -> str:
-    """“≥95”, “≤0.4”: a comparison as the plan prints it."""
+def target_text(op: str | None, value: float | None, raw: str | None = None) -> str:
+    """“≥95”, “≤0.40”: a comparison as the plan prints it (normalised sign; the decimals of `raw` kept)."""
     if value is None:
         return ""
-    return f"{OP_SYMBOL.get(op or '', '')}{fmt_num(value)}"
+    m = re.search(r"\d+\.(\d+)", raw or "")
+    number = f"{value:.{len(m.group(1))}f}" if m else fmt_num(value)
+    return f"{OP_SYMBOL.get(op or '', '') if op != '=' else ''}{number}"
 
 
 def _path_weights(base_year: int, targets: list[Target], year: int) -> tuple[float, float] | None:
@@ -167,7 +170,8 @@ def _path_weights(base_year: int, targets: list[Target], year: int) -> tuple[flo
     return 0.0, points[-1][1]
 
 
-TEXT_COLUMNS = ("target_op", "target_source", "target_label", "final_op", "status", "status_note")
+TEXT_COLUMNS = ("target_op", "target_source", "target_label", "target_text", "final_op", "final_text", "status",
+                "status_note")
 NUM_COLUMNS = ("target", "target_year", "final_target", "final_year", "path", "projection", "projection_low",
                "projection_high", "projection_year")
 
@@ -177,9 +181,9 @@ def attach(values: pd.DataFrame, plan: Plan | None, defs: Definitions, settings:
     the projection loops over district and zone series only). `values` must be of the plan's district
     (the caller splits a store holding several); with `plan` None every value is 无规划目标.
 
-    Columns added: target, target_op, target_year, target_label, target_source (the next target ahead of
-    the row's year), final_target, final_op, final_year, path, status, status_note, projection,
-    projection_low, projection_high, projection_year."""
+    Columns added: target, target_op, target_year, target_label, target_text, target_source (the next
+    target ahead of the row's year), final_target, final_op, final_year, final_text, path, status,
+    status_note, projection, projection_low, projection_high, projection_year."""
     df = values.sort_values(["indicator", "unit_type", "unit_code", "bdim", "bval", "year"]).reset_index(drop=True)
     n = len(df)
     cols = {c: np.full(n, np.nan) for c in NUM_COLUMNS}
@@ -223,6 +227,8 @@ def attach(values: pd.DataFrame, plan: Plan | None, defs: Definitions, settings:
         text["target_op"][idx] = np.array([t.op for t in tlist], dtype=object)[ahead]
         text["target_source"][idx] = np.array([t.source for t in tlist], dtype=object)[ahead]
         text["target_label"][idx] = np.array([target_label(t.year, plan) for t in tlist], dtype=object)[ahead]
+        text["target_text"][idx] = np.array([target_text(t.op, t.value, t.raw) for t in tlist], dtype=object)[ahead]
+        text["final_text"][idx] = target_text(final.op, final.value, final.raw)
         cols["final_target"][idx], cols["final_year"][idx] = final.value, final.year
         text["final_op"][idx] = final.op
         base_year = (spec["baseline"] or (plan.meta.baseline_year, None))[0]
@@ -254,8 +260,8 @@ def attach(values: pd.DataFrame, plan: Plan | None, defs: Definitions, settings:
             due = (years == t.year) & ~np.isnan(vals)
             if due.any():
                 hit = _sat_vec(vals[due], t.op, t.value)
-                note[due] = np.where(hit, f"{target_label(t.year, plan)} {target_text(t.op, t.value)} 已达成",
-                                     f"{target_label(t.year, plan)} {target_text(t.op, t.value)} 未达成")
+                named = f"{target_label(t.year, plan)} {target_text(t.op, t.value, t.raw)}"
+                note[due] = np.where(hit, f"{named} 已达成", f"{named} 未达成")
         # projections for district and zone series, vectorised over series (rows) × years (columns)
         proj = np.zeros(n, dtype=bool)
         proj[idx] = True
