@@ -117,3 +117,20 @@ def test_cli_balance_workbook_keeps_the_criteria_apart(jiangwan_store, tmp_path)
     assert "国家标准：优质均衡（教督〔2017〕6号），每项指标校际差异系数 小学 ≤0.50、初中 ≤0.45" in cells
     assert "规划目标：义务教育优质均衡差异系数（江湾区教育事业发展“十五·五”规划（2026—2030）（测试用虚构示例））" in cells
     assert cells.count("2028 年中期目标") == 2 and cells.count("2030 年期末目标") == 2
+
+
+def test_explain_of_the_coefficient_names_its_targets(jiangwan_store):
+    """`explain compulsory_balance_coefficient`: the per-level values are the evaluation's composites, and the
+    plan's view names the 2028 interim and the 2030 final targets of each level."""
+    from eduplan.cli.app import app
+
+    with Store(jiangwan_store, read_only=True) as s:
+        r = evaluate_store(s, 2025, "2017", BalanceSettings(), checklist=False)
+    res = runner.invoke(app, ["explain", "compulsory_balance_coefficient", "--db", str(jiangwan_store), "-f", "json"],
+                        env=ENV)
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["unit"] == {"type": "district", "code": "420188", "name": "江湾区"}
+    assert doc["value_by_level"] == {lvl: pytest.approx(r.levels[lvl].composite) for lvl in ("小学", "初中")}
+    rows = [(x["breakdown"], x["target"]["text"], x["target"]["label"], x["final_target"]["text"]) for x in doc["plan"]["rows"]]
+    assert rows == [("小学", "≤0.45", "2028 年中期目标", "≤0.40"), ("初中", "≤0.40", "2028 年中期目标", "≤0.35")]

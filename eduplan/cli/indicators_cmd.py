@@ -202,7 +202,11 @@ def _run_explain(indicator, year, unit, fmt, district, db, plan_path, settings_p
     out.print(f"口径：{safe(result['definition'])}")
     out.print(f"依据：{safe(result['source'])}")
     v = result.get("value")
-    out.print(f"数值：[bold]{_fmt(v, 4)}[/] {result['unit_of_measure']}    {result.get('formula', '')}")
+    if result.get("value_by_level"):
+        levels = "、".join(f"{safe(k)} [bold]{_fmt(x, 4)}[/]" for k, x in result["value_by_level"].items())
+        out.print(f"数值：{levels} {result['unit_of_measure']}    {result.get('formula', '')}")
+    else:
+        out.print(f"数值：[bold]{_fmt(v, 4)}[/] {result['unit_of_measure']}    {result.get('formula', '')}")
     if result.get("missing"):
         out.print(f"缺失：{safe(result['missing'])}")
     _print_plan_block(result.get("plan"))

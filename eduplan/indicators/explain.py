@@ -121,7 +121,9 @@ def plan_view(store: Store, comp: Computation, defs: Definitions, indicator_id: 
         return view
     v = attach(v, scope.plan, defs, settings)
     v = v[(v["year"] == year) & (v["unit_type"] == unit[0]) & (v["unit_code"] == unit[1])]
-    for r in v.itertuples():
+    order = list(getattr(defs.get(indicator_id), "levels", None) or [])
+    v = v.assign(_o=[order.index(b) if b in order else (-1 if not d else len(order)) for d, b in zip(v["bdim"], v["bval"])])
+    for r in v.sort_values("_o").itertuples():
         if r.bdim and _f(r.target) is None:
             continue
 
@@ -150,9 +152,14 @@ def explain(store: Store, defs: Definitions, indicator_id: str, year: int, unit:
     utype, code = unit
     if ind.kind != "ratio":
         result = _explain_other(store, ind, year, unit)
-        if scope is not None and ind.kind != "qualitative":
+        if ind.kind != "qualitative":
             comp = compute(store, defs, [ind.id])
-            result["plan"] = plan_view(store, comp, defs, ind.id, year, unit, scope, settings or IndicatorSettings())
+            if ind.kind == "external":  # a capability's figure, one per level (e.g. 小学/初中)
+                v = comp.values
+                at = v[(v["year"] == year) & (v["unit_type"] == utype) & (v["unit_code"] == code)] if not v.empty else v
+                result["value_by_level"] = {r.bval or "": _f(r.value) for r in at.itertuples()} if len(at) else {}
+            if scope is not None:
+                result["plan"] = plan_view(store, comp, defs, ind.id, year, unit, scope, settings or IndicatorSettings())
         return _with_district(result, scope)
     if utype not in ind.units:
         raise EduplanError(f"指标“{ind.name}”不在{ {'district': '区', 'zone': '学区', 'school': '学校'}[utype]}层级计算"
