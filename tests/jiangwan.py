@@ -353,7 +353,8 @@ def build_store(folder: Path) -> Path:
 
 # ------------------------------------------------------------------ what must never show for 江湾区
 
-FOREIGN_WORDS = ("硚口", "420104", "QK0", "十三·五")
+FOREIGN_WORDS = ("硚口", "420104", "QK0", "十三·五", "六大组团",
+                 "幼儿园新改扩", "中小学配建", "改善高中阶段学校办学条件")  # the last three: its project categories
 # 硚口's plan figures (总投资 40.7 亿, 中小学配建 33.4 亿, 高中 2.09 亿, 幼儿园 1.293 亿; 155,900 万元 of its
 # projects booked for 2025), as whole numbers: 140.7 or 2.095 are other numbers
 FOREIGN_FIGURES = r"(?<![\d.,])(?:40\.7|33\.4|2\.09|1\.293)(?![\d])|(?<![\d.,])155,?900(?![\d])"

@@ -133,9 +133,16 @@ def test_templates_use_the_districts_codes(cli, work):
         assert foreign(text) == [], book.name
         for word in ("崇仁路小学", "六大组团", "35 个重点项目", "古田组团"):
             assert word not in text, (book.name, word)
+    # examples in the store's own codes; the category list is the bound plan's
+    schools = xlsx_text(folder / "学校基本信息.xlsx").splitlines()
+    assert "420188" in schools and any(line.startswith("21420188") for line in schools)
+    assert any(line.startswith("JW") for line in xlsx_text(folder / "学校学区归属.xlsx").splitlines())
     one = work / "重点项目库.xlsx"
     ok(cli("template", "重点项目库", "--output", str(one)))
-    assert foreign(xlsx_text(one)) == []
+    text = xlsx_text(one)
+    assert foreign(text) == []
+    for category in ("幼儿园新建", "中小学新建", "校舍维修"):
+        assert category in text.splitlines(), category
 
 
 def test_export_has_only_the_districts_data(cli, work):
