@@ -93,6 +93,8 @@ COMMANDS = {
     "plan-show": ["plan", "show"],
     "plan-show-json": ["plan", "show", "--format", "json"],
     "plan-check": ["plan", "check"],
+    "plan-history": ["plan", "history"],
+    "db-status": ["db", "status"],
     "quality": ["quality"],
     "template-list": ["template"],
 }
@@ -232,8 +234,11 @@ def test_balance_judges_against_the_plans_coefficients(cli):
     assert p["published"] == {"2025": {"小学": 0.48, "初中": 0.42}}
     # the district's compulsory schools: 6 小学 + the 九年一贯制 北湾学校; 3 初中 + 北湾学校
     assert {lvl: data["indicators"][0]["schools"] for lvl, data in doc["levels"].items()} == {"小学": 7, "初中": 4}
-    out = ok(cli("balance"))
-    assert "≤0.45" in out and "≤0.35" in out and "2030" in out
+    # the 2025 coefficients (0.259 小学 / 0.277 初中) judged against both of the plan's columns
+    assert sorted((c["target_year"], c["level"], c["op"], c["threshold"]) for c in p["checks"]) == [
+        (2028, "初中", "<=", 0.40), (2028, "小学", "<=", 0.45), (2030, "初中", "<=", 0.35), (2030, "小学", "<=", 0.40)]
+    out = " ".join(ok(cli("balance")).split())
+    assert re.search(r"≤0\.45（2028 ?年?中期目标）", out) and re.search(r"≤0\.35（2030 ?年?期末目标）", out)
     assert "<0.55" not in out and "<0.5 " not in out and "<0.45" not in out
 
 
@@ -287,6 +292,17 @@ def test_forecast_uses_the_plans_projects_and_places(cli):
     assert gap[("JW3", "小学", 2028)]["project_places"] == 1080
     assert gap[("JW3", "初中", 2028)]["project_places"] == 600
     assert max(y for (_, _, y) in gap) == 2030  # the plan's end year
+
+
+def test_forecast_capital_is_the_districts_project_money(cli):
+    """capital(t) = the year's planned investment of 江湾区's projects (项目资金, 万元; each project's 计划总投资
+    spread evenly over the years its plan lists): 2026 = 澜庭 900 + 实验学校 10,666.67 + 维修 1,200 = 12,766.7;
+    2027 = 澜庭 900 + 北湾 900 + 实验学校 10,666.67 + 维修 1,200 = 13,666.7; 2028 = 北湾 900 + 实验学校 10,666.66
+    + 新港 8,666.67 = 20,233.3; 2029 = 新港 8,666.67; 2030 = 新港 8,666.66. Together 64,000."""
+    b = js(cli("forecast", *AS_OF, "--format", "json"))["baseline"]
+    capital = {r["year"]: r["capital"] for r in b["resources"]}
+    assert capital == {2025: 0.0, 2026: 12766.7, 2027: 13666.7, 2028: 20233.3, 2029: 8666.7, 2030: 8666.7}
+    assert b["gap_horizon"] == 2030
 
 
 def test_forecast_preschool_need_uses_the_plans_rate(cli):
