@@ -332,3 +332,55 @@ def test_plan_show_and_check_read_the_bound_plan(cli):
 
 def test_quality_finds_nothing(cli):
     assert "未发现问题" in ok(cli("quality"))
+
+
+# ------------------------------------------------------------------ never the shipped plan instead
+
+ONE_DISTRICT = [["indicators"], ["explain", "preschool_gross_enrolment"], ["balance"], ["forecast", *AS_OF],
+                ["projects", *AS_OF], ["summary"]]
+
+
+@pytest.mark.parametrize("args", ONE_DISTRICT, ids=lambda a: a[0])
+def test_another_districts_plan_file_is_refused(cli, args):
+    """--plan of 硚口区's plan on 江湾区's data: refused naming both, never silently used."""
+    from eduplan.plan import default_plan_path
+
+    res = cli(*args, "--plan", str(default_plan_path()))
+    assert res.exit_code == 1, res.output
+    msg = " ".join(res.output.split())
+    assert "属于 420104 硚口区" in msg and "420188 江湾区" in msg
+    assert "Traceback" not in res.output
+
+
+@pytest.fixture(scope="module")
+def unbound(work: Path) -> Path:
+    """江湾区's data without a bound plan (and so without its project library, whose categories need one)."""
+    from eduplan.store import Store
+    from jiangwan import import_sources, write_sources
+
+    tables = ("district", "zone", "school", "school_zone", "enrolment", "teachers", "facilities", "population",
+              "area_year", "reported")
+    db = work / "unbound.duckdb"
+    with Store(db) as store:
+        import_sources(store, write_sources(work / "unbound-sources", tables))
+        assert store.plan_bindings() == []
+    return db
+
+
+@pytest.mark.parametrize("args", ONE_DISTRICT, ids=lambda a: a[0])
+def test_without_a_bound_plan_values_come_without_targets(unbound, args):
+    from eduplan.cli.app import app
+
+    res = CliRunner().invoke(app, [*args, "--db", str(unbound)], env=ENV)
+    out = ok(res)
+    assert "无规划目标" in out
+    assert foreign(out) == []  # no fallback to the shipped plan
+
+
+def test_without_a_bound_plan_indicators_still_computed(unbound):
+    from eduplan.cli.app import app
+
+    res = CliRunner().invoke(app, ["indicators", "--format", "json", "--db", str(unbound)], env=ENV)
+    v = _district_value(_indicator(js(res), "preschool_gross_enrolment"))
+    assert (v["numerator"], v["denominator"]) == (4747, 5019)
+    assert v["target"] is None and v["final_target"] is None
