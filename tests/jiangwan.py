@@ -14,6 +14,7 @@ Resources of the compulsory schools differ by a per-school factor that narrows 4
 
 from __future__ import annotations
 
+import functools
 import math
 from pathlib import Path
 from typing import Any
@@ -275,7 +276,7 @@ def project_rows() -> dict[str, list[dict[str, Any]]]:
     for pid, (name, cat, work, zone, school, money, years) in PROJECTS.items():
         projects.append({"project_id": pid, "project_name": name, "category": cat, "work": work, "zone_code": zone,
                          "school_code": code(school) if school else None, "planned_investment": money,
-                         "planned_in_use_year": years[-1] + (0 if cat == "校舍维修" else 0)})
+                         "planned_in_use_year": years[-1]})
         for m, planned, actual in MILESTONES[pid]:
             row = {"project_id": pid, "milestone": m, "planned_date": planned}
             if actual:
@@ -360,11 +361,12 @@ FOREIGN_WORDS = ("硚口", "420104", "QK0", "十三·五", "六大组团",
 FOREIGN_FIGURES = r"(?<![\d.,])(?:40\.7|33\.4|2\.09|1\.293)(?![\d])|(?<![\d.,])155,?900(?![\d])"
 
 
-def qiaokou_project_names() -> list[str]:
+@functools.cache
+def qiaokou_project_names() -> tuple[str, ...]:
     """The names of the shipped plan's projects (read from its file)."""
     from eduplan.plan import default_plan_path, load_plan
 
-    return [p.name for p in load_plan(default_plan_path()).key_projects.projects]
+    return tuple(p.name for p in load_plan(default_plan_path()).key_projects.projects)
 
 
 def foreign(text: str) -> list[str]:

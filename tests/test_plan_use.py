@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from eduplan.cli.plan_cmd import plan_app
-from eduplan.store import Store
+from eduplan.store import Store, os_account
 from jiangwan import PLAN
 
 runner = CliRunner()
@@ -55,7 +55,7 @@ def test_use_on_fresh_store_records_text_sha_user_time(fresh: Path):
     assert b["text"] == text
     assert b["sha256"] == hashlib.sha256(text.encode("utf-8")).hexdigest()
     assert b["user_name"] == "江湾区教育局 王老师"
-    assert b["os_user"]  # the OS account is recorded beside the name the user gave
+    assert b["os_user"] == os_account()  # the OS account is recorded beside the name the user gave
     assert before - timedelta(seconds=1) <= b["bound_at"] <= datetime.now(timezone.utc) + timedelta(seconds=1)
     assert b["bound_at"].tzinfo is not None
     assert b["superseded_by"] is None
