@@ -194,3 +194,19 @@ def test_selecting_the_demo_shows_no_jiangwan_project(cli):
     ids = [p["id"] for p in doc["projects"]]
     assert len(ids) == 38 and not set(ids) & set(JW_PROJECTS)
     assert doc["stated_total"] == {"count": 35, "investment": 40.7}
+
+
+def test_plan_of_a_district_without_data_is_refused_beside_the_demo(demo_store: Path, tmp_path: Path):
+    """Before 江湾区's 区县 table is imported, its plan cannot be bound in the demo's store."""
+    from eduplan.cli.app import app
+    from eduplan.store import Store
+
+    db = tmp_path / "demo.duckdb"
+    shutil.copy(demo_store, db)
+    res = CliRunner().invoke(app, ["plan", "use", str(PLAN), "--db", str(db)], env=ENV)
+    assert res.exit_code == 1, res.output
+    msg = " ".join(res.output.split())
+    assert "属于 420188 江湾区" in msg and "只有 420104 硚口区 的数据，未绑定" in msg
+    assert "请先导入该区的“区县”表（行政区划代码 420188）" in msg
+    with Store(db, read_only=True) as store:
+        assert [b["district_code"] for b in store.plan_bindings()] == ["420104"]
