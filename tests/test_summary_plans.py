@@ -87,7 +87,7 @@ def test_two_districts_two_summaries_each_with_its_own_plan(two_districts):
 
     code, out, err = summary("--db", two_districts, "--year", 2019)
     assert code == 0, err
-    assert out.count("规划所载 2019 年数") == 2
+    assert out.count("规划所载 2019") == 2
     assert "武汉市硚口区（420104） 2019 学年 区情摘要" in out and "示例市虚构区（990001） 2019 学年 区情摘要" in out
     # each plan's own line on stderr
     assert "虚构区（990001）：规划 虚构区教育事业发展“十五五”规划" in err

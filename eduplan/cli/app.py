@@ -337,9 +337,9 @@ def print_summary(s: dict) -> None:
     if plan is None:
         title, caption = "主要数字（由当前数据计算）", f"{NO_PLAN}：本区未绑定规划（eduplan plan use 规划文件）"
     else:
-        title = f"主要数字（规划“{safe(plan['title'])}”指标表所列，由当前数据计算）"
+        title = "主要数字（规划指标表所列，由当前数据计算）"
         caption = None if shown else f"规划未载 {s['year']} 年的数"
-    heads = ["指标", "数值", "单位"] + ([f"规划所载 {s['year']} 年数"] if shown else [])
+    heads = ["指标", "数值", "单位"] + ([f"规划所载 {s['year']}"] if shown else [])
     ft = RichTable(*heads, title=title, caption=caption)
     for f in figures.values():
         cells = [safe(f["name"]), _figure(f), safe(f["unit"])]
