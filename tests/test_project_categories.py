@@ -16,7 +16,7 @@ from eduplan.ingest import import_files
 from eduplan.plan.binding import use_plan
 from eduplan.store import Store
 from helpers import write_one, write_small
-from test_summary_plans import OTHER, other_plan
+from test_summary_plans import OTHER, other_plan, two_districts  # noqa: F401 (a fixture)
 
 runner = CliRunner()
 QIAOKOU_CATEGORIES = "幼儿园新改扩、中小学配建、改善高中阶段学校办学条件、地下停车场"
@@ -143,3 +143,16 @@ def test_template_without_a_store_is_neutral(tmp_path):
     row = [c.value for c in openpyxl.load_workbook(out)["学校基本信息"][2]]
     assert row[:7] == ["1234567890", "示例小学", "211 小学", "公办", "是", "123456", "示例路 1 号"]
     assert "示例行使用库中" not in res.stderr
+
+
+def test_template_for_a_store_of_two_districts(two_districts, tmp_path):
+    out = tmp_path / "重点项目库.xlsx"
+    res = _template("重点项目库", "--db", two_districts, "--output", out)
+    assert ("数据库中有 2 个区（420104 硚口区、990001 虚构区），模板使用通用示例；"
+            "用 --district 指定一个区，即以该区的代码和规划类别为示例") in res.stderr
+    row = [c.value for c in openpyxl.load_workbook(out)["重点项目库"][2]]
+    assert row[:5] == ["sch_example_primary", "示例小学异地新建", "中小学新建", "异地新建", "XQ01"]
+    res = _template("重点项目库", "--db", two_districts, "--district", "虚构区", "--output", out)
+    assert _dropdown(out, "重点项目库", "C") == ["幼儿园", "中小学"]
+    row = [c.value for c in openpyxl.load_workbook(out)["重点项目库"][2]]
+    assert row[:5] == ["kg_east", "东区幼儿园", "幼儿园", "新建", "XG01"]

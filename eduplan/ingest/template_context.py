@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import CodeList, levels_of
-from ..model.codes import Code
+from ..model.codes import PROJECT_WORKS, Code
 
 
 @dataclass
@@ -90,6 +90,8 @@ def template_context(store, district: str | None = None) -> TemplateContext:
             p = next((p for p in plan.key_projects.projects if cats is None or p.category in cats.values),
                      plan.key_projects.projects[0])
             ex.update({"project_id": p.id, "project_name": p.name, "category": p.category})
+            if p.work in PROJECT_WORKS.values:
+                ex["work"] = p.work
     else:
         ctx.notes.append(f"{district_label(code, name)} 尚未绑定规划：“项目类别”没有下拉列表"
                          "（运行 eduplan plan use 规划文件 后重新写出模板）")
