@@ -73,12 +73,12 @@ def test_xlsx_one_sheet_per_level(db, tmp_path):
     assert wb.sheetnames == ["区", "学区组团", "学校", "指标说明"]
     ws = wb["区"]
     headers = [c.value for c in ws[2]]
-    assert headers[:7] == ["所属区", "指标", "单位", "单位代码", "单位名称", "分组", "数值"]
+    assert headers[:6] == ["指标", "单位", "单位代码", "单位名称", "分组", "数值"] and headers[-1] == "所属区"
     assert "2025 外推" in headers and "外推年" in headers
-    rows = {r[1].value: r for r in ws.iter_rows(min_row=3) if r[5].value is None}
+    rows = {r[0].value: r for r in ws.iter_rows(min_row=3) if r[4].value is None}
     row = rows["学前三年毛入园率"]
-    assert row[0].value == f"硚口区（{D}）"
-    assert row[6].value == pytest.approx(238 / 255 * 100) and row[6].number_format == "#,##0.00"
+    assert row[headers.index("所属区")].value == f"硚口区（{D}）"
+    assert row[5].value == pytest.approx(238 / 255 * 100) and row[5].number_format == "#,##0.00"
     assert row[headers.index("状态")].value == "偏离"
     assert row[headers.index("目标")].value == "2020 年目标"
 

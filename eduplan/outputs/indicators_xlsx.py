@@ -15,13 +15,14 @@ from ..plan.scope import NO_PLAN
 from ..sheets import put, workbook
 
 COLUMNS = [  # (frame column, header, width, kind)
-    ("district_label", "所属区", 18, "text"), ("name", "指标", 34, "text"), ("unit", "单位", 7, "text"), ("unit_code", "单位代码", 12, "text"),
+    ("name", "指标", 34, "text"), ("unit", "单位", 7, "text"), ("unit_code", "单位代码", 12, "text"),
     ("unit_name", "单位名称", 22, "text"), ("breakdown", "分组", 12, "text"), ("value", "数值", 11, "num"),
     ("numerator", "分子", 12, "num"), ("denominator", "分母", 12, "num"), ("target_op", "目标比较", 8, "text"),
     ("target", "目标值", 10, "num"), ("target_year", "目标年", 8, "int"), ("target_label", "目标", 14, "text"),
     ("path", "当年路径值", 11, "num"), ("status", "状态", 10, "status"), ("status_note", "状态说明", 26, "text"),
     ("projection", "外推", 11, "num"), ("projection_year", "外推年", 8, "int"), ("projection_low", "外推下限", 11, "num"),
     ("projection_high", "外推上限", 11, "num"), ("source", "来源", 16, "text"), ("indicator", "指标代码", 30, "text"),
+    ("district_label", "所属区", 18, "text"),  # last: the first columns keep the layout users forward
 ]
 SHEETS = [("district", "区"), ("zone", "学区组团"), ("school", "学校")]
 STATUS_COLOURS = {"已达成": "#C6EFCE", "按计划": "#DDEBF7", "有风险": "#FFEB9C", "偏离": "#FFC7CE"}
@@ -60,7 +61,7 @@ def write_indicator_workbook(report: dict[str, Any] | list[dict[str, Any]], path
             for j, (col, h, w, _) in enumerate(COLUMNS):
                 ws.write_string(1, j, headers.get(col, h), head)
                 ws.set_column(j, j, w)
-            ws.freeze_panes(2, 3)
+            ws.freeze_panes(2, 2)
             part = df[df["unit_type"] == utype] if not df.empty else df
             for i, rec in enumerate(part.to_dict("records"), start=2):
                 for j, (col, _, _, kind) in enumerate(COLUMNS):
@@ -77,16 +78,16 @@ def write_indicator_workbook(report: dict[str, Any] | list[dict[str, Any]], path
                         put(ws, i, j, str(v))
             ws.autofilter(1, 0, max(2, len(part) + 1), len(COLUMNS) - 1)
         ws = wb.add_worksheet("指标说明")
-        heads = ["所属区", "指标代码", "指标", "单位", "规划指标", "数据状态", "说明", "口径", "依据"]
-        for j, (h, w) in enumerate(zip(heads, [18, 30, 34, 8, 8, 10, 40, 70, 40])):
+        heads = ["指标代码", "指标", "单位", "规划指标", "数据状态", "说明", "口径", "依据", "所属区"]
+        for j, (h, w) in enumerate(zip(heads, [30, 34, 8, 8, 10, 40, 70, 40, 18])):
             ws.write_string(0, j, h, head)
             ws.set_column(j, j, w)
         i = 1
         for rep in reports:
             where = (rep.get("district") or {}).get("label", "")
             for ind in rep["indicators"]:
-                vals = [where, ind["id"], ind["name"], ind["unit"], "是" if ind["in_plan"] else "否",
-                        ind["data_status"], ind["reason"], ind["definition"], ind["source"]]
+                vals = [ind["id"], ind["name"], ind["unit"], "是" if ind["in_plan"] else "否",
+                        ind["data_status"], ind["reason"], ind["definition"], ind["source"], where]
                 for j, v in enumerate(vals):
                     put(ws, i, j, str(v or ""))
                 i += 1
