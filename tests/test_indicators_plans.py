@@ -311,3 +311,16 @@ def test_cli_table_readable_at_80_columns(two):
             else:
                 rows[-1] = [a + b for a, b in zip(rows[-1], cells)]
     assert rows[0] == ["学前三年毛入园率", "93.33%", "≥95（2019年中期目标）", "有风险：2019年中期目标≥95未达成", "—"]
+
+
+def test_a_name_two_districts_share_is_not_taken_silently(two):
+    """Both districts have a school named 红星幼儿园 (the copy keeps the names): the name alone is refused
+    with both codes; with --district it is that district's school."""
+    db, _ = two
+    res = run("indicators", "--db", db, "--year", 2019, "--unit", "红星幼儿园")
+    assert res.exit_code == 1
+    msg = " ".join(res.output.split())
+    assert "“红星幼儿园”是多个单位的名称：学校 2420104003（区 420104）、学校 2420105003（区 420105）" in msg
+    doc = json.loads(run("indicators", "--db", db, "--year", 2019, "--unit", "红星幼儿园", "--district", D2,
+                         "-f", "json").stdout)
+    assert doc["unit"] == {"type": "school", "code": "2420105003", "name": "红星幼儿园"}

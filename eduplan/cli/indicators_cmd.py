@@ -45,14 +45,13 @@ def unit_scope(db: Path, district: str | None, unit: str | None) -> tuple[str | 
     if not unit:
         return district, None
     with reading(db) as store:
-        u = resolve_unit(store, unit)
-        owner = district_of_unit(store, u)
-        if district and owner:
-            from ..plan.scope import one_scope
+        from ..plan.scope import one_scope
 
-            chosen = one_scope(store, district).district_code
-            if chosen != owner:
-                raise EduplanError(f"单位“{unit}”属于区 {owner}，不属于 --district 指定的区 {chosen}")
+        chosen = one_scope(store, district).district_code if district else None
+        u = resolve_unit(store, unit, chosen)
+        owner = district_of_unit(store, u)
+        if chosen and owner and chosen != owner:
+            raise EduplanError(f"单位“{unit}”属于区 {owner}，不属于 --district 指定的区 {chosen}")
     return district or owner, u
 
 

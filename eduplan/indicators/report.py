@@ -46,16 +46,27 @@ def plan_indicator_ids(plan: Plan) -> list[dict[str, Any]]:
     return out
 
 
-def resolve_unit(store: Store, unit: str) -> tuple[str, str]:
-    """A unit given by code or name → (unit_type, code)."""
-    for utype, sql in (("district", "SELECT district_code, district_name FROM district"),
-                       ("zone", "SELECT zone_code, zone_name FROM zone"),
-                       ("school", "SELECT school_code, school_name FROM school")):
-        for code, name in store.run(sql):
-            if unit in (code, name):
-                return utype, code
+def resolve_unit(store: Store, unit: str, district: str | None = None) -> tuple[str, str]:
+    """A unit given by code or name → (unit_type, code). A name several units share (e.g. two districts'
+    实验小学) is refused with their codes unless `district` (a code) leaves one."""
     from ..errors import EduplanError
 
+    hits: list[tuple[str, str, str | None]] = []  # (unit_type, code, district)
+    for utype, sql in (("district", "SELECT district_code, district_name, district_code FROM district"),
+                       ("zone", "SELECT zone_code, zone_name, district_code FROM zone"),
+                       ("school", "SELECT school_code, school_name, district_code FROM school")):
+        for code, name, owner in store.run(sql):
+            if unit == code:
+                return utype, code
+            if unit == name:
+                hits.append((utype, code, owner))
+    if district is not None and len(hits) > 1:
+        hits = [h for h in hits if h[2] == district] or hits
+    if len(hits) == 1:
+        return hits[0][0], hits[0][1]
+    if hits:
+        listed = "、".join(f"{UNIT_LABEL[t]} {c}（区 {d}）" for t, c, d in hits)
+        raise EduplanError(f"“{unit}”是多个单位的名称：{listed}；请改用代码，或用 --district 指定区")
     raise EduplanError(f"找不到单位“{unit}”：请给出行政区划代码、学区代码、学校标识码或其名称")
 
 
