@@ -28,8 +28,7 @@ from .guards import reading, scoped
 
 SettingsOption = Annotated[Optional[Path], typer.Option("--settings", envvar="EDUPLAN_SETTINGS",
                                                         help="设置文件（YAML），覆盖方法默认值；见 docs/settings.md")]
-UnitOption = Annotated[Optional[str], typer.Option(
-    "--unit", help="单位：区、学区或学校的代码或名称（默认：区；给出学区或学校时即为其所属区）")]
+UnitOption = Annotated[Optional[str], typer.Option("--unit", help="单位：区、学区或学校的代码或名称（默认：区）")]
 STATUS_STYLE = {"已达成": "green", "按计划": "blue", "有风险": "yellow", "偏离": "bold red", NO_PLAN: "dim"}
 WIDE = 120  # terminal columns from which the table shows 分组, 单位, 分子, 分母 and 路径 as columns of their own
 NARROW_NOTE = "终端较窄：分子、分母、路径未显示（加宽终端，或用 --format json / xlsx 查看全部）"
@@ -67,10 +66,9 @@ def indicators(
 ) -> None:
     """规划指标监测：每个指标的数值（= 分子 ÷ 分母 × 系数）、目标（当年之后最近的目标：中期目标，然后期末目标）、当年路径值、状态和外推到规划期末年的趋势值。
 
-    每个区按库中为该区绑定的规划评估（eduplan plan use；--plan 文件可代替，须为该区的规划）；未绑定规划的区
-    照常计算数值，状态为“无规划目标”。库中有多个区且未指定 --district 时，逐区分别报告，各用本区的规划。
-    json 含全部单位（区、学区、学校）；table 默认只显示区；xlsx 每个层级一张表（含“所属区”列），可直接转发。
-    没有数据的规划指标逐一列出并说明原因。
+    每个区按库中为该区绑定的规划评估（eduplan plan use；--plan 文件可代替，须为该区的规划）；未绑定规划的区照常计算数值，状态为“无规划目标”。库中有多个区且未指定 --district 时，逐区分别报告，各用本区的规划；--unit 给出学区或学校时即为其所属区。
+
+    json 含全部单位（区、学区、学校）；table 默认只显示区；xlsx 每个层级一张表（含“所属区”列），可直接转发。没有数据的规划指标逐一列出并说明原因。
 
     例：eduplan indicators --district <行政区划代码> --year <年度> --format json
     """
@@ -174,7 +172,7 @@ def explain(
 ) -> None:
     """解释一个数字：口径、分子和分母各项及其数值、各下级单位的贡献、数据来自哪些导入批次，以及该区规划的目标（中期或期末）、路径和状态。
 
-    库中有多个区时须用 --district 指定（或用 --unit 给出学区、学校，即为其所属区）。
+    库中有多个区时须用 --district 指定（或用 --unit 给出学区、学校，即为其所属区）。中期目标在其年度判定，并写明是否达成（如“2028 年中期目标 ≥96 未达成”）。
 
     例：eduplan explain preschool_gross_enrolment --district <行政区划代码> --year <年度>
     """
