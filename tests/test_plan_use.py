@@ -2,8 +2,7 @@
 and when; the same text again changes nothing; a new version supersedes the old one (kept in the
 history); another district's plan, or a plan with errors, is refused (exit 1, nothing bound).
 
-Runs the `eduplan plan` command group (eduplan.cli.plan_cmd.plan_app, mounted as `eduplan plan`) through
-typer's CliRunner, then checks the store through its API."""
+Runs `eduplan plan …` (eduplan.cli.app.app) through typer's CliRunner, then checks the store through its API."""
 
 from __future__ import annotations
 
@@ -16,7 +15,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from eduplan.cli.plan_cmd import plan_app
+from eduplan.cli.app import app
 from eduplan.store import Store, os_account
 from jiangwan import PLAN
 
@@ -25,7 +24,7 @@ ENV = {"COLUMNS": "250", "EDUPLAN_USER": None, "EDUPLAN_PLAN": None, "EDUPLAN_DI
 
 
 def plan(*args: str):
-    return runner.invoke(plan_app, list(args), env=ENV)
+    return runner.invoke(app, ["plan", *args], env=ENV)
 
 
 def bindings(db: Path, current: bool = True) -> list[dict]:
