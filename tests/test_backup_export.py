@@ -13,6 +13,7 @@ import pytest
 
 from eduplan.errors import StoreError
 from eduplan.ingest import import_files
+from eduplan.plan.binding import use_plan
 from eduplan.model import TABLES
 from eduplan.outputs.export import ExportError, export_all, export_table
 from eduplan.store import Store
@@ -155,6 +156,7 @@ def test_export_all_import_identical(demo_store: Path, tmp_path: Path):
     assert len(files) == len(TABLES)
     empty = tmp_path / "empty.duckdb"
     with Store(empty) as s:
+        use_plan(s, "qiaokou-2021-2025", "test")  # as the demo store has it: project categories need the plan
         report = import_files(s, files, user="test")
         assert report.ok, [i.text() for i in report.errors[:10]]
     a, b = model_rows(demo_store), model_rows(empty)

@@ -11,6 +11,7 @@ import pytest
 
 from eduplan.errors import EduplanError
 from eduplan.ingest import import_files
+from eduplan.plan.binding import use_plan
 from eduplan.projects import build_library, parse_date
 from eduplan.quality import run_rules
 from helpers import SMALL, write_one, write_small
@@ -109,6 +110,7 @@ def _project_rows(milestones):
 
 def test_milestone_dates_are_real_dates_and_read_back(store, tmp_path):
     assert import_files(store, write_small(tmp_path / "base", _base()), user="u").ok
+    use_plan(store, "qiaokou-2021-2025", "u")  # project categories are checked against the district's plan
     bad = _project_rows([("竣工", {"planned_date": "2021-02-30"})])
     report = import_files(store, [write_one(tmp_path / "bad", n, r) for n, r in bad.items()], user="u")
     [err] = [i for i in report.errors if i.type == "date-error"]
