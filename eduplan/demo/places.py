@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from ..plan import load_plan
-from ..projects.library import largest_remainder
+from ..projects.library import in_use_lag, largest_remainder
 from ..projects.settings import ProjectSettings
 
 # project id → (demo school name or None, zone or None (None: the school's zone), work, {level: classes})
@@ -196,8 +196,7 @@ def demo_places(data: dict[str, list[dict[str, Any]]], seed: int) -> dict[str, l
     opened = {s["school_code"]: s["opened_year"] for s in data["school"]}
     for p in kp.projects:
         kind = "kindergarten" if p.group == "kindergarten" else "high_school" if p.group == "high_school" else "school"
-        lag = settings.in_use_lag_category.get(p.category, settings.in_use_lag.get(p.expected_state, 1))
-        in_use = max(p.years) + lag
+        in_use = max(p.years) + in_use_lag(plan, p.category, p.expected_state, settings)
         school = school_of.get(p.id)
         if kind == "school" and school and opened.get(school) and opened[school] > 2020:
             in_use = opened[school]

@@ -497,6 +497,9 @@ class ProjectCategory(Node):
     code: str  # as the project table and the 项目库 import write it, e.g. “中小学新建”
     description: str | None = None
     places: PlacesByLevel = {}
+    # years from the last year the project table lists a project of this category to the September intake it
+    # first serves; None: the projects settings' in_use_lag by the project's expected state (完工 +1 …)
+    in_use_lag: int | None = Field(default=None, ge=0, le=10)
     cite: Cite | None = None
     note: str | None = None
 

@@ -21,7 +21,7 @@ Derived per record (docs/forecast.md "项目库"):
   {} adds none; otherwise the places are unknown (said by the checks, never taken as 0);
 - in-use year (the 统计年度 whose September intake the project serves): an actual 投入使用 date, else a
   planned 投入使用 date, else 竣工 (actual, then planned), else the recorded planned in-use year, else
-  the plan's last listed year + settings.in_use_lag; a date after September counts for the next year.
+  the plan's last listed year + its category's in_use_lag in the plan (else settings.in_use_lag); a date after September counts for the next year.
   With an as-of date, a project whose recorded progress shows it not yet in use is never placed
   before the next September intake (a project with no progress on record keeps its planned year).
 """
@@ -312,7 +312,7 @@ def build_library(store=None, plan: Plan | None = None, settings: ProjectSetting
             rec.places_basis = "recorded"
         else:
             rec.places, rec.places_basis = planned_places(rec, plan, settings)
-        rec.plan_in_use_year = _plan_in_use_year(rec, settings)
+        rec.plan_in_use_year = _plan_in_use_year(rec, settings, plan)
         rec.in_use_year, rec.in_use_basis = in_use_year(rec, as_of)
     _allocate(lib)
     return lib
@@ -373,10 +373,19 @@ def planned_places(rec: ProjectRecord, plan: Plan | None,
     return by_level(cat.places, "category"), ("category" if cat.places else "none")
 
 
-def _plan_in_use_year(rec: ProjectRecord, s: ProjectSettings) -> int | None:
+def in_use_lag(plan: Plan | None, category: str, expected_state: str | None, s: ProjectSettings) -> int:
+    """Years from a plan project's last listed year to its first intake: its category's `in_use_lag` in the
+    plan, else the settings' by expected state."""
+    kp = plan.key_projects if plan is not None else None
+    cat = kp.category(category) if kp is not None else None
+    if cat is not None and cat.in_use_lag is not None:
+        return cat.in_use_lag
+    return s.in_use_lag.get(expected_state or "完工", 1)
+
+
+def _plan_in_use_year(rec: ProjectRecord, s: ProjectSettings, plan: Plan | None = None) -> int | None:
     if rec.in_plan and rec.years:
-        lag = s.in_use_lag_category.get(rec.category, s.in_use_lag.get(rec.expected_state or "完工", 1))
-        return max(rec.years) + lag
+        return max(rec.years) + in_use_lag(plan, rec.category, rec.expected_state, s)
     return rec.recorded_in_use_year
 
 

@@ -22,12 +22,8 @@ class ProjectSettings(BaseModel):
     default_work_weight: float = Field(1.0, description="建设方式未填或不在上表时的分摊权重。")
     in_use_lag: dict[str, int] = Field(
         {"完工": 1, "主体结构封顶": 2},
-        description="规划只列年份：按规划预期状态推算计划投入使用年度 = 项目表所列最后一年 + 该值。"
+        description="规划只列年份：按规划预期状态推算计划投入使用年度 = 项目表所列最后一年 + 该值（规划的项目类别写了 in_use_lag 时以规划为准）。"
                     "“完工”的项目在该年年底完工、次年 9 月投入使用（+1）；“主体结构封顶”的项目约再一年竣工（+2）。本系统约定。")
-    in_use_lag_category: dict[str, int] = Field(
-        {"幼儿园新改扩": 0},
-        description="按项目类别（规划的类别代码 → 年数）覆盖上一项：如配建幼儿园在已建成的配套用房内装修改造、配备设施设备，"
-                    "当年完成、当年 9 月开园（+0）。规划中没有的类别不起作用。本系统约定。")
     delay_tolerance_days: int = Field(
         90, description="节点实际日期晚于计划日期超过该天数，或计划日期已过该天数仍未完成，报“延期”。本系统约定。")
     execution_lag_threshold: float = Field(
