@@ -254,3 +254,26 @@ def test_other_district_sum_rule_is_generic():
     text = OTHER.read_text(encoding="utf-8").replace("investment: 5, completion_year", "investment: 4, completion_year")
     (f,) = by_code(check_plan(parse_plan(text, "plan-other.yaml")), "investment-sum")
     assert "4.5" in f.message and "5.5" in f.message and "plan-other.yaml" in f.where
+
+
+JIANGWAN = Path(__file__).parent / "data" / "jiangwan" / "jiangwan-2026-2030.yaml"
+
+
+def _jiangwan(edit) -> list[Finding]:
+    return check_plan(parse_plan(edit(JIANGWAN.read_text(encoding="utf-8")), "j.yaml"))
+
+
+def test_project_categories_come_from_the_plan_and_are_checked():
+    assert [f for f in _jiangwan(lambda t: t) if f.code.startswith(("project-category", "unknown-", "places-"))] == []
+    # a project whose category the plan does not declare
+    found = _jiangwan(lambda t: t.replace("category: 校舍维修", "category: 校舍大修", 1))
+    assert [(f.severity, f.code) for f in found if f.code == "unknown-project-category"] == [
+        ("error", "unknown-project-category")]
+    assert "的类别“校舍大修”不在规划的项目类别中（幼儿园新建、中小学新建、校舍维修）" in next(
+        f.message for f in found if f.code == "unknown-project-category")
+    # places naming something that is not a 学段, and a category that says nothing about places
+    found = _jiangwan(lambda t: t.replace("places: {小学: 24, 初中: 12}", "places: {小学: 24, 九年级: 12}", 1))
+    assert any(f.code == "unknown-level" and "写了“九年级”，不是学段代码" in f.message for f in found)
+    found = _jiangwan(lambda t: t.replace("      places: {}\n      cite: {section: \"五、㈢\"", "      cite: {section: \"五、㈢\"", 1))
+    [w] = [f for f in found if f.code == "places-unknown"]
+    assert w.severity == "warning" and w.message.startswith("项目类别“校舍维修”没有写新增班数（places；不增加学位写 {}），1 个项目也没有写")

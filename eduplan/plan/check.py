@@ -492,6 +492,15 @@ def rule_project_categories(plan: Plan) -> Iterator[Finding]:
             yield Finding("error", "project-category-group",
                           f"项目“{p.name}”的类别“{p.category}”不属于它所在的项目组“{g.name}”（{'、'.join(g.categories)}）",
                           where(plan, p, key="category"), p.id)
+    for c in kp.categories:
+        if "places" in c.model_fields_set:
+            continue
+        silent = [p.name for p in kp.projects if p.category == c.code and p.places is None]
+        if silent:
+            yield Finding("warning", "places-unknown",
+                          f"项目类别“{c.code}”没有写新增班数（places；不增加学位写 {{}}），{len(silent)} 个项目也没有写"
+                          f"（{'、'.join(silent[:3])}{'等' if len(silent) > 3 else ''}）：它们新增的学位未知，"
+                          "学位预测不计入，除非在“项目新增学位”表填写", where(plan, c), c.code)
     levels = set(LEVELS.values)
     for node, name, places in ([(c, f"项目类别“{c.code}”", c.places) for c in kp.categories]
                                + [(p, f"项目“{p.name}”", p.places or {}) for p in kp.projects]):
