@@ -2,11 +2,12 @@
 
 This package owns the plan file format (schema.py: pydantic models and the comparison parser), loading
 with file-and-line Chinese errors (loader.py), the consistency checks behind `eduplan plan check`
-(check.py), and the shipped plan of 武汉市硚口区 2021–2025 (data/qiaokou-2021-2025.yaml).
+(check.py), binding a plan to its district in the store (binding.py), which district, plan and year a
+command works on (scope.py), and the shipped plan of 武汉市硚口区 2021–2025 (data/qiaokou-2021-2025.yaml).
 
 Indicator ids (e.g. `preschool_gross_enrolment`) are shared by the indicator tables, the text targets
 and the baselines, so that the metrics layer can bind a computed or reported value to every target.
-It does not open the database.
+It never opens a database file itself: binding and scope work on a Store the caller opened.
 """
 
 from .check import RULES, Finding, check_plan, has_errors
