@@ -110,11 +110,12 @@ def _target_cell(r) -> str:
 
 
 def _status_cell(r) -> str:
-    status = r.status if isinstance(r.status, str) else "—"
-    cell = f"[{STATUS_STYLE[status]}]{status}[/]" if status in STATUS_STYLE else status
-    if isinstance(r.status_note, str) and r.status_note:
-        cell += f"：{safe(r.status_note)}"
-    return cell
+    """“有风险：2028 年中期目标 ≥96 未达成”; a note alone where there is no status (before the baseline)."""
+    note = safe(r.status_note) if isinstance(r.status_note, str) and r.status_note else ""
+    if not isinstance(r.status, str):
+        return f"[dim]{note}[/]" if note else "—"
+    cell = f"[{STATUS_STYLE[r.status]}]{r.status}[/]" if r.status in STATUS_STYLE else r.status
+    return f"{cell}：{note}" if note else cell
 
 
 def print_report(report: dict, unit: tuple[str, str] | None = None) -> None:
