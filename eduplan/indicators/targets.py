@@ -197,6 +197,8 @@ def attach(values: pd.DataFrame, plan: Plan | None, defs: Definitions, settings:
     targets = plan_targets(plan, defs)
     to_year = projection_year(plan, settings)
     level = np.where(df["bdim"] == "level", df["bval"], "")
+    projected = np.zeros(n, dtype=bool)  # rows of indicators with targets: their district/zone series are projected
+    judged: list[tuple[np.ndarray, np.ndarray, np.ndarray, Target]] = []
     for (ind, lvl), spec in targets.items():
         sel = ((df["indicator"] == ind).to_numpy() & (level == lvl) & df["bdim"].isin(["", "level"]).to_numpy())
         if not sel.any():
@@ -262,48 +264,44 @@ def attach(values: pd.DataFrame, plan: Plan | None, defs: Definitions, settings:
                 hit = _sat_vec(vals[due], t.op, t.value)
                 named = f"{target_label(t.year, plan)} {target_text(t.op, t.value, t.raw)}"
                 note[due] = np.where(hit, f"{named} 已达成", f"{named} 未达成")
-        # projections for district and zone series, vectorised over series (rows) × years (columns)
-        proj = np.zeros(n, dtype=bool)
-        proj[idx] = True
-        got = _project_all(df, proj, cols, settings, to_year)
-        at_pos = {row: k for k, row in enumerate(idx)}
-        for row in got:
-            k = at_pos[row]
-            if (status[k] == "偏离" and years[k] < final.year and to_year is not None
-                    and satisfies(cols["projection"][row], final.op, final.value)):
-                status[k] = "有风险"
-        text["status"][idx] = status
+        projected[idx] = True
+        judged.append((idx, status, years, final))
         text["status_note"][idx] = note
+    # projections for district and zone series of every indicator with targets at once (one pivot), then
+    # a value behind its path whose projection reaches the final target is 有风险 rather than 偏离
+    _project_all(df, projected, cols, settings, to_year)
+    for idx, status, years, final in judged:
+        proj = cols["projection"][idx]
+        rescue = ((status == "偏离") & (years < final.year) & ~np.isnan(proj)
+                  & _sat_vec(np.nan_to_num(proj, nan=0.0), final.op, final.value))
+        status[rescue] = "有风险"
+        text["status"][idx] = status
     for c, v in {**cols, **text}.items():
         df[c] = v
     return df
 
 
 def _project_all(df: pd.DataFrame, sel: np.ndarray, cols: dict[str, np.ndarray], settings: IndicatorSettings,
-                 to_year: int | None) -> list[int]:
-    """Project the district and zone series among the rows `sel` of `df` to `to_year` (nothing when None);
-    fills the projection columns and returns the rows that got a projection."""
+                 to_year: int | None) -> None:
+    """Project the district and zone series among the rows `sel` of `df` to `to_year` (nothing when None),
+    vectorised over series (rows) × years (columns); fills the projection columns."""
     if to_year is None:
-        return []
+        return
     mask = sel & df["unit_type"].isin(["district", "zone"]).to_numpy()
     if not mask.any():
-        return []
+        return
     rows = np.flatnonzero(mask)
     psub = df.iloc[rows]
     keys = ["indicator", "unit_type", "unit_code", "bdim", "bval"]
     wide = psub.pivot_table(index=keys, columns="year", values="value", aggfunc="first", dropna=False)
     point, low, high = project_matrix(wide.to_numpy(dtype=float), wide.columns.to_numpy(), settings, to_year)
-    pos = {(k, y): (r, c) for r, k in enumerate(wide.index) for c, y in enumerate(wide.columns)}
-    done = []
-    for row, k, y in zip(rows, psub[keys].itertuples(index=False, name=None), psub["year"]):
-        r, c = pos[(k, y)]
-        if np.isnan(point[r, c]):
-            continue
-        cols["projection"][row], cols["projection_low"][row], cols["projection_high"][row] = \
-            point[r, c], low[r, c], high[r, c]
-        cols["projection_year"][row] = to_year
-        done.append(int(row))
-    return done
+    r = wide.index.get_indexer(pd.MultiIndex.from_frame(psub[keys]))
+    c = wide.columns.get_indexer(psub["year"])
+    ok = ~np.isnan(point[r, c])
+    at = rows[ok]
+    cols["projection"][at], cols["projection_low"][at], cols["projection_high"][at] = \
+        point[r, c][ok], low[r, c][ok], high[r, c][ok]
+    cols["projection_year"][at] = to_year
 
 
 def project_matrix(v: np.ndarray, years: np.ndarray, settings: IndicatorSettings, to_year: int):
