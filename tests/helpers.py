@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -58,3 +59,16 @@ def write_one(folder: Path, table: str, rows: list[dict[str, Any]], csv_encoding
     if csv_encoding:
         return write_csv(t, Path(folder) / f"{t.label}.csv", rows, encoding=csv_encoding)
     return write_workbook(t, Path(folder) / f"{t.label}.xlsx", rows)
+
+
+def cli_ok(res) -> str:
+    """The output of a CliRunner result that succeeded without a traceback (else the assertion shows it)."""
+    assert res.exit_code == 0, res.output
+    assert "Traceback" not in res.output
+    return res.output
+
+
+def cli_json(res) -> Any:
+    """The JSON document a successful CliRunner result printed on stdout."""
+    cli_ok(res)
+    return json.loads(res.stdout)

@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from eduplan.indicators import IndicatorSettings, compute, load_definitions
+from eduplan.indicators import IndicatorSettings, load_definitions
 from eduplan.indicators.report import build_reports
 from eduplan.indicators.targets import attach
 from eduplan.ingest import import_files

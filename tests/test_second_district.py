@@ -24,7 +24,6 @@ Hand-worked numbers (from the generator, tests/jiangwan.py; 2025 is the latest y
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 from pathlib import Path
@@ -32,6 +31,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from helpers import cli_json as js, cli_ok as ok
 from jiangwan import foreign, qiaokou_project_names, xlsx_text
 
 ENV = {"COLUMNS": "250", "EDUPLAN_PLAN": None, "EDUPLAN_DISTRICT": None, "EDUPLAN_DB": None,
@@ -62,17 +62,6 @@ def cli(work: Path):
         return done[args]
 
     return run
-
-
-def ok(res) -> str:
-    assert res.exit_code == 0, res.output
-    assert "Traceback" not in res.output
-    return res.output
-
-
-def js(res):
-    ok(res)
-    return json.loads(res.stdout)
 
 
 # ------------------------------------------------------------------ every output: nothing of 硚口

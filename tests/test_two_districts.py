@@ -9,13 +9,13 @@ a command uses only 江湾区's data and plan.
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from helpers import cli_json as js, cli_ok as ok
 from jiangwan import PLAN, PROJECTS, USER, foreign, import_sources, write_sources
 
 ENV = {"COLUMNS": "250", "EDUPLAN_PLAN": None, "EDUPLAN_DISTRICT": None, "EDUPLAN_DB": None,
@@ -58,17 +58,6 @@ def cli(db: Path):
         return done[args]
 
     return run
-
-
-def ok(res) -> str:
-    assert res.exit_code == 0, res.output
-    assert "Traceback" not in res.output
-    return res.output
-
-
-def js(res):
-    ok(res)
-    return json.loads(res.stdout)
 
 
 def asks_for_district(res) -> None:

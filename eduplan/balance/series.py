@@ -72,15 +72,6 @@ def _text(v) -> str:
     return f"{OP_SYMBOL.get(v.op or '', '') if v.op != '=' else ''}{number}"
 
 
-def _label(year: int, plan) -> str:
-    period = plan.meta.period
-    if year == period.end:
-        return f"{year} 年期末目标"
-    if period.start <= year < period.end:
-        return f"{year} 年中期目标"
-    return f"{year} 年目标"
-
-
 def plan_indicator_status(series: dict[int, dict[str, float | None]], settings: BalanceSettings | None = None,
                           plan=None, year: int | None = None) -> dict[str, Any]:
     """The plan's coefficient targets (规划目标) and whether the series meets them — thresholds from `plan`
@@ -112,7 +103,7 @@ def plan_indicator_status(series: dict[int, dict[str, float | None]], settings: 
         if cell is None or not cell.by_level:
             continue
         if col.kind == "target":
-            targets[col.year] = {lvl: {"op": v.op, "value": v.value, "text": _text(v), "label": _label(col.year, plan)}
+            targets[col.year] = {lvl: {"op": v.op, "value": v.value, "text": _text(v), "label": plan.target_label(col.year)}
                                  for lvl, v in cell.by_level.items()}
         else:
             published[col.year] = {lvl: v.value for lvl, v in cell.by_level.items()}

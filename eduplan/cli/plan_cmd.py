@@ -262,7 +262,6 @@ def _print_targets(plan: Plan) -> None:
 
 
 def _print_baselines(plan: Plan) -> None:
-    rp = plan.meta.review_period
     t = RichTable(title=f"{review_name(plan)}回顾中的基线")
     for col in ("指标", "数值", "年份", "出处"):
         t.add_column(col, overflow="fold")

@@ -137,16 +137,6 @@ def projection_year(plan: Plan | None, settings: IndicatorSettings) -> int | Non
     return None if plan is None else plan.meta.period.end
 
 
-def target_label(year: int, plan: Plan) -> str:
-    """How a target is named by its year: “2023 中期目标”, “2025 期末目标”, “2020 年目标”."""
-    period = plan.meta.period
-    if year == period.end:
-        return f"{year} 年期末目标"
-    if period.start <= year < period.end:
-        return f"{year} 年中期目标"
-    return f"{year} 年目标"
-
-
 def target_text(op: str | None, value: float | None, raw: str | None = None) -> str:
     """“≥95”, “≤0.40”: a comparison as the plan prints it (normalised sign; the decimals of `raw` kept)."""
     if value is None:
@@ -228,7 +218,7 @@ def attach(values: pd.DataFrame, plan: Plan | None, defs: Definitions, settings:
         cols["target_year"][idx] = tyears[ahead]
         text["target_op"][idx] = np.array([t.op for t in tlist], dtype=object)[ahead]
         text["target_source"][idx] = np.array([t.source for t in tlist], dtype=object)[ahead]
-        text["target_label"][idx] = np.array([target_label(t.year, plan) for t in tlist], dtype=object)[ahead]
+        text["target_label"][idx] = np.array([plan.target_label(t.year) for t in tlist], dtype=object)[ahead]
         text["target_text"][idx] = np.array([target_text(t.op, t.value, t.raw) for t in tlist], dtype=object)[ahead]
         text["final_text"][idx] = target_text(final.op, final.value, final.raw)
         cols["final_target"][idx], cols["final_year"][idx] = final.value, final.year
@@ -262,7 +252,7 @@ def attach(values: pd.DataFrame, plan: Plan | None, defs: Definitions, settings:
             due = (years == t.year) & ~np.isnan(vals)
             if due.any():
                 hit = _sat_vec(vals[due], t.op, t.value)
-                named = f"{target_label(t.year, plan)} {target_text(t.op, t.value, t.raw)}"
+                named = f"{plan.target_label(t.year)} {target_text(t.op, t.value, t.raw)}"
                 note[due] = np.where(hit, f"{named} 已达成", f"{named} 未达成")
         projected[idx] = True
         judged.append((idx, status, years, final))

@@ -643,6 +643,15 @@ class Plan(Node):
                         found[row.id] = cell.raw
         return found
 
+    def target_label(self, year: int) -> str:
+        """How a target is named by its year: “2028 年中期目标”, “2030 年期末目标”, “2020 年目标” (outside the period)."""
+        period = self.meta.period
+        if year == period.end:
+            return f"{year} 年期末目标"
+        if period.start <= year < period.end:
+            return f"{year} 年中期目标"
+        return f"{year} 年目标"
+
     def target(self, tid: str) -> Target | None:
         return next((t for t in self.targets if t.id == tid), None)
 
