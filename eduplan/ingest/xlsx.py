@@ -371,7 +371,7 @@ class _Sheet:
         return Refused(kind, f"工作表“{self.sheet}”" + detail, sheet=self.sheet, row=row, cell=cell)
 
     def handlers(self):
-        sheet, strings, kind_of, recalc = self.sheet, self.strings, self.kind_of, self.recalc
+        strings, kind_of, recalc = self.strings, self.kind_of, self.recalc
         max_rows, max_cols = self.limits.max_rows, self.limits.max_columns
         max_chars, max_cells = self.limits.max_cell_chars, self.limits.max_cells
         rows = self.rows
