@@ -25,6 +25,32 @@ Relation = Literal["enrolment", "teachers", "facilities", "schools", "population
 SCHOOL_RELATIONS = {"enrolment", "teachers", "facilities", "schools"}
 UnitType = Literal["district", "zone", "school"]
 Kind = Literal["ratio", "reported", "external", "qualitative"]
+Domain = Literal["share", "rate", "ratio", "count", "coefficient", "years", "amount", "signed"]
+
+
+class DomainSpec(BaseModel):
+    """The values an indicator can take: bounds (None = unbounded), whether it is a whole number, its label."""
+
+    model_config = ConfigDict(frozen=True)
+
+    low: float | None
+    high: float | None
+    integer: bool
+    label: str
+
+
+# Every quantitative indicator declares one (docs/monitoring.md, "Domains"); projections and their
+# interval ends never leave it.
+DOMAINS: dict[str, DomainSpec] = {
+    "share": DomainSpec(low=0.0, high=100.0, integer=False, label="占比 0–100"),
+    "rate": DomainSpec(low=0.0, high=None, integer=False, label="比率 ≥0（可超过 100）"),
+    "ratio": DomainSpec(low=0.0, high=None, integer=False, label="比值 ≥0"),
+    "count": DomainSpec(low=0.0, high=None, integer=True, label="计数 ≥0 整数"),
+    "coefficient": DomainSpec(low=0.0, high=None, integer=False, label="系数 ≥0"),
+    "years": DomainSpec(low=0.0, high=None, integer=False, label="年数 ≥0"),
+    "amount": DomainSpec(low=0.0, high=None, integer=False, label="金额 ≥0"),
+    "signed": DomainSpec(low=None, high=None, integer=False, label="可正可负"),
+}
 
 
 class Term(BaseModel):
@@ -64,7 +90,12 @@ class Indicator(BaseModel):
     function: str | None = None  # kind external: "module:function", fn(store) → {district: {year: {level: v}}}
     levels: list[str] = []  # kind external: the per-level values it yields
     direction: Literal["up", "down"] = "up"
+    domain: Domain | None = None  # required unless qualitative: see DOMAINS
     note: str = ""
+
+    @property
+    def domain_spec(self) -> DomainSpec | None:
+        return None if self.domain is None else DOMAINS[self.domain]
 
     @property
     def terms(self) -> list[Term]:
@@ -115,6 +146,8 @@ def _load(settings_json: str, path: str) -> Definitions:
         if ind.id in seen:
             raise DefinitionError(f"指标定义重复：{ind.id}")
         seen.add(ind.id)
+        if ind.kind != "qualitative" and ind.domain is None:
+            raise DefinitionError(f"指标 {ind.id} 未声明取值范围（domain：{'、'.join(DOMAINS)}）")
         if ind.kind == "ratio" and not ind.numerator:
             raise DefinitionError(f"指标 {ind.id} 没有分子")
         for t in ind.terms:
