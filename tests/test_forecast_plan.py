@@ -172,11 +172,11 @@ def test_the_preschool_rate_is_the_plans_target(small_plan):
 
 
 def test_the_horizon_is_the_plans_end_year(small_plan):
-    h = gap_horizon(small_plan, 2025, 2025)
+    h = gap_horizon(small_plan, 2025)
     assert (h.year, h.basis) == (2030, "2030 年（规划期末；规划期 2026–2030）")
-    assert gap_horizon(small_plan, 2030, 2031).year == 2036  # the period is over: latest data year + 5
-    assert gap_horizon(None, 2020, 2024).basis == "2029 年（未绑定规划：最近数据年度 2024 年 + 5 年）"
-    assert gap_horizon(small_plan, 2025, 2025, 2033).year == 2033  # the setting overrides
+    assert gap_horizon(small_plan, 2030).year == 2035  # the period is over: base year + 5 (no look-ahead)
+    assert gap_horizon(None, 2020).basis == "2025 年（未绑定规划：基年 2020 年 + 5 年）"
+    assert gap_horizon(small_plan, 2025, 2033).year == 2033  # the setting overrides
 
 
 # ------------------------------------------------------------------ 江湾区 (tests/jiangwan.py), end to end

@@ -72,8 +72,9 @@ def test_births_from_the_crude_birth_rate_and_projected_residents():
     assert proj_res[2021] == pytest.approx(10_000 * 1.01 ** 5)
     out = project_births(births, residents, {2021: 10_200.0}, 2020, 2021, 2, 0.0, 1.15, {})
     assert out[2021] == pytest.approx(0.0105 * 10_200 * 1.15)  # births-high: × 1.15
-    # a births series already recorded for a future year is used as given
-    assert project_births({**births, 2021: 95.0}, residents, {2021: 10_200.0}, 2020, 2021, 2, 0.0, 1.0, {})[2021] == 95.0
+    # births recorded for a year after the base are never read (no look-ahead): the same rule applies
+    assert project_births({**births, 2021: 95.0}, residents, {2021: 10_200.0}, 2020, 2021, 2, 0.0, 1.0,
+                          {})[2021] == pytest.approx(0.0105 * 10_200)
     # no residents at all: the mean of the recent births, (100 + 110) / 2
     assert project_births(births, {}, {}, 2020, 2021, 2, 0.0, 1.0, {})[2021] == pytest.approx(105.0)
 

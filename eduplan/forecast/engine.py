@@ -3,7 +3,10 @@ scenarios with the baseline. The store and the project library are read once and
 
 A forecast is of one district (`eduplan.plan.scope.Scope`) and takes from its plan the key projects
 (their places and money), the preschool target rate and the horizon (plan_terms.py); without a plan
-the store's projects, the settings' rate and the latest data year + 5 are used, and the notes say so."""
+the store's projects, the settings' rate and the base year + 5 are used, and the notes say so.
+
+No look-ahead: a forecast from base year B reads nothing stored for a later year (inputs.py) and the
+project library as it stood on 31 December B (base_library)."""
 
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ from .capacity import (
 from .enrolment import FlowRates, flow_rates, level_total, project_enrolment
 from .gap import GapRow, compute_gap, summarise_gap
 from .housing import housing_additions
-from .inputs import ForecastError, Inputs, latest_common_year, load_inputs
+from .inputs import ForecastError, Inputs, library_rows, load_inputs
 from .plan_terms import Horizon, PreschoolRate, gap_horizon, preschool_rate
 from .population import (
     age0_ratio, estimate_migration, project_births, project_population, project_residents, survival_vector,
@@ -90,13 +93,14 @@ def run_forecast(store=None, scenario: str | Scenario = "baseline", settings: Fo
     settings = settings or load_section("forecast", ForecastSettings)
     scope = scope or _one_scope(store)
     plan = scope.plan
-    library = library or build_library(store, plan, as_of=as_of, district_code=scope.district_code)
     inputs = inputs or load_inputs(store, settings.base_year, scope.district_code)
+    library = library or base_library(store, plan, inputs.base_year, as_of, scope.district_code)
     sc = scenario if isinstance(scenario, Scenario) else get_scenario(
         scenario, settings.scenarios, {p.id for p in library.projects})
     s = _settings_for(settings, sc)
-    latest = latest_common_year(store, inputs.district_code) if store is not None else inputs.base_year
-    horizon = gap_horizon(plan, inputs.base_year, latest or inputs.base_year, s.gap_horizon)
+    # no look-ahead: the horizon rests on the base year (the latest data the forecast reads), not on
+    # data stored for later years
+    horizon = gap_horizon(plan, inputs.base_year, s.gap_horizon)
     preschool = preschool_rate(plan, s.preschool_target_rate)
     s = s.model_copy(update={"gap_horizon": horizon.year, "preschool_target_rate": preschool.final})
     base, last = inputs.base_year, max(s.horizon, s.gap_horizon)
@@ -206,6 +210,15 @@ def run_forecast(store=None, scenario: str | Scenario = "baseline", settings: Fo
                     places, capacity, gap, yardstick, resources, notes, plan, horizon, preschool)
 
 
+def base_library(store, plan: Plan | None, base_year: int, as_of: date | None, district_code: str) -> Library:
+    """The project library as it stood at the end of the base year (no look-ahead): money of later years
+    and progress recorded after 31 December of the base year are not read, and the as-of date is at
+    most that day."""
+    as_of = min(as_of or date.today(), date(base_year, 12, 31))
+    rows = library_rows(store, base_year) if store is not None else None
+    return build_library(store, plan, as_of=as_of, rows=rows, district_code=district_code)
+
+
 def _one_scope(store):
     from ..plan.scope import one_scope
 
@@ -261,7 +274,7 @@ def run_scenarios(store, names: list[str], settings: ForecastSettings | None = N
     (`scope`; None: the store's only district with its bound plan)."""
     settings = settings or load_section("forecast", ForecastSettings)
     scope = scope or _one_scope(store)
-    library = build_library(store, scope.plan, as_of=as_of, district_code=scope.district_code)
     inputs = load_inputs(store, settings.base_year, scope.district_code)
+    library = base_library(store, scope.plan, inputs.base_year, as_of, scope.district_code)
     names = ["baseline", *[n for n in names if n != "baseline"]]
     return [run_forecast(store, n, settings, library, inputs, scope=scope) for n in names]

@@ -1,4 +1,5 @@
-"""Read what the forecast needs from the store, once: population, births, residents, enrolment by
+"""Read what the forecast needs from the store, once, as it stood in the base year B (no look-ahead:
+no yearly row after B, no school closure after B, project money and progress as at 31 December B): population, births, residents, enrolment by
 学区 and grade, schools with their capacity evidence, staff and money — of one district (a store may
 hold several; only that district's schools, 学区, areas and housing are read). Areas are the 学区
 (zones) and the district; a school belongs to the zone its school_zone row gives for the year. A blank optional
@@ -9,13 +10,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import numpy as np
 
 from ..errors import EduplanError
 from ..model.codes import GRADE_LEVEL
-from ..projects.library import store_rows
+from ..projects.library import PROJECT_TABLES, parse_date, store_rows
 from .population import AGES
 
 
@@ -80,6 +82,23 @@ class Inputs:
         return out
 
 
+def library_rows(store, base_year: int) -> dict[str, list[dict[str, Any]]]:
+    """The project tables as they stood at the end of the base year: money spent in later years and a
+    milestone's actual date after 31 December of the base year read as not yet known. What was planned
+    stays (planned dates, 年度计划投资 of later years: a schedule, not an outcome). A forecast from base
+    year B reads no outcome recorded after B."""
+    cutoff = date(base_year, 12, 31)
+    rows = {t: store_rows(store, t) for t in (*PROJECT_TABLES, "zone", "school")}
+    rows["project_finance"] = [r if r["year"] <= base_year else {**r, "spent": None}
+                               for r in rows["project_finance"]]
+    milestones = []
+    for r in rows["project_milestone"]:
+        actual = parse_date(r.get("actual_date"))
+        milestones.append({**r, "actual_date": None} if actual is not None and actual > cutoff else r)
+    rows["project_milestone"] = milestones
+    return rows
+
+
 def _opt(v) -> float | None:
     return None if v is None else float(v)
 
@@ -125,9 +144,11 @@ def load_inputs(store, base_year: int | None = None, district_code: str | None =
     for r in store.rows("area_year"):
         if r["area_code"] not in areas:
             continue
+        if r["year"] > base:
+            continue  # nothing after the base year: no stored births, residents or money of later years
         if r.get("births"):
             births[r["area_code"]][r["year"]] = float(r["births"])
-        if r["year"] <= base and r.get("residents"):
+        if r.get("residents"):
             residents[r["area_code"]][r["year"]] = float(r["residents"])
         if r["area_code"] == district:
             money[r["year"]] = {k: v for k, v in r.items() if v is not None}
@@ -161,8 +182,9 @@ def load_inputs(store, base_year: int | None = None, district_code: str | None =
         level = GRADE_LEVEL[grade]
         sl = by_school.get((code, level))
         if sl is None:
+            closed = s.get("closed_year")  # a closure after the base year was not known then
             sl = by_school[(code, level)] = SchoolLevel(code, s["school_name"], None, level, s["type_code"],
-                                                        closed_year=s.get("closed_year"))
+                                                        closed_year=closed if closed and closed <= base else None)
         sl.classes_history[year] = sl.classes_history.get(year, 0) + (classes or 0)
         if year == base:
             sl.zone = z

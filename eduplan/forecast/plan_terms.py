@@ -9,7 +9,7 @@ settings' fallback (forecast.preschool_target_rate), and the output says which w
 
 Horizon. The seat gap and the resources are computed to the plan's end year when it lies after the
 base year (a 2026–2030 plan: to 2030); when the plan period has ended by the base year, or there is
-no plan, to the latest data year + 5. The setting forecast.gap_horizon overrides both.
+no plan, to the base year + 5 (the latest data a forecast reads: no look-ahead). The setting forecast.gap_horizon overrides both.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 from ..plan import Plan
 
 PRESCHOOL_INDICATOR = "preschool_gross_enrolment"
-HORIZON_YEARS = 5  # years after the latest data year when no plan period lies ahead
+HORIZON_YEARS = 5  # years after the base year when no plan period lies ahead
 
 
 @dataclass
@@ -96,15 +96,15 @@ class Horizon:
         return {"year": self.year, "basis": self.basis}
 
 
-def gap_horizon(plan: Plan | None, base_year: int, latest_year: int, setting: int | None = None) -> Horizon:
+def gap_horizon(plan: Plan | None, base_year: int, setting: int | None = None) -> Horizon:
     """The last year of the seat gap and the resources (see the module docstring)."""
     if setting is not None:
         return Horizon(setting, f"{setting} 年（设置 forecast.gap_horizon）")
-    later = latest_year + HORIZON_YEARS
+    later = base_year + HORIZON_YEARS
     if plan is None:
-        return Horizon(later, f"{later} 年（未绑定规划：最近数据年度 {latest_year} 年 + {HORIZON_YEARS} 年）")
+        return Horizon(later, f"{later} 年（未绑定规划：基年 {base_year} 年 + {HORIZON_YEARS} 年）")
     period = plan.meta.period
     if period.end > base_year:
         return Horizon(period.end, f"{period.end} 年（规划期末；规划期 {period.label}）")
     return Horizon(later, f"{later} 年（规划期 {period.label}在基年 {base_year} 年或之前已结束，"
-                          f"预测到最近数据年度 {latest_year} 年 + {HORIZON_YEARS} 年）")
+                          f"预测到基年 + {HORIZON_YEARS} 年）")

@@ -79,10 +79,10 @@ def project_births(births: dict[int, float], observed: dict[int, float], residen
                    series: dict[int, np.ndarray]) -> dict[int, float]:
     """Births for base_year+1 … last_year:
 
-    a births series already in the store for a future year is used as given (× factor); otherwise
     B(t) = b · (1 + trend)^(t − base) · R(t) · factor with b the recent crude birth rate (observed births
     over observed residents) and R(t) the projected residents; without residents, the mean of the recent
-    births (or of the age-0 counts)."""
+    births (or of the age-0 counts). One rule for every year after the base: births recorded for a later
+    year are never read (no look-ahead)."""
     cbr = crude_birth_rate(births, observed, base_year, n_years)
     recent = [births[t] for t in range(base_year - n_years + 1, base_year + 1) if births.get(t)]
     if not recent:
@@ -90,9 +90,7 @@ def project_births(births: dict[int, float], observed: dict[int, float], residen
     flat = sum(recent) / len(recent) if recent else 0.0
     out = {}
     for t in range(base_year + 1, last_year + 1):
-        if births.get(t):
-            out[t] = births[t] * factor
-        elif cbr is not None and residents.get(t):
+        if cbr is not None and residents.get(t):
             out[t] = cbr * (1 + trend) ** (t - base_year) * residents[t] * factor
         else:
             out[t] = flat * (1 + trend) ** (t - base_year) * factor

@@ -23,7 +23,7 @@ class ForecastSettings(BaseModel):
     horizon: int = Field(2035, description="人口与在校生预测的终止年（《中国教育现代化 2035》）；不早于学位缺口计算到的年份。")
     gap_horizon: int | None = Field(
         None, description="学位缺口与资源需求计算到的年份；空 = 规划期末年（规划期在基年之后结束时），"
-                          "否则（规划期已结束或未绑定规划）= 最近数据年度 + 5。输出注明所用年份及其依据。")
+                          "否则（规划期已结束或未绑定规划）= 基年 + 5（预测不读基年以后的数据）。输出注明所用年份及其依据。")
 
     # -- population (cohort component)
     survival_infant: float = Field(
