@@ -24,7 +24,7 @@ from ..settings import load_section
 from .capacity import (
     AreaCapacity, ProjectPlaces, SchoolCapacity, capacity_by_area, project_places, school_capacities,
 )
-from .enrolment import FlowRates, flow_rates, level_total, project_enrolment
+from .enrolment import GRADES_OF, FlowRates, allocate, flow_rates, level_total, project_enrolment
 from .gap import GapRow, compute_gap, summarise_gap
 from .housing import housing_additions
 from .inputs import ForecastError, Inputs, library_rows, load_inputs
@@ -134,14 +134,31 @@ def run_forecast(store=None, scenario: str | Scenario = "baseline", settings: Fo
         residents[district] = {t: sum(residents[a].get(t, 0.0) for a in areas) for t in range(base, last + 1)}
 
     # -- enrolment
-    rates, enrolment = {}, {}
+    # One set of numbers: 小学 and 初中 are projected per 学区 and the district is their sum; the
+    # district-wide levels (高中, 中职) are projected for the district (fed by the summed 初中) and
+    # allocated to the 学区 by their base-year pupils per grade.
+    rates, enrolment, start = {}, {}, {}
     for area in dict.fromkeys([*areas, district]):
         pairs = [(inputs.area_enrolment(area, t, t + 1), inputs.area_enrolment(area, t + 1),
                   population[area].get(t + 1))
                  for t in range(base - s.flow_year_pairs, base) if t in inputs.school_grades and t + 1 in inputs.school_grades]
         rates[area] = flow_rates(pairs, FLOW_LEVELS, s.intake_fallback, s.transition_fallback)
-        start = {g: v["pupils"] for g, v in inputs.area_enrolment(area, base).items()}
-        enrolment[area] = project_enrolment(start, rates[area], population[area], base, last)
+        start[area] = {g: v["pupils"] for g, v in inputs.area_enrolment(area, base).items()}
+    zones = [a for a in areas if a != district]
+    zone_grades = [g for lvl in FLOW_LEVELS if lvl not in s.district_wide_levels for g in GRADES_OF[lvl]]
+    wide_grades = [g for lvl in FLOW_LEVELS if lvl in s.district_wide_levels for g in GRADES_OF[lvl]]
+    for area in zones:
+        enrolment[area] = project_enrolment(start[area], rates[area], population[area], base, last)
+    summed = {t: {g: sum(enrolment[a][t][g] for a in zones) for g in zone_grades} for t in range(base + 1, last + 1)}
+    enrolment[district] = project_enrolment(start[district], rates[district], population[district], base, last,
+                                            summed if zones else None)
+    if zones:
+        shares = allocate(enrolment[district], {a: {g: v["pupils"] for g, v in
+                                                    inputs.area_enrolment(a, base).items()} for a in zones},
+                          wide_grades, base)
+        for a in zones:
+            for t, by_grade in shares[a].items():
+                enrolment[a][t].update(by_grade)
 
     # -- need
     need: dict[tuple[str, str], dict[int, float]] = {}

@@ -121,8 +121,10 @@ def flow_rates(pairs: list[tuple[YearData, YearData, np.ndarray | None]], levels
 
 
 def project_enrolment(base: dict[str, float], rates: FlowRates, population: dict[int, np.ndarray],
-                      base_year: int, last_year: int) -> dict[int, dict[str, float]]:
-    """Pupils by grade for base_year … last_year (the base year as given)."""
+                      base_year: int, last_year: int,
+                      given: dict[int, dict[str, float]] | None = None) -> dict[int, dict[str, float]]:
+    """Pupils by grade for base_year … last_year (the base year as given). `given` fixes some grades in
+    some years (the district's 小学 and 初中 = the sum of its 学区); the other grades flow from them."""
     out = {base_year: {g: float(base.get(g, 0.0)) for lvl in rates.levels for g in GRADES_OF[lvl]}}
     for t in range(base_year + 1, last_year + 1):
         prev, cur = out[t - 1], {}
@@ -137,7 +139,22 @@ def project_enrolment(base: dict[str, float], rates: FlowRates, population: dict
             cur[first] = entrants + rates.repetition[first] * prev[first]
             for below, g in zip(grades, grades[1:]):
                 cur[g] = rates.promotion[below] * prev[below] + rates.repetition[g] * prev[g]
-        out[t] = {g: max(v, 0.0) for g, v in cur.items()}
+        out[t] = {g: max(v, 0.0) for g, v in {**cur, **(given or {}).get(t, {})}.items()}
+    return out
+
+
+def allocate(district: dict[int, dict[str, float]], base: dict[str, dict[str, float]], grades: list[str],
+             base_year: int) -> dict[str, dict[int, dict[str, float]]]:
+    """Share the district's projection of `grades` among the areas in proportion to their base-year pupils
+    in each grade (school-based: a 学区 holds the pupils of its schools), so that the areas add up."""
+    out: dict[str, dict[int, dict[str, float]]] = {a: {} for a in base}
+    for g in grades:
+        total = sum(b.get(g, 0.0) for b in base.values())
+        for a, b in base.items():
+            share = b.get(g, 0.0) / total if total else 0.0
+            for t, by_grade in district.items():
+                if t > base_year:
+                    out[a].setdefault(t, {})[g] = by_grade.get(g, 0.0) * share
     return out
 
 
