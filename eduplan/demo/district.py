@@ -27,12 +27,14 @@ Shape of the district
 - Enrolment is a cohort model. Each level's district total per grade is the population of that grade's
   age times the level's gross ratio; the entry grade is shared among schools by size and a slow
   school-specific trend, and every later grade follows the school's own cohort (grade g+1 in year t+1 ≈
-  grade g in year t). The difference is booked as transfers, so that, per row,
-  pupils = last year's pupils of the grade below + transfers_in − transfers_out − deaths (junior
-  rows also lose a handful of unrecorded drop-outs). `transfers_in/out` and `deaths` on the row
-  (year t, grade g) are the movements of that cohort during school year t−1; `graduates` on a final-grade
-  row is the number who finished that grade at the end of year t−1; `new_entrants` is filled for entry
-  grades only. Schools have rows for opened_year ≤ year < closed_year.
+  grade g in year t). The difference is booked as transfers. As the data model says, `transfers_in/out`
+  and `deaths` on the row (year t, grade g) are the movements of the class that was in grade g during
+  school year t−1 (it is now in grade g+1, or has graduated), so that
+  pupils(t−1, g) + transfers_in − transfers_out − deaths = pupils(t, g+1) of the same school, or, on a
+  final-grade row, = `graduates` (the number who finished grade g at the end of year t−1); junior
+  classes also lose a handful of unrecorded drop-outs. A graduating class's final-year movements are
+  balanced (转入 = 转出 + 死亡), so they leave its graduates as they were. `new_entrants` is filled for
+  entry grades only. Schools have rows for opened_year ≤ year < closed_year.
 - Teachers by school × section (nine-year schools: a 小学 and a 初中 row); facilities by school; area
   totals (residents, births, expenditure, salaries) and the values other bodies report.
 
@@ -667,6 +669,9 @@ def _enrolment_rows(rng: np.random.Generator, schools: list[_School], enr: _Enro
                     years: list[int], class_size: dict[tuple[int, str], float]) -> tuple[list[dict], dict]:
     rows: list[dict] = []
     classes_of: dict[tuple[int, int], int] = {}  # (school index, year) -> total classes
+    # the final-year movements of a graduating class are drawn from their own stream, so that adding
+    # them left every other figure of the district (drawn from `rng`) as it was
+    final_rng = rng.spawn(1)[0]
     for (i, level), arr in enr.counts.items():
         s = schools[i]
         grades = LEVEL_GRADES[level]
@@ -676,6 +681,7 @@ def _enrolment_rows(rng: np.random.Generator, schools: list[_School], enr: _Enro
                 continue
             y = sim.index(t)
             prev_open = s.open_in(t - 1)
+            made: dict[int, dict] = {}  # grade index -> this year's row
             for k, g in enumerate(grades):
                 p = int(arr[y, k])
                 if p <= 0:
@@ -685,27 +691,41 @@ def _enrolment_rows(rng: np.random.Generator, schools: list[_School], enr: _Enro
                 classes = max(1, _round_half(p / cs), math.ceil(p / CLASS_MAX[size_key]))
                 male = int(rng.binomial(p, MALE_SHARE[level]))
                 row: dict[str, Any] = {"year": t, "school_code": s.code, "grade": g, "classes": classes,
-                                       "male": male, "female": p - male, "pupils": p, "repeaters": 0}
+                                       "male": male, "female": p - male, "pupils": p, "repeaters": 0,
+                                       "transfers_in": 0, "transfers_out": 0, "deaths": 0}
                 # every count the simulation knows is written, 0 where it is 0: a blank cell would be
                 # missing (未填报), not 0
-                if k == 0:
-                    row.update(new_entrants=p, transfers_in=0, transfers_out=0, deaths=0)
-                else:
+                row["new_entrants"] = p if k == 0 else 0
+                if k > 0:
+                    # the class of grade k−1 last year became this grade: its movements during that school
+                    # year are booked on the row of the grade it was in (year t, grade k−1)
                     prev = int(arr[y - 1, k - 1]) if prev_open else 0
                     deaths = int(rng.binomial(prev, 0.0002)) if prev else 0
                     gap = p - prev + deaths + int(drop[y, k])
                     churn = int(rng.poisson(prev * 0.006)) if prev else 0
-                    row.update(new_entrants=0, transfers_in=max(gap, 0) + churn, transfers_out=max(-gap, 0) + churn,
-                               deaths=deaths)
+                    moves = {"transfers_in": max(gap, 0) + churn, "transfers_out": max(-gap, 0) + churn,
+                             "deaths": deaths}
+                    if k - 1 not in made:
+                        if any(moves.values()):
+                            raise AssertionError(f"movements without a row: {s.code} {t} {grades[k - 1]}")
+                    else:
+                        made[k - 1].update(moves)
                 row["graduates"] = 0
                 if k == len(grades) - 1 and prev_open and arr[y - 1, k] > 0:
-                    row["graduates"] = int(arr[y - 1, k]) - int(drop[y - 1, k])
+                    prev = int(arr[y - 1, k])
+                    row["graduates"] = prev - int(drop[y - 1, k])
+                    # the graduating class's own final-year movements, balanced so that the graduates stay
+                    # last year's final grade less its drop-outs
+                    deaths = int(final_rng.binomial(prev, 0.0002))
+                    churn = int(final_rng.poisson(prev * 0.006))
+                    row.update(transfers_in=churn + deaths, transfers_out=churn, deaths=deaths)
                 norm = CLASS_NORM.get(size_key)
                 if norm is not None:
                     row["classes_over_norm"] = _balanced_over(p, classes, norm)
                     row["classes_56plus"] = _balanced_over(p, classes, 55)
                 row["disabled"] = p if level == "特教" else int(rng.binomial(p, 0.002))
                 rows.append(row)
+                made[k] = row
                 classes_of[(i, t)] = classes_of.get((i, t), 0) + classes
     rows.sort(key=lambda r: (r["year"], r["school_code"], GRADE_ORDER[r["grade"]]))
     return rows, classes_of

@@ -1,5 +1,6 @@
 """Explain one figure: its definition, every numerator and denominator term with its value, each
-sub-unit's contribution (a district → its 学区 and schools; a 学区 → its schools), and the import
+sub-unit's contribution (a district → its 学区 and schools; a 学区 → its schools; a sub-unit the indicator is
+not declared for, e.g. a 学区 of a district-only cohort rate, shows its parts but no ratio), and the import
 batches (file, sha256, time, user) the rows behind it came from. When schools left a term blank the
 figure has no value (missing is never counted as 0): `missing` says why, each term lists the schools
 lacking it (`missing_schools`), and a contribution lacking data shows `missing` instead of a value.
@@ -211,6 +212,8 @@ def explain(store: Store, defs: Definitions, indicator_id: str, year: int, unit:
             if num is None or (stype == "school" and num == 0):
                 continue
             value = (num / den * ind.factor) if den else (num * ind.factor if not ind.denominator else None)
+            if stype not in ind.units:  # e.g. a cohort rate across 学区: its parts add up, its ratio means nothing
+                value = None
             contributions.append({"unit_type": stype, "unit_code": scode,
                                   "unit_name": comp.names.get((stype, scode), scode),
                                   "numerator": num, "denominator": den, "value": value,

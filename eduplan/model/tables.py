@@ -197,9 +197,15 @@ ENROLMENT = Table(
         _count("graduates", "毕业生数", required=False, **GRADE_PUPILS,
                description="上一学年本年级毕业人数（毕业年级填写；没有毕业生填 0）", example=0),
         _count("repeaters", "留级生数", required=False, **GRADE_MOVES, description="没有留级生填 0", example=0),
-        _count("transfers_in", "转入人数", required=False, **GRADE_MOVES, description="上一学年内转入本年级人数", example=2),
-        _count("transfers_out", "转出人数", required=False, **GRADE_MOVES, description="上一学年内转出本年级人数", example=1),
-        _count("deaths", "死亡人数", required=False, **GRADE_DEATHS, example=0),
+        _count("transfers_in", "转入人数", required=False, **GRADE_MOVES,
+               description="上一学年内转入本年级的人数：记上一学年在本年级的那一届学生在该学年的转入（这届学生"
+               "今年已升入下一年级；毕业年级一行即已毕业那一届在毕业学年的转入，与“毕业生数”同一届）", example=2),
+        _count("transfers_out", "转出人数", required=False, **GRADE_MOVES,
+               description="上一学年内从本年级转出的人数：记上一学年在本年级的那一届学生在该学年的转出（毕业年级"
+               "一行即已毕业那一届在毕业学年的转出）", example=1),
+        _count("deaths", "死亡人数", required=False, **GRADE_DEATHS,
+               description="上一学年内本年级死亡的人数：与转入、转出一样，记在该届学生上一学年所在年级的一行；"
+               "没有填 0", example=0),
         _count("classes_over_norm", "超标准班额班数", "个", required=False, **GRADE_CLASSES,
                description="小学 >45 人、初中及高中 >50 人、幼儿园超过规定班额的班数；没有填 0", example=0),
         _count("classes_56plus", "56人及以上班数", "个", required=False, **GRADE_CLASSES,
