@@ -139,9 +139,7 @@ def run_forecast(store=None, scenario: str | Scenario = "baseline", settings: Fo
     # allocated to the 学区 by their base-year pupils per grade.
     rates, enrolment, start = {}, {}, {}
     for area in dict.fromkeys([*areas, district]):
-        pairs = [(inputs.area_enrolment(area, t, t + 1), inputs.area_enrolment(area, t + 1),
-                  population[area].get(t + 1))
-                 for t in range(base - s.flow_year_pairs, base) if t in inputs.school_grades and t + 1 in inputs.school_grades]
+        pairs = inputs.flow_pairs(area, s.flow_year_pairs, population[area])
         rates[area] = flow_rates(pairs, FLOW_LEVELS, s.intake_fallback, s.transition_fallback)
         start[area] = {g: v["pupils"] for g, v in inputs.area_enrolment(area, base).items()}
     zones = [a for a in areas if a != district]

@@ -58,16 +58,33 @@ class Inputs:
     staff: dict[str, dict[str, float]]  # level → {"staff", "teachers"} in the base year
     money: dict[int, dict[str, float]]  # district area_year rows by year
     housing: list[dict[str, Any]]
+    opened: dict[str, int | None] = field(default_factory=dict)  # school → recorded 建校年份 (up to the base year)
+
+    def unsteady(self, year: int) -> set[tuple[str, str]]:
+        return unsteady(self.school_grades, self.opened, year)
+
+    def flow_pairs(self, area: str, n_pairs: int, population: dict[int, np.ndarray]) -> list[tuple]:
+        """The last `n_pairs` pairs of years (t, t+1) up to the base year, as the flow rates take them:
+        (the area's grades in t, in t+1, its population in t+1), over the same schools, without the
+        sections opening or closing in the pair (`unsteady`)."""
+        out = []
+        for t in range(self.base_year - n_pairs, self.base_year):
+            if t in self.school_grades and t + 1 in self.school_grades:
+                skip = self.unsteady(t)
+                out.append((self.area_enrolment(area, t, t + 1, skip), self.area_enrolment(area, t + 1, exclude=skip),
+                            population.get(t + 1)))
+        return out
 
     @property
     def areas(self) -> list[str]:
         return list(self.zones)
 
-    def area_enrolment(self, area: str, year: int, geo_year: int | None = None) -> dict[str, dict[str, float]]:
+    def area_enrolment(self, area: str, year: int, geo_year: int | None = None,
+                       exclude: set[tuple[str, str]] | frozenset = frozenset()) -> dict[str, dict[str, float]]:
         """Pupils, repeaters and graduates by grade of the area's schools in `year`, the schools assigned
         to 学区 as they stand in `geo_year` (default: `year`; a school absent then keeps its zone of
         `year`). Flow rates compare two years over the same schools, so a school moving between 学区
-        is not mistaken for pupils moving."""
+        is not mistaken for pupils moving. `exclude`: (school, level) pairs left out (see `unsteady`)."""
         geo = year if geo_year is None else geo_year
         out: dict[str, dict[str, float]] = {}
         for code, grades in self.school_grades.get(year, {}).items():
@@ -76,6 +93,8 @@ class Inputs:
                 if z != area:
                     continue
             for g, v in grades.items():
+                if (code, GRADE_LEVEL[g]) in exclude:
+                    continue
                 cell = out.setdefault(g, {"pupils": 0.0, "repeaters": 0.0, "graduates": 0.0})
                 for k in cell:
                     cell[k] = None if cell[k] is None or v[k] is None else cell[k] + v[k]
@@ -97,6 +116,33 @@ def library_rows(store, base_year: int) -> dict[str, list[dict[str, Any]]]:
         milestones.append({**r, "actual_date": None} if actual is not None and actual > cutoff else r)
     rows["project_milestone"] = milestones
     return rows
+
+
+def unsteady(school_grades: dict[int, dict[str, dict[str, Any]]], opened: dict[str, int | None],
+             year: int) -> set[tuple[str, str]]:
+    """The (school, level) sections whose opening or closing year falls in the pair (year, year + 1): a
+    section opens in the first year it has pupils (or the school's recorded 建校年份) and closes after the
+    last year it has pupils, within the years observed. Their one-off transitions (a new school drawing
+    pupils from elsewhere: promotion 1.47) are left out of the flow rates of that pair."""
+    years = sorted(school_grades)
+    if not years:
+        return set()
+    first_obs, last_obs = years[0], years[-1]
+    span: dict[tuple[str, str], list[int]] = {}
+    for t in years:
+        for code, grades in school_grades[t].items():
+            for g in grades:
+                sec = span.setdefault((code, GRADE_LEVEL[g]), [t, t])
+                sec[0], sec[1] = min(sec[0], t), max(sec[1], t)
+    out = set()
+    for (code, level), (first, last) in span.items():
+        opening = {first} if first > first_obs else set()
+        if opened.get(code) is not None and first_obs < opened[code] <= last_obs:
+            opening.add(opened[code])
+        closing = {last} if last < last_obs else set()
+        if opening & {year, year + 1} or closing & {year, year + 1}:
+            out.add((code, level))
+    return out
 
 
 def _opt(v) -> float | None:
@@ -156,7 +202,7 @@ def load_inputs(store, base_year: int | None = None, district_code: str | None =
         zones = {district: d[1] or district}  # no zone-level population: the district is the one area
 
     schools = {r["school_code"]: r for r in store.rows("school", ["school_code", "school_name", "type_code",
-                                                                 "closed_year", "district_code"])}
+                                                                 "opened_year", "closed_year", "district_code"])}
     member = store.run("SELECT school_code, zone_code, start_year, end_year FROM school_zone")
 
     def zone_of(code: str, year: int) -> str | None:
@@ -208,4 +254,6 @@ def load_inputs(store, base_year: int | None = None, district_code: str | None =
         staff[section] = {"staff": float(st or 0), "teachers": float(te or 0)}
     housing = [r for r in store_rows(store, "housing") if r.get("zone_code") in own_zones]
     return Inputs(district, d[1] or district, zones, base, dict(population), dict(births), dict(residents),
-                  {y: dict(v) for y, v in school_grades.items()}, zone_at, levels_base, dict(staff), money, housing)
+                  {y: dict(v) for y, v in school_grades.items()}, zone_at, levels_base, dict(staff), money, housing,
+                  {c: (r.get("opened_year") if (r.get("opened_year") or 0) <= base else None)
+                   for c, r in schools.items() if r["district_code"] == district})

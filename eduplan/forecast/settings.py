@@ -52,8 +52,9 @@ class ForecastSettings(BaseModel):
 
     # -- enrolment
     flow_year_pairs: int = Field(
-        1, description="估计升级率、留级率、辍学率所用的相邻年份对数：1 = UNESCO 重构队列法（相邻两年数据）；"
-                       "大于 1 时合并最近几对年份（分子分母分别加总）。")
+        3, ge=1, description="估计升级率、留级率、辍学率、入学率和升学率所用的最近相邻年份对数（UNESCO 重构队列法），"
+                             "合并计算（分子分母分别加总），使某一年的偶然变动不被固定到整个预测期；"
+                             "学校（学段）开办和停办的年份不计入。1 = 只用基年与前一年。")
     intake_fallback: dict[str, float] = Field(
         {"小学": 1.0}, description="学区无起始年级数据时的入学率（新生 ÷ 入学年龄人口）。")
     transition_fallback: dict[str, float] = Field(
