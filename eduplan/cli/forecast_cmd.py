@@ -183,17 +183,22 @@ def print_forecast(forecasts, year: int | None = None) -> None:
         for fs in forecasts[1:]:
             for n in fs.notes:
                 out.print(f"[yellow]{safe(fs.scenario.id)}：{safe(n)}[/]")
-    rt = RichTable("年度", "需要教职工", "现有教职工", "教职工缺口", "人员经费", "公用经费", "基建投资", "合计", "教育预算", "资金缺口",
-                   title="资源需求（经费单位：万元）")
+    st = RichTable("年度", "公办需要教职工", "公办现有教职工", "民办学生", "民办教职工",
+                   title="资源需求：教职工（公办按编制标准；民办单列，不计入公共财政）")
+    mt = RichTable("年度", "人员经费", "公用经费", "基建投资", "教育预算", "资金缺口", title="资源需求：经费（公办；万元）")
     for r in f.resources:
-        need = sum(v["staff_needed"] for v in r["levels"].values())
-        now = sum(v["staff_current"] for v in r["levels"].values())
+        levels = r["levels"].values()
+        st.add_row(str(r["year"]), f"{sum(v['staff_needed'] for v in levels):,}",
+                   f"{sum(v['staff_current'] for v in levels):,}", f"{sum(v['pupils_private'] for v in levels):,}",
+                   f"{sum(v['staff_private_current'] for v in levels):,}")
         gap = r["financing_gap"]
-        rt.add_row(str(r["year"]), f"{need:,}", f"{now:,}", f"{need - now:,}", f"{r['staff_cost']:,.0f}",
-                   f"{r['public_funds']:,.0f}", f"{r['capital']:,.0f}", f"{r['total']:,.0f}",
+        mt.add_row(str(r["year"]), f"{r['staff_cost']:,.0f}", f"{r['public_funds']:,.0f}", f"{r['capital']:,.0f}",
                    "—" if r["budget"] is None else f"{r['budget']:,.0f}",
                    "—" if gap is None else (f"[red]{gap:,.0f}[/]" if gap > 0 else f"{gap:,.0f}"))
-    out.print(rt)
+    out.print(st)
+    out.print(mt)
+    if f.resources:
+        out.print(f"说明：{safe(f.resources[0]['financing_gap_label'])}")
     placement = "允许相邻学区富余学位吸收缺口" if s.cross_zone_placement else "不跨学区安置（缺口按学区计算）"
     out.print(f"说明：{placement}；高中等全区统筹学段按全区计算。")
     if f.preschool is not None:

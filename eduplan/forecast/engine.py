@@ -220,7 +220,7 @@ def run_forecast(store=None, scenario: str | Scenario = "baseline", settings: Fo
                                 for t in all_years}
     capital = capital_by_year(library, base, all_years, sc.delays)
     resources = resource_needs(pupils, classes_needed, classes_avail, inputs.staff, inputs.money, capital, base,
-                               all_years, s)
+                               all_years, s, inputs.private_share)
     return Forecast(sc, s, inputs, population, residents, births, migration, rates, enrolment, need, schools,
                     places, capacity, gap, yardstick, resources, notes, plan, horizon, preschool)
 

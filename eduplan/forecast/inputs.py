@@ -55,10 +55,11 @@ class Inputs:
     school_grades: dict[int, dict[str, dict[str, dict[str, float]]]]  # year → school → grade → values
     zone_at: dict[tuple[str, int], str | None]  # (school, year) → zone
     school_levels: list[SchoolLevel]
-    staff: dict[str, dict[str, float]]  # level → {"staff", "teachers"} in the base year
+    staff: dict[str, dict[str, float]]  # level → {"staff", "teachers", "staff_private", "teachers_private"} (base year)
     money: dict[int, dict[str, float]]  # district area_year rows by year
     housing: list[dict[str, Any]]
     opened: dict[str, int | None] = field(default_factory=dict)  # school → recorded 建校年份 (up to the base year)
+    private_share: dict[str, float] = field(default_factory=dict)  # level → 民办 share of pupils in the base year
 
     def unsteady(self, year: int) -> set[tuple[str, str]]:
         return unsteady(self.school_grades, self.opened, year)
@@ -247,13 +248,24 @@ def load_inputs(store, base_year: int | None = None, district_code: str | None =
     for sl in levels_base:
         design, rooms = fac.get(sl.school_code, (None, None))
         sl.design_classes, sl.classrooms, sl.school_classes = design, rooms, school_total[sl.school_code]
-    staff: dict[str, dict[str, float]] = defaultdict(lambda: {"staff": 0.0, "teachers": 0.0})
-    for section, st, te in store.run("SELECT section, sum(staff), sum(teachers) FROM teachers JOIN school "
-                                     "USING (school_code) WHERE year = ? AND school.district_code = ? "
-                                     "GROUP BY section", [base, district]):
-        staff[section] = {"staff": float(st or 0), "teachers": float(te or 0)}
+    staff: dict[str, dict[str, float]] = defaultdict(
+        lambda: {"staff": 0.0, "teachers": 0.0, "staff_private": 0.0, "teachers_private": 0.0})
+    for section, own, st, te in store.run(
+            "SELECT section, ownership, sum(staff), sum(teachers) FROM teachers JOIN school USING (school_code) "
+            "WHERE year = ? AND school.district_code = ? GROUP BY section, ownership", [base, district]):
+        suffix = "_private" if own == "民办" else ""
+        staff[section][f"staff{suffix}"] += float(st or 0)
+        staff[section][f"teachers{suffix}"] += float(te or 0)
+    private_share: dict[str, float] = {}
+    for level, own, n in store.run(
+            "SELECT grade, ownership, sum(pupils) FROM enrolment JOIN school USING (school_code) "
+            "WHERE year = ? AND school.district_code = ? AND type_code NOT LIKE '5%' GROUP BY ALL", [base, district]):
+        cell = private_share.setdefault(GRADE_LEVEL[level], [0.0, 0.0])
+        cell[0] += float(n or 0) if own == "民办" else 0.0
+        cell[1] += float(n or 0)
     housing = [r for r in store_rows(store, "housing") if r.get("zone_code") in own_zones]
+    shares = {lvl: (p / n if n else 0.0) for lvl, (p, n) in private_share.items()}
     return Inputs(district, d[1] or district, zones, base, dict(population), dict(births), dict(residents),
                   {y: dict(v) for y, v in school_grades.items()}, zone_at, levels_base, dict(staff), money, housing,
                   {c: (r.get("opened_year") if (r.get("opened_year") or 0) <= base else None)
-                   for c, r in schools.items() if r["district_code"] == district})
+                   for c, r in schools.items() if r["district_code"] == district}, shares)

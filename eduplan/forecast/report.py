@@ -155,14 +155,22 @@ def write_forecast_xlsx(forecasts: list[Forecast], path: Path, names: dict[str, 
         res_rows = []
         for r in f.resources:
             for lvl, v in r["levels"].items():
-                res_rows.append([r["year"], lvl, v["pupils"], v["staff_needed"], v["staff_current"], v["staff_gap"],
+                res_rows.append([r["year"], lvl, v["pupils"], v["pupils_public"], v["pupils_private"],
+                                 v["staff_needed"], v["staff_current"], v["staff_priced"], v["staff_gap"],
+                                 v["staff_private_current"], v["staff_private_needed"],
                                  v["classes_needed"], v["classes_available"]])
-        _sheet(wb, "资源需求", ["年度", "学段", "在校生", "需要教职工", "现有教职工（基年）", "教职工缺口", "需要班数", "可用班数"],
-               res_rows)
-        _sheet(wb, "经费", ["年度", "人员经费（万元）", "公用经费（万元）", "基建投资（万元）", "合计（万元）", "教育预算（万元）",
-                          "资金缺口（万元）"],
-               [[r["year"], r["staff_cost"], r["public_funds"], r["capital"], r["total"], r["budget"], r["financing_gap"]]
-                for r in f.resources])
+        _sheet(wb, "资源需求", ["年度", "学段", "在校生", "其中公办", "其中民办", "公办需要教职工（编制标准）",
+                            "公办现有教职工（基年）", "公办计价教职工（两者较大）", "公办教职工缺口", "民办现有教职工（基年）",
+                            "民办需要教职工（编制标准）", "需要班数", "可用班数"], res_rows)
+        label = f.resources[0]["financing_gap_label"] if f.resources else ""
+        label_norm = f.resources[0]["financing_gap_at_norm_label"] if f.resources else ""
+        _sheet(wb, "经费", ["年度", "人员经费（公办，万元）", "人员经费（按编制标准，万元）", "公用经费（公办，万元）",
+                          "基建投资（万元）", "合计（万元）", "教育预算（万元）", "资金缺口（公办，万元）",
+                          "资金缺口（按编制标准，万元）", "说明"],
+               [[r["year"], r["staff_cost"], r["staff_cost_at_norm"], r["public_funds"], r["capital"], r["total"],
+                 r["budget"], r["financing_gap"], r["financing_gap_at_norm"], label if i == 0 else (
+                     label_norm if i == 1 else None)]
+                for i, r in enumerate(f.resources)])
         notes = [["基年", f.base_year], ["情景", f.scenario.name],
                  ["规划", f.plan.meta.title if f.plan else "未绑定规划（无规划目标）"],
                  ["学位缺口计算到", f.horizon.basis if f.horizon else f.settings.gap_horizon],

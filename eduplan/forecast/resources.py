@@ -1,14 +1,19 @@
 """Resources the projected enrolment needs, year by year: staff against the 编制 norms and the current
 staff, classes against the places, and recurrent plus capital cost against the education budget.
+Only the public (公办) part is charged to the public budget: 民办 pupils (the base year's 民办 share of
+each level) and 民办 staff are shown beside it.
 
-    staff needed(l, t)  = pupils(l, t) / norm(l)                       (教职工 : 学生 = 1 : norm)
+    public(l, t)        = pupils(l, t) · (1 − 民办 share(l))           private = the rest
+    staff needed(l, t)  = ⌈public(l, t) / norm(l)⌉                     (教职工 : 学生 = 1 : norm)
+    staff priced(l, t)  = max(staff needed, 公办 staff in the base year) (编制 staff are not shed)
     classes needed(l,t) = Σ_学区 ⌈need(z, l, t) / class size(l)⌉
-    staff cost(t)       = Σ_l staff needed · salary · (1 + on-cost) · (1 + salary growth)^(t − base)
-    public funds(t)     = Σ_l pupils · 生均公用经费(l) · (1 + growth)^(t − base)
+    staff cost(t)       = Σ_l staff priced · salary · (1 + on-cost) · (1 + salary growth)^(t − base)
+    public funds(t)     = Σ_l public(l, t) · 生均公用经费(l) · (1 + growth)^(t − base)
     capital(t)          = Σ_projects the year's planned investment (project_finance), else the money
                           not yet spent spread evenly over the years up to the (scenario) in-use year
     budget(t)           = 教育支出(base) · (1 + g)^(t − base)        g: a setting, else observed
     financing gap(t)    = staff cost + public funds + capital − budget   (positive: money short)
+    … at norm           = the same with staff priced at staff needed only (a second, labelled figure)
 Money in 万元.
 """
 
@@ -56,33 +61,57 @@ def capital_by_year(library: Library, base_year: int, years: list[int], delays: 
     return out
 
 
+FINANCING_GAP_LABEL = ("资金缺口（公办）= 人员经费（按现有公办教职工与编制标准所需的较大者计价）+ 公用经费（公办学生）+ 基建投资"
+                       " − 教育支出预算（基年 × 年增长）；正数为缺钱，负数为有余。民办学生和教职工单列，不计入公共财政。")
+FINANCING_GAP_AT_NORM_LABEL = "资金缺口（按编制标准）：人员经费只按编制标准所需的公办教职工计价（现有多出的编制人员不计），其余同上。"
+
+
 def resource_needs(pupils: dict[str, dict[int, float]], classes_needed: dict[str, dict[int, float]],
                    classes_available: dict[str, dict[int, float]], staff_now: dict[str, dict[str, float]],
                    money: dict[int, dict[str, float]], capital: dict[int, float], base_year: int, years: list[int],
-                   s) -> list[dict[str, Any]]:
+                   s, private_share: dict[str, float] | None = None) -> list[dict[str, Any]]:
+    """Per year: each level's pupils split into 公办 and 民办 (the base year's 民办 share), the public staff
+    the norm needs against those the district has (priced on the larger: 编制 staff are not shed), the
+    民办 staff beside them, and the public money against the budget. See the module docstring."""
     salary = s.staff_salary or money.get(base_year, {}).get("teacher_salary") or 120_000.0
     budget0 = money.get(base_year, {}).get("education_expenditure")
     g = budget_growth(money, base_year, s.budget_growth)
+    private_share = private_share or {}
     rows = []
     for t in years:
         k = t - base_year
-        levels, staff_cost, funds = {}, 0.0, 0.0
+        levels, staff_cost, staff_cost_norm, funds = {}, 0.0, 0.0, 0.0
+        pay = salary * (1 + s.staff_on_cost) * (1 + s.salary_growth) ** k / 10_000
         for lvl, by_year in pupils.items():
             n = by_year.get(t, 0.0)
-            need = n / s.staffing_norms[lvl] if s.staffing_norms.get(lvl) else 0.0
-            now = staff_now.get(lvl, {}).get("staff", 0.0)
-            levels[lvl] = {"pupils": round(n), "staff_needed": math.ceil(need), "staff_current": round(now),
-                           "staff_gap": math.ceil(need) - round(now),
+            share = private_share.get(lvl, 0.0)
+            public, private = n * (1 - share), n * share
+            norm = s.staffing_norms.get(lvl)
+            need = math.ceil(public / norm) if norm else 0
+            now = round(staff_now.get(lvl, {}).get("staff", 0.0))
+            priced = max(need, now)
+            levels[lvl] = {"pupils": round(n), "pupils_public": round(public), "pupils_private": round(private),
+                           "private_share": round(share, 4),
+                           "staff_needed": need, "staff_current": now, "staff_priced": priced,
+                           "staff_gap": need - now,
+                           "staff_private_current": round(staff_now.get(lvl, {}).get("staff_private", 0.0)),
+                           "staff_private_needed": math.ceil(private / norm) if norm else 0,
                            "classes_needed": round(classes_needed.get(lvl, {}).get(t, 0.0)),
                            "classes_available": round(classes_available.get(lvl, {}).get(t, 0.0))}
-            staff_cost += need * salary * (1 + s.staff_on_cost) * (1 + s.salary_growth) ** k / 10_000
-            funds += n * s.public_funds_per_pupil.get(lvl, 0.0) * (1 + s.public_funds_growth) ** k / 10_000
+            staff_cost += priced * pay
+            staff_cost_norm += need * pay
+            funds += public * s.public_funds_per_pupil.get(lvl, 0.0) * (1 + s.public_funds_growth) ** k / 10_000
         cap = capital.get(t, 0.0)
         budget = budget0 * (1 + g) ** k if budget0 else None
         total = staff_cost + funds + cap
-        rows.append({"year": t, "levels": levels, "staff_cost": round(staff_cost, 1), "public_funds": round(funds, 1),
+        total_norm = staff_cost_norm + funds + cap
+        rows.append({"year": t, "levels": levels, "staff_cost": round(staff_cost, 1),
+                     "staff_cost_at_norm": round(staff_cost_norm, 1), "public_funds": round(funds, 1),
                      "capital": round(cap, 1), "total": round(total, 1),
                      "budget": round(budget, 1) if budget is not None else None,
                      "financing_gap": round(total - budget, 1) if budget is not None else None,
+                     "financing_gap_at_norm": round(total_norm - budget, 1) if budget is not None else None,
+                     "financing_gap_label": FINANCING_GAP_LABEL,
+                     "financing_gap_at_norm_label": FINANCING_GAP_AT_NORM_LABEL,
                      "budget_growth": round(g, 4)})
     return rows
