@@ -15,9 +15,9 @@ import math
 import numpy as np
 import pytest
 
-from eduplan.indicators.schema import DOMAINS
 from eduplan.indicators import IndicatorSettings, compute, load_definitions
 from eduplan.indicators.explain import explain
+from eduplan.indicators.schema import DOMAINS
 from eduplan.indicators.report import build_report
 from eduplan.indicators.targets import attach
 from eduplan.ingest import import_files

@@ -188,10 +188,11 @@ def _series(years, values, code="X"):
 
 
 def test_projection_year_is_the_plans_end_year():
-    """90, 91, 92 in 2018–2020 (slope 1, no residual): projected to 2021 (plan A's end) = 93, to 2023
-    (plan B's end) = 95; the settings' projection_year overrides both; without a plan nothing is projected."""
+    """89, 90, 91, 92 in 2017–2020 (slope 1; four years, the fewest projected): projected to 2021 (plan A's
+    end) = 93, to 2023 (plan B's end) = 95; the settings' projection_year overrides both; without a plan
+    nothing is projected."""
     defs = load_definitions()
-    values = _series([2018, 2019, 2020], [90.0, 91.0, 92.0])
+    values = _series([2017, 2018, 2019, 2020], [89.0, 90.0, 91.0, 92.0])
     for text, end, point in ((PLAN_A, 2021, 93.0), (PLAN_B, 2023, 95.0)):
         got = attach(values, parse_plan(text), defs, IndicatorSettings())
         last = got[got.year == 2020].iloc[0]
@@ -199,7 +200,7 @@ def test_projection_year_is_the_plans_end_year():
     got = attach(values, parse_plan(PLAN_A), defs, IndicatorSettings(projection_year=2030))
     assert got[got.year == 2020].iloc[0].projection == pytest.approx(102.0)
     bare = attach(values, None, defs, IndicatorSettings())
-    assert list(bare.status) == ["无规划目标"] * 3 and bare.projection.isna().all()
+    assert list(bare.status) == ["无规划目标"] * 4 and bare.projection.isna().all()
 
 
 def test_interim_met_and_no_status_before_the_baseline():

@@ -225,6 +225,7 @@ def _entry(r: Any, names: dict) -> dict[str, Any]:
         "projection": None if _num(r.projection) is None else {
             "year": _int(r.projection_year), "value": _num(r.projection), "low": _num(r.projection_low),
             "high": _num(r.projection_high)},
+        "projection_note": _text(getattr(r, "projection_note", None)),  # why there is no projection: 数据年份不足…
     }
 
 
@@ -247,7 +248,8 @@ def frame_for_year(report: dict[str, Any] | list[dict[str, Any]]) -> pd.DataFram
                     "target_op": t.get("op"), "target": t.get("value"), "target_year": t.get("year"),
                     "target_label": t.get("label"), "target_text": t.get("text"), "path": e["path"], "status": e["status"],
                     "status_note": e["status_note"], "projection": p.get("value"), "projection_year": p.get("year"),
-                    "projection_low": p.get("low"), "projection_high": p.get("high"), "source": e["source"],
+                    "projection_low": p.get("low"), "projection_high": p.get("high"),
+                    "projection_note": e.get("projection_note"), "source": e["source"],
                     "missing": e["missing"],
                 })
     return pd.DataFrame(rows)

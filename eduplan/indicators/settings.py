@@ -27,11 +27,20 @@ class IndicatorSettings(BaseModel):
     status_rule: Literal["path"] = Field(
         "path", description="状态判定规则：path = 以基线到目标的逐年路径为准（见 docs/monitoring.md）。")
     at_risk_tolerance: float = Field(
-        0.25, description="“有风险”的容差：落后于当年路径值不超过（基线到目标距离 × 该比例）时判为有风险而非偏离，"
-                          "或趋势外推到目标年仍能达标时亦判为有风险。本项为本系统的约定，可调整。")
-    projection_window: int = Field(5, description="趋势外推所用的最近观测年数（线性最小二乘）。")
-    projection_min_points: int = Field(3, description="至少有这么多年的观测值才做外推。")
-    projection_interval: float = Field(0.8, description="外推区间的置信水平（t 分布预测区间）。")
+        0.25, description="“有风险”的容差：落后于当年路径值不超过（基线到目标距离 × 该比例）时判为有风险，超过即为偏离；"
+                          "趋势外推不改变状态（判定表见 docs/monitoring.md）。本项为本系统的约定，可调整。")
+    projection_window: int = Field(5, description="趋势外推所用的最近观测年数（在变换后的尺度上做线性最小二乘）。")
+    projection_min_points: int = Field(
+        4, description="至少有这么多年的观测值才做外推；不足时不给外推值，注明“数据年份不足”。")
+    projection_interval: float = Field(0.8, description="外推区间的名义覆盖率（t 分布预测区间）。")
+    projection_min_sd: float = Field(
+        0.15, description="占比类外推残差标准差的下限（logit 尺度），使区间永不为零宽。取值经回测校准，见 docs/monitoring.md。")
+    projection_min_relative_sd: float = Field(
+        0.03, description="其他指标外推残差标准差的下限：该比例 × 序列近年平均绝对值（至少 1），使区间永不为零宽。"
+                          "取值经回测校准，见 docs/monitoring.md。")
+    share_squeeze: float = Field(
+        0.0005, ge=0.0, lt=0.5, description="占比类做 logit 变换前向 50% 收缩的比例 ε：p′ = ε + (1 − 2ε)·p，使 0 与 100 可变换"
+                            "（Smithson–Verkuilen 修正，相当于样本量 1000）。")
     projection_year: int | None = Field(
         None, description="外推到的年份。默认（不填）为所评估规划的期末年（如 2026–2030 年规划外推到 2030 年）；"
                           "未绑定规划的区不外推，除非在此指定年份。")

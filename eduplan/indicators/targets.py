@@ -45,7 +45,7 @@ import pandas as pd
 from ..plan import Plan
 from ..plan.schema import OP_SYMBOL, fmt_num
 from ..plan.scope import NO_PLAN
-from .schema import Definitions
+from .schema import DOMAINS, Definitions, DomainSpec
 from .settings import IndicatorSettings
 
 STATUS = ("已达成", "按计划", "有风险", "偏离")
@@ -73,7 +73,7 @@ def plan_targets(plan: Plan, defs: Definitions) -> dict[tuple[str, str], dict[st
     found: dict[tuple[str, str], dict[str, Any]] = {}
 
     def slot(ind: str, level: str = "") -> dict[str, Any]:
-        return found.setdefault((ind, level), {"targets": [], "baseline": None, "trend": None,
+        return found.setdefault((ind, level), {"targets": [], "baseline": None, "trend": None, "raws": [],
                                                "direction": direction.get(ind, "up")})
 
     base_year = doc["meta"]["baseline_year"]
@@ -93,6 +93,7 @@ def plan_targets(plan: Plan, defs: Definitions) -> dict[tuple[str, str], dict[st
                             Target(col["year"], c["op"], c["value"], c["raw"], f"{table['short_title']}·{col['label']}"))
                     elif col["kind"] == "actual" and col["year"] == base_year:
                         slot(row["id"], level)["baseline"] = (col["year"], c["value"])
+                        slot(row["id"], level)["raws"].append(c.get("raw") or "")
     for t in doc["targets"]:
         if t["kind"] == "trend":
             slot(t["indicator"])["trend"] = t["trend"]
@@ -101,7 +102,19 @@ def plan_targets(plan: Plan, defs: Definitions) -> dict[tuple[str, str], dict[st
             slot(t["indicator"])["targets"].append(Target(year, t["op"], t["value"], t.get("raw") or "", f"文中目标 {t['id']}"))
     for (ind, _), s in found.items():
         s["targets"] = _choose(s["targets"], s["direction"])
+        s["decimals"] = max(published_decimals(r) for r in [*s.pop("raws"), *(t.raw for t in s["targets"])] or [""])
     return found
+
+
+def published_decimals(raw: str) -> int:
+    """The decimals of the numbers in a published cell or sentence (“21.85” → 2, “≦100” → 0, “达到 99.5%以上” → 1)."""
+    return max((len(d) for d in re.findall(r"\d+(?:\.(\d+))?", raw or "")), default=0)
+
+
+def at_precision(v: np.ndarray | float, decimals: int) -> np.ndarray:
+    """`v` rounded half up to `decimals` places (a tiny allowance for binary floats: 21.8499999669 → 21.85)."""
+    f = 10.0 ** decimals
+    return np.floor(np.asarray(v, dtype=float) * f + 0.5 + 1e-7) / f
 
 
 def _choose(targets: list[Target], direction: str) -> list[Target]:
@@ -118,15 +131,44 @@ def _choose(targets: list[Target], direction: str) -> list[Target]:
 
 
 def path_value(baseline: tuple[int, float], targets: list[Target], year: int) -> float | None:
-    """The path's value in `year`: a straight line from the baseline through each target in turn."""
-    wc = _path_weights(baseline[0], targets, year)
-    return None if wc is None else wc[0] * baseline[1] + wc[1]
+    """The path's value in `year`: a straight line from the baseline through each target in turn, never
+    looser than the point before it (see path_matrix)."""
+    p = path_matrix(baseline[0], np.array([baseline[1]], dtype=float), targets, np.array([year]))[0]
+    return None if np.isnan(p) else float(p)
 
 
-def project(years: np.ndarray, values: np.ndarray, to_year: int, level: float) -> tuple[float, float, float] | None:
-    """One series: OLS through (years, values) → (point, low, high) at `to_year` (see project_matrix)."""
-    settings = IndicatorSettings(projection_window=len(years), projection_min_points=2, projection_interval=level)
-    point, low, high = project_matrix(np.asarray(values, dtype=float)[None, :], np.asarray(years), settings, to_year)
+def path_matrix(base_year: int, base: np.ndarray, targets: list[Target], years: np.ndarray) -> np.ndarray:
+    """Path values for rows with baselines `base` in `years` (NaN before the baseline year). The knots are
+    the baseline and each later target, each knot the tighter of itself and the knot before (for a ≥ target
+    the larger, for ≤ the smaller): a target looser than what was already reached (0.382 → <0.55) holds the
+    path level rather than letting it worsen. Straight lines between knots; after the last one, its value."""
+    later = [t for t in targets if t.year > base_year]
+    out = np.full(len(years), np.nan)
+    if not later:
+        return out
+    kyears = np.array([base_year] + [t.year for t in later], dtype=float)
+    base = np.broadcast_to(np.asarray(base, dtype=float), (len(years),))
+    knots = np.column_stack([base, np.tile([t.value for t in later], (len(years), 1))])
+    final_op = later[-1].op
+    if final_op in _UP:
+        knots = np.fmax.accumulate(knots, axis=1)
+    elif final_op in _DOWN:
+        knots = np.fmin.accumulate(knots, axis=1)
+    y = np.asarray(years, dtype=float)
+    j = np.clip(np.searchsorted(kyears, y, side="left"), 1, len(kyears) - 1)
+    f = np.clip((y - kyears[j - 1]) / (kyears[j] - kyears[j - 1]), 0.0, 1.0)
+    r = np.arange(len(years))
+    path = knots[r, j - 1] + (knots[r, j] - knots[r, j - 1]) * f
+    return np.where(y < base_year, np.nan, path)
+
+
+def project(years: np.ndarray, values: np.ndarray, to_year: int, settings: IndicatorSettings | None = None,
+            domain: DomainSpec | None = None) -> tuple[float, float, float] | None:
+    """One series: (point, low, high) at `to_year` from all of (years, values) (see project_matrix); None
+    with fewer observed values than `projection_min_points`."""
+    settings = (settings or IndicatorSettings()).model_copy(update={"projection_window": int(np.ptp(years)) + 1})
+    point, low, high, _ = project_matrix(np.asarray(values, dtype=float)[None, :], np.asarray(years), settings,
+                                         to_year, domain)
     return None if np.isnan(point[0, -1]) else (float(point[0, -1]), float(low[0, -1]), float(high[0, -1]))
 
 
@@ -146,22 +188,8 @@ def target_text(op: str | None, value: float | None, raw: str | None = None) -> 
     return f"{OP_SYMBOL.get(op or '', '') if op != '=' else ''}{number}"
 
 
-def _path_weights(base_year: int, targets: list[Target], year: int) -> tuple[float, float] | None:
-    """path(year) = w · baseline + c: the weight of the baseline and the constant part."""
-    points = [(base_year, None)] + [(t.year, t.value) for t in targets if t.year > base_year]
-    if len(points) < 2 or year < base_year:
-        return None
-    for (y0, v0), (y1, v1) in zip(points, points[1:]):
-        if year <= y1:
-            f = (year - y0) / (y1 - y0)
-            if v0 is None:  # first segment starts at the baseline
-                return 1 - f, f * v1
-            return 0.0, v0 + (v1 - v0) * f
-    return 0.0, points[-1][1]
-
-
 TEXT_COLUMNS = ("target_op", "target_source", "target_label", "target_text", "final_op", "final_text", "status",
-                "status_note")
+                "status_note", "projection_note")
 NUM_COLUMNS = ("target", "target_year", "final_target", "final_year", "path", "projection", "projection_low",
                "projection_high", "projection_year")
 
@@ -180,7 +208,7 @@ def attach(values: pd.DataFrame, plan: Plan | None, defs: Definitions, settings:
     text = {c: np.full(n, None, dtype=object) for c in TEXT_COLUMNS}
     if plan is None:
         text["status"][df["value"].notna().to_numpy()] = NO_PLAN
-        _project_all(df, np.ones(n, dtype=bool), cols, settings, projection_year(None, settings))
+        _project_all(df, np.ones(n, dtype=bool), cols, text, defs, settings, projection_year(None, settings))
         for c, v in {**cols, **text}.items():
             df[c] = v
         return df
@@ -188,7 +216,6 @@ def attach(values: pd.DataFrame, plan: Plan | None, defs: Definitions, settings:
     to_year = projection_year(plan, settings)
     level = np.where(df["bdim"] == "level", df["bval"], "")
     projected = np.zeros(n, dtype=bool)  # rows of indicators with targets: their district/zone series are projected
-    judged: list[tuple[np.ndarray, np.ndarray, np.ndarray, Target]] = []
     for (ind, lvl), spec in targets.items():
         sel = ((df["indicator"] == ind).to_numpy() & (level == lvl) & df["bdim"].isin(["", "level"]).to_numpy())
         if not sel.any():
@@ -199,7 +226,9 @@ def attach(values: pd.DataFrame, plan: Plan | None, defs: Definitions, settings:
         years = sub["year"].to_numpy()
         if spec["trend"]:
             prev = sub.groupby(["unit_type", "unit_code", "bdim", "bval"])["value"].shift(1).to_numpy(dtype=float)
-            ok = ~np.isnan(vals) & ~np.isnan(prev)
+            ok = ~np.isnan(vals) & ~np.isnan(prev) & (years >= plan.meta.baseline_year)
+            early = ~np.isnan(vals) & (years < plan.meta.baseline_year)
+            text["status_note"][idx[early]] = f"基线年 {plan.meta.baseline_year} 年之前，不判定"
             better = vals >= prev if spec["trend"] == "non_decreasing" else vals <= prev
             text["status"][idx[ok]] = np.where(better[ok], "已达成", "偏离")
             cols["target"][idx[ok]] = prev[ok]
@@ -230,20 +259,11 @@ def attach(values: pd.DataFrame, plan: Plan | None, defs: Definitions, settings:
         base = sub[keys4].merge(own, on=keys4, how="left")["_base"].to_numpy(dtype=float)
         if spec["baseline"] is not None:
             base = np.where(sub["unit_type"].to_numpy() == "district", spec["baseline"][1], base)
-        weights = {int(y): _path_weights(base_year, tlist, int(y)) or (np.nan, np.nan) for y in set(years)}
-        wc = np.array([weights[int(y)] for y in years]).reshape(-1, 2)
-        path = wc[:, 0] * base + wc[:, 1]
-        path = np.where(wc[:, 0] == 0, wc[:, 1], path)
+        path = path_matrix(base_year, base, tlist, years)
         cols["path"][idx] = path
         span = np.abs(final.value - base)
         span = np.where((span == 0) | np.isnan(span), abs(final.value) or 1.0, span)
-        up = final.op in _UP
-        met = _sat_vec(vals, final.op, final.value)
-        on_path = (vals >= path) if up else (vals <= path)
-        behind_ok = np.abs(vals - path) <= settings.at_risk_tolerance * span
-        status = np.where(met, "已达成", np.where(on_path, "按计划",
-                          np.where((years < final.year) & behind_ok, "有风险", "偏离"))).astype(object)
-        status = np.where(np.isnan(vals), None, status)
+        status = judge(vals, path, span, years, final, spec["decimals"], settings.at_risk_tolerance)
         note = np.full(len(idx), None, dtype=object)
         early = (years < base_year) & ~np.isnan(vals)
         status[early] = None  # no path before the baseline: nothing to judge against
@@ -251,66 +271,103 @@ def attach(values: pd.DataFrame, plan: Plan | None, defs: Definitions, settings:
         for t in tlist[:-1]:  # interim targets, judged in their own year
             due = (years == t.year) & ~np.isnan(vals)
             if due.any():
-                hit = _sat_vec(vals[due], t.op, t.value)
+                hit = _sat_vec(at_precision(vals[due], spec["decimals"]), t.op, t.value)
                 named = f"{plan.target_label(t.year)} {target_text(t.op, t.value, t.raw)}"
                 note[due] = np.where(hit, f"{named} 已达成", f"{named} 未达成")
         projected[idx] = True
-        judged.append((idx, status, years, final))
-        text["status_note"][idx] = note
-    # projections for district and zone series of every indicator with targets at once (one pivot), then
-    # a value behind its path whose projection reaches the final target is 有风险 rather than 偏离
-    _project_all(df, projected, cols, settings, to_year)
-    for idx, status, years, final in judged:
-        proj = cols["projection"][idx]
-        rescue = ((status == "偏离") & (years < final.year) & ~np.isnan(proj)
-                  & _sat_vec(np.nan_to_num(proj, nan=0.0), final.op, final.value))
-        status[rescue] = "有风险"
         text["status"][idx] = status
+        text["status_note"][idx] = note
+    # projections for district and zone series of every indicator with targets at once; they are shown
+    # beside the path and do not change a status
+    _project_all(df, projected, cols, text, defs, settings, to_year)
     for c, v in {**cols, **text}.items():
         df[c] = v
     return df
 
 
-def _project_all(df: pd.DataFrame, sel: np.ndarray, cols: dict[str, np.ndarray], settings: IndicatorSettings,
-                 to_year: int | None) -> None:
+def _project_all(df: pd.DataFrame, sel: np.ndarray, cols: dict[str, np.ndarray], text: dict[str, np.ndarray],
+                 defs: Definitions, settings: IndicatorSettings, to_year: int | None) -> None:
     """Project the district and zone series among the rows `sel` of `df` to `to_year` (nothing when None),
-    vectorised over series (rows) × years (columns); fills the projection columns."""
+    vectorised over series (rows) × years (columns), each indicator on its domain's scale; fills the
+    projection columns, or the note 数据年份不足 where a value has too few observed years behind it."""
     if to_year is None:
         return
     mask = sel & df["unit_type"].isin(["district", "zone"]).to_numpy()
     if not mask.any():
         return
-    rows = np.flatnonzero(mask)
-    psub = df.iloc[rows]
     keys = ["indicator", "unit_type", "unit_code", "bdim", "bval"]
-    wide = psub.pivot_table(index=keys, columns="year", values="value", aggfunc="first", dropna=False)
-    point, low, high = project_matrix(wide.to_numpy(dtype=float), wide.columns.to_numpy(), settings, to_year)
-    r = wide.index.get_indexer(pd.MultiIndex.from_frame(psub[keys]))
-    c = wide.columns.get_indexer(psub["year"])
-    ok = ~np.isnan(point[r, c])
-    at = rows[ok]
-    cols["projection"][at], cols["projection_low"][at], cols["projection_high"][at] = \
-        point[r, c][ok], low[r, c][ok], high[r, c][ok]
-    cols["projection_year"][at] = to_year
+    domains = {i.id: i.domain_spec for i in defs.indicators}
+    for domain_id in sorted({i.domain or "" for i in defs.indicators}):
+        spec = DOMAINS.get(domain_id)
+        rows = np.flatnonzero(mask & df["indicator"].map(lambda i: domains.get(i) == spec).to_numpy(dtype=bool))
+        if not len(rows):
+            continue
+        psub = df.iloc[rows]
+        wide = psub.pivot_table(index=keys, columns="year", values="value", aggfunc="first", dropna=False)
+        point, low, high, npts = project_matrix(wide.to_numpy(dtype=float), wide.columns.to_numpy(), settings,
+                                                to_year, spec)
+        r = wide.index.get_indexer(pd.MultiIndex.from_frame(psub[keys]))
+        c = wide.columns.get_indexer(psub["year"])
+        ok = ~np.isnan(point[r, c])
+        at = rows[ok]
+        cols["projection"][at], cols["projection_low"][at], cols["projection_high"][at] = \
+            point[r, c][ok], low[r, c][ok], high[r, c][ok]
+        cols["projection_year"][at] = to_year
+        few = ~ok & psub["value"].notna().to_numpy() & (npts[r, c] < settings.projection_min_points)
+        text["projection_note"][rows[few]] = [
+            f"数据年份不足（近 {settings.projection_window} 年有 {k} 年，至少 {settings.projection_min_points} 年）"
+            for k in npts[r, c][few]]
 
 
-def project_matrix(v: np.ndarray, years: np.ndarray, settings: IndicatorSettings, to_year: int):
-    """For every series (row) and every year (column): OLS on the last `projection_window` observed
-    values up to that year, extrapolated to `to_year`, with its prediction interval. Cells with fewer
-    than `projection_min_points` observations are NaN."""
+def _scale(spec: DomainSpec | None, eps: float):
+    """The fitting scale of a domain: (to, back, zmin, zmax, relative floor). Shares: the logit of the share
+    squeezed towards one half (p′ = ε + (1 − 2ε)·p); every other domain: the values themselves."""
+    if spec is not None and spec.low == 0.0 and spec.high == 100.0:
+        zmin, zmax = (math.log(eps / (1 - eps)), math.log((1 - eps) / eps)) if eps > 0 else (-np.inf, np.inf)
+
+        def to(y):
+            q = eps + (1 - 2 * eps) * np.clip(y / 100.0, 0.0, 1.0)
+            with np.errstate(divide="ignore"):
+                return np.log(q / (1 - q))
+
+        def back(z):
+            return np.clip((1 / (1 + np.exp(-z)) - eps) / (1 - 2 * eps), 0.0, 1.0) * 100.0
+
+        return to, back, zmin, zmax, False
+    lo = -np.inf if spec is None or spec.low is None else spec.low
+    hi = np.inf if spec is None or spec.high is None else spec.high
+    return (lambda y: np.clip(y, lo, hi)), (lambda z: z), lo, hi, True
+
+
+def project_matrix(v: np.ndarray, years: np.ndarray, settings: IndicatorSettings, to_year: int | None,
+                   domain: DomainSpec | None = None, horizon: int | None = None):
+    """For every series (row) and every year (column): a straight line fitted by least squares on the last
+    `projection_window` observed values up to that year, on the domain's scale (logit for shares), carried
+    to `to_year`, with its t-distribution prediction interval at `projection_interval`. The residual
+    standard deviation is at least `projection_min_sd` on the logit scale of shares, and
+    `projection_min_relative_sd` × the series' mean absolute level (at least 1) on the others, so no interval
+    has zero width. A point past a bound of the domain is held
+    at the bound and its interval then runs inward from it by the same half-width; interval ends are cut at
+    the bounds; a count's point is rounded and its ends widened to whole numbers. Cells with fewer than
+    `projection_min_points` observations are NaN. With `horizon` (and `to_year` None) each column is carried
+    `horizon` years past its own year instead (the backtest). Returns (point, low, high, observed points)."""
     from scipy.stats import t as student_t
 
     rows, ncols = v.shape
-    point, low, high = (np.full((rows, ncols), np.nan) for _ in range(3))
+    point, low, high = (np.full((rows, ncols), np.nan) for _ in range(4 - 1))
+    npoints = np.zeros((rows, ncols), dtype=int)
+    to_z, back, zmin, zmax, relative = _scale(domain, settings.share_squeeze)
+    z_all = to_z(v)
     x_all = years.astype(float)
-    to = float(to_year)
     for c in range(ncols):
+        to = float(to_year) if horizon is None else x_all[c] + horizon
         win = (x_all <= x_all[c]) & (x_all > x_all[c] - settings.projection_window)
         x = np.broadcast_to(x_all[win], (rows, win.sum()))
-        y = v[:, win]
+        y = z_all[:, win]
         m = ~np.isnan(y)
         n = m.sum(axis=1).astype(float)
-        ok = ~np.isnan(v[:, c]) & (n >= settings.projection_min_points)
+        npoints[:, c] = n
+        ok = ~np.isnan(v[:, c]) & (n >= max(settings.projection_min_points, 2))
         if not ok.any():
             continue
         xm = np.where(m, x, 0).sum(axis=1) / np.maximum(n, 1)
@@ -324,11 +381,38 @@ def project_matrix(v: np.ndarray, years: np.ndarray, settings: IndicatorSettings
         p = a + b * to
         resid = np.where(m, y - (a[:, None] + b[:, None] * x), 0)
         dof = np.maximum(n - 2, 1)
-        s = np.sqrt((resid ** 2).sum(axis=1) / dof)
+        floor = settings.projection_min_sd
+        if relative:
+            floor = settings.projection_min_relative_sd * np.maximum(np.where(m, np.abs(y), 0).sum(axis=1) / np.maximum(n, 1), 1.0)
+        s = np.maximum(np.sqrt((resid ** 2).sum(axis=1) / dof), floor)
         se = s * np.sqrt(1 + 1 / np.maximum(n, 1) + np.divide((to - xm) ** 2, sxx, out=np.zeros(rows), where=sxx > 0))
-        q = student_t.ppf(0.5 + settings.projection_interval / 2, dof)
-        point[ok, c], low[ok, c], high[ok, c] = p[ok], (p - q * se)[ok], (p + q * se)[ok]
-    return point, low, high
+        half = student_t.ppf(0.5 + settings.projection_interval / 2, dof) * se
+        below, above = p < zmin, p > zmax  # a point past a bound: held there, the interval runs inward from it
+        lo = np.where(below, zmin, np.where(above, zmax - half, np.maximum(p - half, zmin)))
+        hi = np.where(above, zmax, np.where(below, zmin + half, np.minimum(p + half, zmax)))
+        p = np.clip(p, zmin, zmax)
+        p, lo, hi = back(p), back(lo), back(hi)
+        if domain is not None and domain.integer:
+            p, lo, hi = np.round(p), np.floor(lo), np.ceil(hi)
+        point[ok, c], low[ok, c], high[ok, c] = p[ok], lo[ok], hi[ok]
+    return point, low, high, npoints
+
+
+def judge(vals: np.ndarray, path: np.ndarray, span: np.ndarray, years: np.ndarray, final: Target, decimals: int,
+          tolerance: float) -> np.ndarray:
+    """The status of values against the final target and the path, compared at the plan's precision (value
+    and path rounded to `decimals`) — the decision table of docs/monitoring.md, in order:
+    no value → None; meets the final target → 已达成; on the right side of the path → 按计划; behind it by at
+    most `tolerance` × `span` (baseline-to-target distance) before the final year → 有风险; else 偏离. No path
+    (before the baseline year) → None. The projection takes no part."""
+    v, p = at_precision(vals, decimals), at_precision(path, decimals)
+    up = final.op in _UP
+    met = _sat_vec(v, final.op, final.value)
+    on_path = (v >= p) if up else (v <= p)
+    near = np.abs(v - p) <= tolerance * span + 1e-9
+    status = np.where(met, "已达成", np.where(on_path, "按计划",
+                      np.where((years < final.year) & near, "有风险", "偏离"))).astype(object)
+    return np.where(np.isnan(vals) | (np.isnan(path) & ~met), None, status)
 
 
 def _sat_vec(v: np.ndarray, op: str, t: float) -> np.ndarray:
