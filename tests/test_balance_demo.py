@@ -14,6 +14,7 @@ from eduplan.balance import (
 )
 from eduplan.balance.checklist_items import JUDGEMENT_ITEMS
 from eduplan.balance.settings import BalanceSettings
+from eduplan.indicators import compute, load_definitions
 from eduplan.plan import load_plan
 from eduplan.store import Store
 
@@ -82,7 +83,12 @@ def test_checklist_reads_judgements_and_leaves_two_open(balance_db):
             assert by_id[item.id].decided_by == "judgement" and by_id[item.id].evidence
     assert by_id["G04_school_size"].decided_by == "data"
     assert by_id["S01_social_recognition"].decided_by == "data"
-    assert by_id["Q01_junior_retention"].value == pytest.approx(100, abs=2)
+    # Q01 is the official 初中三年巩固率 (methods.md §3), the same figure as the indicator engine's district value
+    with Store(balance_db, read_only=True) as s:
+        v = compute(s, load_definitions(), ["junior_retention_rate"]).values
+    [engine] = v[(v.year == 2021) & (v.unit_type == "district")].value
+    assert by_id["Q01_junior_retention"].value == pytest.approx(engine, abs=1e-9)
+    assert 99 < engine < 100
 
 
 def test_2012_method_on_the_demo(balance_db):

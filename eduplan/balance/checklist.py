@@ -179,7 +179,8 @@ class _StoreFacts:
             return float(sum(v for _, v in rows if v is not None))
 
         grads, base = total("graduates", "毕业生数", t, "J3"), total("pupils", "在校生数", t - 3, "J1")
-        moves = [(t - 2, "J2"), (t - 1, "J3")]
+        # a row (year y, grade g) holds the movements during school year y − 1 of the class then in grade g
+        moves = [(t - 2, "J1"), (t - 1, "J2"), (t, "J3")]
         tin = sum(total("transfers_in", "转入人数", y, g) for y, g in moves)
         tout = sum(total("transfers_out", "转出人数", y, g) for y, g in moves)
         deaths = sum(total("deaths", "死亡人数", y, g) for y, g in moves)
