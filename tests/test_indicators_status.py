@@ -148,3 +148,22 @@ def test_demo_no_status_before_the_baseline_and_the_2019_figures(demo_reports):
     e2018 = next(e for i in demo_reports[2018]["indicators"] if i["id"] == "education_expenditure_share"
                  for e in i["values"] if e["unit_type"] == "district")
     assert (e2018["projection"], e2018["projection_note"]) == (None, "数据年份不足（近 5 年有 3 年，至少 4 年）")
+
+
+def test_cli_json_2018_and_2019(demo_store):
+    """`eduplan indicators --year Y --format json`: 2018 (before the baseline) carries values only, and says
+    why there is no projection; 2019's 教育支出占比 reads 按计划 with a projection inside 0–100."""
+    import json
+
+    from test_indicators_plans import run
+
+    doc = json.loads(run("indicators", "--db", demo_store, "--year", 2018, "--format", "json").stdout)
+    rows = {i["id"]: e for i in doc["indicators"] for e in i["values"] if e["unit_type"] == "district"
+            and not e["breakdown"]}
+    e = rows["education_expenditure_share"]
+    assert (e["status"], e["status_note"], e["projection"]) == (None, "基线年 2019 年之前，不判定", None)
+    assert e["projection_note"] == "数据年份不足（近 5 年有 3 年，至少 4 年）"
+    doc = json.loads(run("indicators", "--db", demo_store, "--year", 2019, "--format", "json").stdout)
+    e = next(e for i in doc["indicators"] if i["id"] == "education_expenditure_share" for e in i["values"]
+             if e["unit_type"] == "district")
+    assert e["status"] == "按计划" and 0 <= e["projection"]["low"] < e["projection"]["high"] <= 100

@@ -6,30 +6,28 @@ the indicator's direction is used (the strictest if several; e.g. 高中阶段�
 rather than the table's "≦100"). Trend targets (逐年只增不减) compare each year with the year before.
 
 Path. A straight line from the baseline (the plan's published value for its baseline year for the
-district, the unit's own computed value for zones and schools) to each target in turn:
-p(t) = v_b + (T − v_b)·(t − b)/(Y − b), piecewise through the target years.
+district, the unit's own computed value for zones and schools) through each target in turn, each knot the
+tighter of itself and the knot before (a looser interim target holds the path level: path_matrix).
 
 Targets shown. A value of year t is shown with the next target ahead: the first target whose year is
 t or later (an interim target — a target column of a year before the plan's end year — then the final
 one), labelled with its year: "2023 中期目标" (inside the plan period), "2025 期末目标" (its end year), "2020
 年目标" (outside the period, e.g. the previous plan's last year).
 
-Status (setting status_rule = "path"), for the value v of year t against the final target T:
-- 已达成: v satisfies T (the comparison of the final target);
-- 按计划: v is on the right side of the path value p(t);
-- 有风险: behind the path, but by no more than at_risk_tolerance × |T − v_b|, or the trend projection
-  to the target year satisfies T;
-- 偏离: behind the path by more, and the projection misses T.
-Trend targets: 已达成 when v(t) ≥ v(t−1) (non_decreasing), else 偏离. Qualitative targets: 定性.
-Before the baseline year there is no path and no status (the note says so). In the year of an interim
-target the note says whether v meets it: "2023 中期目标 ≥95 未达成" (v behind the interim target is behind
-the path, so the status is then 有风险 or 偏离). Without a plan there are no targets: every value's
-status is 无规划目标.
+Status (setting status_rule = "path"; the decision table of docs/monitoring.md, `judge`): value and path
+are compared at the plan's published precision (the most decimals among the indicator's published
+baseline and targets); 已达成 when v meets the final target T; 按计划 on the right side of the path; 有风险
+behind it by at most at_risk_tolerance × |T − baseline| before T's year; else 偏离. The projection takes no
+part. Trend targets: 已达成 when v(t) ≥ v(t−1) (non_decreasing), else 偏离. Before the baseline year there
+is no status (the note says so). In the year of an interim target the note says whether v meets it. Without
+a plan every value's status is 无规划目标.
 
-Projection. Ordinary least squares on the last `projection_window` observed values up to year t (at
-least `projection_min_points`), extrapolated to the projection year — the plan's end year (setting `projection_year` overrides it; without
-a plan and without the setting there is no projection) — with a two-sided t-distribution prediction
-interval at `projection_interval`. Computed for district and zone rows.
+Projection (project_matrix). A least-squares line on the last `projection_window` observed values up to
+year t (at least `projection_min_points`, else the note 数据年份不足), on the indicator's domain scale —
+the squeezed logit for shares, the values for the others — carried to the plan's end year (setting
+`projection_year` overrides it; without a plan and without the setting there is no projection), with a
+t prediction interval at `projection_interval` whose residual sd has a floor; a point past a bound of the
+domain is held there. Computed for district and zone rows.
 """
 
 from __future__ import annotations
