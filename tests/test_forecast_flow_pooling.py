@@ -52,3 +52,18 @@ def test_a_section_closing_is_left_out_of_its_last_pairs():
               2026: {"A": {"P6": _row(100), "J1": _row(100)}}}
     # N has pupils 2024–2025 only: it opens in 2024 and closes after 2025 (its last year with pupils)
     assert [t for t in range(2021, 2026) if ("N", "初中") in unsteady(grades, {}, t)] == [2023, 2024, 2025]
+
+
+def test_the_demo_new_junior_school_is_left_out(demo_store):
+    from datetime import date
+
+    from eduplan.forecast import run_forecast
+    from eduplan.store import Store
+
+    with Store(demo_store, read_only=True) as s:
+        f = run_forecast(s, "baseline", ForecastSettings(), as_of=date(2025, 12, 31))
+    qk04 = f.rates["QK04"]
+    # 东风初级中学 (2420104139) opens in 2025: its first intake is not pooled; before, one pair gave 1.47
+    assert qk04.pairs == [2022, 2023, 2024]
+    assert "2420104139·初中 2024–2025" in qk04.left_out
+    assert round(qk04.transition["初中"], 2) == 1.15

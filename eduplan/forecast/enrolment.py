@@ -53,10 +53,13 @@ class FlowRates:
     intake: dict[str, float] = field(default_factory=dict)  # level → apparent intake rate
     transition: dict[str, float] = field(default_factory=dict)  # level → transition rate into its first grade
     fallback: list[str] = field(default_factory=list)  # rates taken from settings for lack of data
+    pairs: list[int] = field(default_factory=list)  # first years t of the pairs (t, t+1) pooled
+    left_out: list[str] = field(default_factory=list)  # "school·学段 t–t+1": opening or closing, not pooled
 
     def to_dict(self) -> dict[str, Any]:
         return {"repetition": self.repetition, "promotion": self.promotion, "dropout": self.dropout,
-                "intake": self.intake, "transition": self.transition, "fallback": self.fallback}
+                "intake": self.intake, "transition": self.transition, "fallback": self.fallback,
+                "pairs": self.pairs, "left_out": self.left_out}
 
 
 def _v(d: YearData, grade: str, key: str) -> float | None:
