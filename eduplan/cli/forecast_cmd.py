@@ -58,7 +58,7 @@ def forecast(
         "--scenario", "-s", help="情景（可重复或用逗号分隔，与基准情景并列比较）：births-high、births-low、housing-fast、"
                                  "housing-slow、class-size-tight，或 delay-<项目编号>-<N>y")] = None,
     year: Annotated[Optional[int], typer.Option("--year", help="只显示这一年的学位缺口明细")] = None,
-    base_year: Annotated[Optional[int], typer.Option("--base-year", help="预测基年（默认：库中最近的有数据年度）")] = None,
+    base_year: Annotated[Optional[int], typer.Option("--base-year", help="预测基年（默认：库中最近的有数据年度）；预测只用基年及以前的数据和基年底的项目进展，可用于回测")] = None,
     as_of: AsOfOption = None,
     list_scenarios: Annotated[bool, typer.Option("--list-scenarios", help="列出可用情景后退出")] = False,
     fmt: OutFormatOption = OutFormat.table,
