@@ -5,7 +5,9 @@ population.py (cohort component) and housing.py (new residents of new housing) �
 reconstructed-cohort flow rates and their projection) → capacity.py (places per school and 学区,
 projects by in-use year) → gap.py (need − available) → resources.py (staff, classes, money);
 scenarios.py holds the named scenarios (data/scenarios.yaml); engine.py runs them; report.py renders
-json / xlsx. inputs.py is the only module that reads the store. Methods: docs/forecast.md.
+json / xlsx. inputs.py is the only module that reads the store, and it reads it as it stood in the base
+year (no look-ahead). 学区 and district add up (the district's 小学/初中 is the sum of its 学区). Methods
+and the backtest (benchmarks/bench_forecast_backtest.py): docs/forecast.md.
 """
 
 from .engine import Forecast, compare, run_forecast, run_scenarios
