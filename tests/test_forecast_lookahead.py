@@ -1,8 +1,7 @@
-"""No look-ahead: a forecast from base year B reads no outcome stored after B. A copy of the demo store with
-every yearly row of data after 2020 deleted gives exactly the same forecast from 2020 as the full store.
-项目资金 (project_finance) is yearly too, but a later year's 年度计划投资 is a schedule known in advance (like
-a milestone's planned date): the copy keeps it and loses the 实际支出 of those years; a second copy deletes
-those rows too, and only the capital need (and what adds it up) may differ."""
+"""No look-ahead: a forecast from base year B reads nothing stored after B. A copy of the demo store with
+every yearly row after 2020 deleted — 项目资金 included — gives exactly the same forecast from 2020 as the
+full store. (A forward forecast, from the latest data year, does use later years' 年度计划投资 as the
+schedule: tests/test_second_district.py checks 江湾区's capital by year from them.)"""
 
 from __future__ import annotations
 
@@ -17,7 +16,8 @@ from eduplan.forecast import ForecastSettings, run_forecast
 from eduplan.forecast.report import forecasts_doc
 from eduplan.store import Store
 
-YEARLY = ("area_year", "balance_judgement", "enrolment", "facilities", "population", "reported", "teachers")
+YEARLY = ("area_year", "balance_judgement", "enrolment", "facilities", "population", "project_finance", "reported",
+          "teachers")
 
 
 def _doc(db) -> dict:
@@ -33,7 +33,6 @@ def truncated(demo_store, tmp_path_factory):
     con = duckdb.connect(str(db))
     for t in YEARLY:
         con.execute(f"DELETE FROM {t} WHERE year > 2020")
-    con.execute("UPDATE project_finance SET spent = NULL WHERE year > 2020")
     # project milestones (dates, not yearly rows) stay: the forecast itself reads progress only to 2020-12-31
     for t in YEARLY:
         assert con.execute(f"SELECT count(*) FROM {t} WHERE year > 2020").fetchone() == (0,)
@@ -55,16 +54,3 @@ def test_births_after_the_base_year_are_projected_not_read(demo_store):
     steps = [total[t + 1] / total[t] - 1 for t in range(2021, 2027)]
     assert max(abs(x) for x in steps) < 0.03
     assert round(total[2021]) == 6569 and round(total[2026]) == 7277
-
-
-def test_without_later_project_money_only_the_capital_need_changes(truncated, tmp_path):
-    db = tmp_path / "nofinance.duckdb"
-    shutil.copy(truncated, db)
-    con = duckdb.connect(str(db))
-    con.execute("DELETE FROM project_finance WHERE year > 2020")
-    con.close()
-    a, b = _doc(truncated)["baseline"], _doc(db)["baseline"]
-    money = ("capital", "total", "financing_gap", "financing_gap_at_norm")
-    assert {k for k in a if a[k] != b[k]} <= {"resources", "notes"}
-    strip = lambda rows: [{k: v for k, v in r.items() if k not in money} for r in rows]  # noqa: E731
-    assert strip(a["resources"]) == strip(b["resources"])

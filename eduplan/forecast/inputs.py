@@ -103,14 +103,22 @@ class Inputs:
 
 
 def library_rows(store, base_year: int) -> dict[str, list[dict[str, Any]]]:
-    """The project tables as they stood at the end of the base year: money spent in later years and a
-    milestone's actual date after 31 December of the base year read as not yet known. What was planned
-    stays (planned dates, 年度计划投资 of later years: a schedule, not an outcome). A forecast from base
-    year B reads no outcome recorded after B."""
+    """The project tables as they stood at the end of the base year: a milestone's actual date after
+    31 December of the base year reads as not yet known, and so does money spent in a later year.
+
+    A later year's 年度计划投资 is a schedule: a forward forecast (the base year is the latest year with
+    enrolment data) uses it. A forecast from an earlier base year looks back (a backtest, `--base-year`):
+    it cannot know when those planned amounts were entered, so it reads no 项目资金 row after the base
+    year at all and spreads the remaining investment as it would without them. Either way a forecast
+    from base year B is the same whether or not the store holds any yearly row after B."""
     cutoff = date(base_year, 12, 31)
     rows = {t: store_rows(store, t) for t in (*PROJECT_TABLES, "zone", "school")}
-    rows["project_finance"] = [r if r["year"] <= base_year else {**r, "spent": None}
-                               for r in rows["project_finance"]]
+    latest = store.one("SELECT max(year) FROM enrolment")[0]
+    if latest is not None and base_year < latest:
+        rows["project_finance"] = [r for r in rows["project_finance"] if r["year"] <= base_year]
+    else:
+        rows["project_finance"] = [r if r["year"] <= base_year else {**r, "spent": None}
+                                   for r in rows["project_finance"]]
     milestones = []
     for r in rows["project_milestone"]:
         actual = parse_date(r.get("actual_date"))
