@@ -167,3 +167,13 @@ def test_cli_json_2018_and_2019(demo_store):
     e = next(e for i in doc["indicators"] if i["id"] == "education_expenditure_share" for e in i["values"]
              if e["unit_type"] == "district")
     assert e["status"] == "按计划" and 0 <= e["projection"]["low"] < e["projection"]["high"] <= 100
+
+
+def test_cli_table_says_why_there_is_no_projection(demo_store):
+    """The terminal table shows 数据年份不足 in the 外推 column (not a bare dash) where a value has too few years."""
+    from test_indicators_plans import run
+
+    res = run("indicators", "--db", demo_store, "--year", 2018)
+    assert res.exit_code == 0, res.output
+    line = next(x for x in res.stdout.splitlines() if x.startswith("│ 学前三年毛入园率"))
+    assert "93.50" in line and line.rstrip("│ ").endswith("数据年份不足")

@@ -146,12 +146,11 @@ def print_report(report: dict, unit: tuple[str, str] | None = None) -> None:
         for r in df.itertuples():
             if wide:
                 t.add_row(safe(r.name), safe(r.breakdown), _fmt(r.value), r.unit, _fmt(r.numerator, 1),
-                          _fmt(r.denominator, 1), _target_cell(r), _fmt(r.path), _status_cell(r), _fmt(r.projection))
+                          _fmt(r.denominator, 1), _target_cell(r), _fmt(r.path), _status_cell(r), _projection_cell(r))
             else:  # 80 columns: the name with its group, the value with its unit
                 label = f"{r.name}（{r.breakdown.split('=')[-1]}）" if r.breakdown else r.name
                 value = _fmt(r.value) if r.value is None or r.value != r.value else f"{_fmt(r.value)} {r.unit}".strip()
-                t.add_row(safe(label), value, _target_cell(r), _status_cell(r),
-                          _fmt(r.projection))
+                t.add_row(safe(label), value, _target_cell(r), _status_cell(r), _projection_cell(r))
         out.print(t)
     missing = [i for i in report["indicators"] if i["in_plan"] and i["data_status"] in ("无数据", "数据不全", "无定义", "定性")]
     if missing:
@@ -159,6 +158,14 @@ def print_report(report: dict, unit: tuple[str, str] | None = None) -> None:
         for i in missing:
             mt.add_row(safe(f"{i['name']}（{i['id']}）"), safe(i["data_status"]), safe(i["reason"]))
         out.print(mt)
+
+
+def _projection_cell(r) -> str:
+    """The projected value, or why there is none (e.g. 数据年份不足) when a value exists but no projection."""
+    note = getattr(r, "projection_note", None)
+    if (r.projection is None or r.projection != r.projection) and isinstance(note, str) and note:
+        return safe(note.split("（")[0])
+    return _fmt(r.projection)
 
 
 def explain(
