@@ -8,7 +8,7 @@ YEAR    ?= 2019
 # a fixed "today" for project delays, so that the demo's output does not change with the date
 AS_OF   ?= 2025-12-31
 
-.PHONY: demo test setup docs bench clean
+.PHONY: demo test setup docs bench backtest clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -50,6 +50,11 @@ docs: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_import.py
 	$(BIN)/python benchmarks/bench_indicators.py
+
+## Backtests of the indicator projections and of the places forecast (figures in docs/monitoring.md, docs/forecast.md).
+backtest: $(STAMP)
+	$(BIN)/python benchmarks/bench_projection_backtest.py
+	$(BIN)/python benchmarks/bench_forecast_backtest.py
 
 clean:
 	rm -rf out .pytest_cache
