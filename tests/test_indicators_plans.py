@@ -311,7 +311,7 @@ def test_cli_table_readable_at_80_columns(two):
                 rows.append(cells)
             else:
                 rows[-1] = [a + b for a, b in zip(rows[-1], cells)]
-    assert rows[0] == ["学前三年毛入园率", "93.33%", "≥95（2019年中期目标）", "有风险：2019年中期目标≥95未达成", "—"]
+    assert rows[0] == ["学前三年毛入园率", "93.33%", "≥95（2019年中期目标）", "有风险：2019年中期目标≥95未达成", "数据年份不足"]
 
 
 def test_a_name_two_districts_share_is_not_taken_silently(two):
