@@ -137,3 +137,40 @@ def test_version_2_store_gains_plan_binding(tmp_path):
         assert s.plan_bindings() == [] and s.table_counts()["enrolment"] == 1
         use_plan(s, QIAOKOU, "测试")
         assert load_plan().meta.id == bound_plan(s, "420104")[0].meta.id
+
+
+def test_a_binding_number_brings_back_exactly_that_version(db_path, tmp_path):
+    text = default_plan_path().read_text(encoding="utf-8")
+    v2 = tmp_path / "v2.yaml"
+    v2.write_text(text.replace("status: 征求意见稿", "status: 正式稿", 1), encoding="utf-8")
+    v3 = tmp_path / "v3.yaml"
+    v3.write_text(text.replace("status: 征求意见稿", "status: 送审稿", 1), encoding="utf-8")
+    with Store(db_path) as s:
+        for src in (v2, v3):
+            use_plan(s, src, "张三")
+        # the plan id alone would give the latest version (送审稿); binding 1 is the 正式稿
+        back = use_plan(s, "1", "李四")
+        assert back["binding_id"] == 3 and back["replaced"]["binding_id"] == 2
+        assert bound_plan(s, "420104")[0].meta.status == "正式稿"
+        with pytest.raises(PlanError) as e:
+            use_plan(s, "9", "李四")
+        assert "也不是本库中绑定过的规划编号或绑定编号（eduplan plan history）" in str(e.value)
+
+
+def test_plan_files_are_bounded_and_have_no_aliases(tmp_path):
+    from eduplan.plan.loader import MAX_PLAN_BYTES
+
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"# " + b"x" * MAX_PLAN_BYTES)
+    with pytest.raises(PlanError) as e:
+        load_plan(big)
+    assert str(e.value) == f"规划文件 {big} 超过 5 MB，不是规划文件（规划通常只有几百 KB）"
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text("a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\n", encoding="utf-8")
+    with pytest.raises(PlanError) as e:
+        load_plan(bomb)
+    assert str(e.value) == "bomb.yaml 第 2 行：YAML 语法错误：规划文件不使用锚点和别名（*引用）"
+    latin = tmp_path / "gbk.yaml"
+    latin.write_bytes("规划".encode("gbk"))
+    with pytest.raises(PlanError, match=r"不是 UTF-8 编码的文本（第 1 个字节）"):
+        load_plan(latin)

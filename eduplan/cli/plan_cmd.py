@@ -67,7 +67,8 @@ def _plan_in_use(db: Path, district: str | None, plan_path: Path | None) -> tupl
 @handle_errors
 def use(
     source: Annotated[str, typer.Argument(help="规划文件（YAML），或随附规划的编号（如 qiaokou-2021-2025），"
-                                          "或本库中绑定过的规划编号", show_default=False)],
+                                          "或本库中绑定过的规划编号，或 plan history 中的绑定编号（恢复那一版）",
+                                          show_default=False)],
     db: DbOption = DEFAULT_DB,
     user: Annotated[Optional[str], typer.Option("--user", help="记录的绑定人（默认：EDUPLAN_USER 或系统用户）")] = None,
     fmt: FormatOption = Format.table,
@@ -75,7 +76,7 @@ def use(
     """把规划绑定到它所属的区：校验规划（格式与 plan check 的错误），记入数据库（全文、sha256、绑定人、时间）。
 
     此后各命令（summary、indicators、explain、balance、forecast、projects）对该区使用这份规划；--plan 可临时代替。
-    再次绑定新版本时，旧版本保留在绑定历史中（eduplan plan history）。
+    再次绑定新版本时，旧版本保留在绑定历史中（eduplan plan history）；eduplan plan use <绑定编号> 恢复其中任一版。
     库中已有其他区的数据而没有本规划所属区的数据时拒绝绑定。
 
     例：eduplan plan use 江湾区规划.yaml --db 江湾区.duckdb
@@ -116,7 +117,9 @@ def history(db: DbOption = DEFAULT_DB, district: DistrictOption = None, fmt: For
     if not docs:
         out.print("库中还没有绑定任何规划（eduplan plan use 规划文件）。")
         return
-    t = RichTable("编号", "区", "规划", "文件", "sha256", "绑定时间", "绑定人", "状态", title="规划绑定历史")
+    t = RichTable(title="规划绑定历史（eduplan plan use <编号> 恢复某一版）")
+    for col in ("编号", "区", "规划", "文件", "sha256", "绑定时间", "绑定人", "状态"):  # wrap, never cut with “…”
+        t.add_column(col, overflow="fold")
     for r in docs:
         t.add_row(str(r["binding_id"]), r["district_code"], safe(r["title"]), safe(r["file_name"]), r["sha256"][:12],
                   r["bound_at"], safe(r["user_name"]),

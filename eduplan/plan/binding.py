@@ -17,7 +17,7 @@ from typing import Any
 
 from ..errors import PlanError
 from .check import SEVERITY_LABEL, check_plan
-from .loader import parse_plan
+from .loader import parse_plan, read_plan_text
 from .schema import Plan
 
 
@@ -43,27 +43,27 @@ def _source(text: str, file_name: str) -> PlanSource:
 
 
 def read_source(source: str | Path, store=None) -> PlanSource:
-    """A plan file; else a shipped plan's id; else (with `store`) the latest version of a plan id bound
-    in that store before. PlanError (Chinese) when none matches or the plan is not valid."""
+    """A plan file; else a shipped plan's id; else (with `store`) a binding number of that store's plan
+    history (that exact version: how a binding is undone) or the latest version of a plan id bound there
+    before. PlanError (Chinese) when none matches or the plan is not valid."""
     p = Path(source)
     if p.is_file():
-        try:
-            text = p.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            raise PlanError(f"无法读取规划文件 {p}：{e}") from None
-        return _source(text, p.name)
+        return _source(read_plan_text(p), p.name)
     shipped = shipped_plans()
     if str(source) in shipped:
         path = shipped[str(source)]
-        return _source(path.read_text(encoding="utf-8"), path.name)
+        return _source(read_plan_text(path), path.name)
     if store is not None:
-        earlier = [b for b in store.plan_bindings(current=False) if b["plan_id"] == str(source)]
+        every = store.plan_bindings(current=False)
+        # a binding number (plan history) brings back exactly that version; a plan id its latest version
+        earlier = ([b for b in every if b["binding_id"] == int(source)] if str(source).isdigit()
+                   else [b for b in every if b["plan_id"] == str(source)])
         if earlier:
             b = earlier[-1]
             return _source(b["text"], b["file_name"])
     known = "、".join(sorted(shipped))
     raise PlanError(f"找不到规划“{source}”：既不是规划文件，也不是随附的规划编号（{known}）"
-                    + ("或本库中绑定过的规划编号" if store is not None else ""))
+                    + ("，也不是本库中绑定过的规划编号或绑定编号（eduplan plan history）" if store is not None else ""))
 
 
 def district_label(code: str, name: str | None) -> str:

@@ -19,6 +19,9 @@ from ..errors import PlanError
 from .schema import Plan
 
 DEFAULT_PLAN = "qiaokou-2021-2025.yaml"
+# A plan is a few hundred KB of text (the shipped one about 90 KB); a file far larger is not a plan, and
+# is refused before it is read into memory or stored with a binding.
+MAX_PLAN_BYTES = 5 * 1024 * 1024
 
 
 def default_plan_path() -> Path:
@@ -26,16 +29,28 @@ def default_plan_path() -> Path:
     return Path(str(resources.files("eduplan.plan") / "data" / DEFAULT_PLAN))
 
 
+def read_plan_text(path: str | os.PathLike[str]) -> str:
+    """A plan file's UTF-8 text, at most MAX_PLAN_BYTES. Raises PlanError (Chinese) naming the file."""
+    p = Path(path)
+    try:
+        with p.open("rb") as f:
+            data = f.read(MAX_PLAN_BYTES + 1)
+    except FileNotFoundError:
+        raise PlanError(f"找不到规划文件：{p}") from None
+    except OSError as e:
+        raise PlanError(f"无法读取规划文件 {p}：{e}") from None
+    if len(data) > MAX_PLAN_BYTES:
+        raise PlanError(f"规划文件 {p} 超过 {MAX_PLAN_BYTES // (1024 * 1024)} MB，不是规划文件（规划通常只有几百 KB）")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise PlanError(f"无法读取规划文件 {p}：不是 UTF-8 编码的文本（第 {e.start + 1} 个字节）") from None
+
+
 def load_plan(path: str | os.PathLike[str] | None = None) -> Plan:
     """Read and validate a plan file (None: the shipped default plan). Raises PlanError."""
     p = Path(path) if path is not None else default_plan_path()
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PlanError(f"找不到规划文件：{p}") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise PlanError(f"无法读取规划文件 {p}：{e}") from None
-    return parse_plan(text, p.name)
+    return parse_plan(read_plan_text(p), p.name)
 
 
 def parse_plan(text: str, source_name: str = "<规划>") -> Plan:
@@ -77,6 +92,13 @@ class LineList(list):
 
 class _LineLoader(yaml.SafeLoader):
     duplicates: list[tuple[str, int]]
+
+    def compose_node(self, parent, index):  # noqa: ANN001 - PyYAML's signature
+        # A plan never needs anchors and aliases; refusing them bounds the work (no “billion laughs”).
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, "规划文件不使用锚点和别名（*引用）", event.start_mark)
+        return super().compose_node(parent, index)
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:

@@ -85,11 +85,16 @@ class Scope:
 
 def known_districts(store) -> dict[str, str | None]:
     """code → name of every district of the store: those its data names, then those with a bound plan."""
-    found = {r["district_code"]: r["district_name"] for r in store.districts()}
+    return _districts(store)[0]
+
+
+def _districts(store) -> tuple[dict[str, str | None], set[str]]:
+    """(every district of the store: code → name, the codes its data names) — one read of each table."""
+    data = store.districts()
+    known = {r["district_code"]: r["district_name"] for r in data}
     for b in store.plan_bindings():
-        if b["district_code"] not in found:
-            found[b["district_code"]] = None
-    return found
+        known.setdefault(b["district_code"], None)
+    return known, {r["district_code"] for r in data}
 
 
 def _match(known: dict[str, str | None], given: str) -> str:
@@ -104,10 +109,9 @@ def _match(known: dict[str, str | None], given: str) -> str:
 
 
 def choose_districts(store, district: str | None = None, plan: Plan | None = None,
-                     several: bool = False) -> list[str]:
+                     several: bool = False, _found: tuple[dict, set] | None = None) -> list[str]:
     """The district codes a command works on (see the module docstring)."""
-    known = known_districts(store)
-    data = {r["district_code"] for r in store.districts()}
+    known, data = _found or _districts(store)
     if district:
         return [_match(known, district)]
     if plan is not None:
@@ -127,11 +131,11 @@ def choose_districts(store, district: str | None = None, plan: Plan | None = Non
     raise DistrictRequired(f"数据库中有 {len(codes)} 个区：{have}；请用 --district 指定一个（代码或名称）")
 
 
-def scope_for(store, code: str, plan: Plan | None = None) -> Scope:
+def scope_for(store, code: str, plan: Plan | None = None, _found: tuple[dict, set] | None = None) -> Scope:
     """District `code` with `plan` (a --plan file, which must be that district's) or its bound plan."""
-    known = known_districts(store)
+    known, data = _found or _districts(store)
     name = known.get(code)
-    has_data = code in {r["district_code"] for r in store.districts()}
+    has_data = code in data
     if plan is not None:
         pd = plan.meta.district
         if pd.code != code:
@@ -149,7 +153,8 @@ def scope_for(store, code: str, plan: Plan | None = None) -> Scope:
 def scopes(store, district: str | None = None, plan_file: Path | None = None, several: bool = False) -> list[Scope]:
     """Resolve --district and --plan into the scopes a command works on."""
     plan = load_plan(plan_file) if plan_file is not None else None
-    return [scope_for(store, code, plan) for code in choose_districts(store, district, plan, several)]
+    found = _districts(store)  # read once for the choice and every scope
+    return [scope_for(store, code, plan, found) for code in choose_districts(store, district, plan, several, found)]
 
 
 def one_scope(store, district: str | None = None, plan_file: Path | None = None) -> Scope:
