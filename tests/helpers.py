@@ -72,3 +72,20 @@ def cli_json(res) -> Any:
     """The JSON document a successful CliRunner result printed on stdout."""
     cli_ok(res)
     return json.loads(res.stdout)
+
+
+def cached_cli(db, env: dict | None = None):
+    """run(*args) → the CliRunner result of `eduplan *args --db <db>`, each command line run once."""
+    from typer.testing import CliRunner
+
+    from eduplan.cli.app import app
+
+    runner = CliRunner()
+    done: dict[tuple[str, ...], Any] = {}
+
+    def run(*args: str):
+        if args not in done:
+            done[args] = runner.invoke(app, [*args, "--db", str(db)], env=env)
+        return done[args]
+
+    return run

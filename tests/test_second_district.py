@@ -31,7 +31,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from helpers import cli_json as js, cli_ok as ok
+from helpers import cached_cli, cli_json as js, cli_ok as ok
 from jiangwan import foreign, qiaokou_project_names, xlsx_text
 
 ENV = {"COLUMNS": "250", "EDUPLAN_PLAN": None, "EDUPLAN_DISTRICT": None, "EDUPLAN_DB": None,
@@ -51,17 +51,7 @@ def work(jiangwan_store: Path, tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def cli(work: Path):
     """run(*args) → the result of `eduplan *args --db <copy>` (each command line run once)."""
-    from eduplan.cli.app import app
-
-    runner = CliRunner()
-    done: dict[tuple[str, ...], object] = {}
-
-    def run(*args: str):
-        if args not in done:
-            done[args] = runner.invoke(app, [*args, "--db", str(work / "jiangwan.duckdb")], env=ENV)
-        return done[args]
-
-    return run
+    return cached_cli(work / "jiangwan.duckdb", ENV)
 
 
 # ------------------------------------------------------------------ every output: nothing of 硚口

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from helpers import cli_json as js, cli_ok as ok
+from helpers import cached_cli, cli_json as js, cli_ok as ok
 from jiangwan import PLAN, PROJECTS, USER, foreign, import_sources, write_sources
 
 ENV = {"COLUMNS": "250", "EDUPLAN_PLAN": None, "EDUPLAN_DISTRICT": None, "EDUPLAN_DB": None,
@@ -47,17 +47,7 @@ def db(demo_store: Path, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def cli(db: Path):
-    from eduplan.cli.app import app
-
-    runner = CliRunner()
-    done: dict[tuple[str, ...], object] = {}
-
-    def run(*args: str):
-        if args not in done:
-            done[args] = runner.invoke(app, [*args, "--db", str(db)], env=ENV)
-        return done[args]
-
-    return run
+    return cached_cli(db, ENV)
 
 
 def asks_for_district(res) -> None:
