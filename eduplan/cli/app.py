@@ -232,7 +232,7 @@ def demo(
     sources: Annotated[Path, typer.Option("--sources", help="写出示范区源文件的目录")] = Path("out/demo-sources"),
     seed: Annotated[int, typer.Option("--seed", help="随机种子（相同种子生成相同数据）")] = 420104,
     fresh: Annotated[bool, typer.Option("--fresh", help="在旁边新建库，全部导入成功后才替换原文件（中途中断时原库不变）")] = False,
-    year: Annotated[int, typer.Option("--year", help="摘要年度（默认 2019：示范区规划的基线年度，规划载有该年的实际数）")] = 2019,
+    year: Annotated[Optional[int], typer.Option("--year", help="摘要年度（默认：示范区规划的基线年度 2019，规划载有该年的实际数）")] = None,
     fmt: FormatOption = Format.table,
 ) -> None:
     """生成示范区（仿硚口，2016–2025）：先绑定随附的硚口规划，把源数据写成填好的模板文件，再用与用户相同的导入流程入库，
@@ -257,7 +257,7 @@ def demo(
         print_import_report(report, fmt)
     with Store(db, read_only=True) as store:
         scope = one_scope(store)
-        summary = scope_summary(store, year, scope)
+        summary = scope_summary(store, year or scope.plan.meta.baseline_year, scope)
     if fmt == Format.json:
         emit_json({"db": str(db), "import": report.to_dict(), "summary": summary})
     else:
