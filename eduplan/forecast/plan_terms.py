@@ -80,7 +80,7 @@ def preschool_rate(plan: Plan | None, fallback: float) -> PreschoolRate:
 
     period = plan.meta.period
     found = plan_targets(plan, load_definitions()).get((PRESCHOOL_INDICATOR, ""), {}).get("targets", [])
-    targets = [RateTarget(t.year, float(t.value), t.raw, t.source.removeprefix("None·"), target_label(t.year, plan))
+    targets = [RateTarget(t.year, float(t.value), t.raw, t.source, target_label(t.year, plan))
                for t in found if period.start <= t.year <= period.end]
     if not targets:
         return PreschoolRate("settings", fallback, plan_title=plan.meta.title)

@@ -88,7 +88,8 @@ def plan_targets(plan: Plan, defs: Definitions) -> dict[tuple[str, str], dict[st
                         continue
                     if col["kind"] == "target" and c.get("op"):
                         slot(row["id"], level)["targets"].append(
-                            Target(col["year"], c["op"], c["value"], c["raw"], f"{table['short_title']}·{col['label']}"))
+                            Target(col["year"], c["op"], c["value"], c["raw"],
+                                   f"{table['short_title'] or table['title']}·{col['label']}"))
                     elif col["kind"] == "actual" and col["year"] == base_year:
                         slot(row["id"], level)["baseline"] = (col["year"], c["value"])
                         slot(row["id"], level)["raws"].append(c.get("raw") or "")
