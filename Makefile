@@ -8,7 +8,7 @@ YEAR    ?= 2019
 # a fixed "today" for project delays, so that the demo's output does not change with the date
 AS_OF   ?= 2025-12-31
 
-.PHONY: demo test setup docs bench backtest clean
+.PHONY: demo test test-fast mutation setup docs bench backtest clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -41,6 +41,16 @@ demo: $(STAMP)
 ## Run the whole test suite.
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+## The fast lane: every test not marked `slow` (aim: under 90 s here; docs/testing.md).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
+## Mutation testing of balance/, ingest/, indicators/ (with definitions.yaml), forecast/, projects/:
+## writes out/mutation.json and out/mutation-survivors.txt (docs/testing.md).
+mutation: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[test,mutation]'
+	$(BIN)/python tools/mutation.py
 
 ## Regenerate the docs that are generated from code (tests fail when they are stale).
 docs: $(STAMP)
