@@ -31,7 +31,8 @@ from .common import (
 )
 from .db_cmd import db_app
 from .forecast_cmd import forecast, projects
-from .indicators_cmd import explain, indicators, quality
+from .explain_cmd import explain
+from .indicators_cmd import indicators, quality
 from .plan_cmd import plan_app
 from .template_cmd import template
 

@@ -1,4 +1,4 @@
-"""`eduplan indicators`, `eduplan explain` and `eduplan quality`: plan monitoring from the command line.
+"""`eduplan indicators` and `eduplan quality`: plan monitoring from the command line (`explain`: explain_cmd).
 
 indicators and explain work on the district(s) `cli.guards.scoped` resolves (--district, --plan, --year):
 indicators reports every district of the store separately when none is named, each against its own plan;
@@ -15,7 +15,6 @@ from rich.table import Table as RichTable
 
 from ..errors import EduplanError
 from ..indicators import IndicatorSettings, load_definitions
-from ..indicators.explain import explain as explain_figure
 from ..indicators.report import UNIT_LABEL, build_reports, district_of_unit, frame_for_year, resolve_unit
 from ..outputs.indicators_xlsx import write_indicator_workbook
 from ..plan.schema import OP_SYMBOL
@@ -166,108 +165,6 @@ def _projection_cell(r) -> str:
     if (r.projection is None or r.projection != r.projection) and isinstance(note, str) and note:
         return safe(note.split("（")[0])
     return _fmt(r.projection)
-
-
-def explain(
-    indicator: Annotated[str, typer.Argument(help="指标代码（eduplan indicators --format json 中的 id）")],
-    year: YearOption = None,
-    unit: Annotated[Optional[str], typer.Option("--unit", help="单位代码或名称（默认：区）")] = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="输出格式：table 或 json")] = Format.table,
-    district: DistrictOption = None,
-    db: DbOption = DEFAULT_DB,
-    plan_path: PlanOption = None,
-    settings_path: SettingsOption = None,
-) -> None:
-    """解释一个数字：口径、分子和分母各项及其数值、各下级单位的贡献、数据来自哪些导入批次，以及该区规划的目标（中期或期末）、路径和状态。
-
-    库中有多个区时须用 --district 指定（或用 --unit 给出学区、学校，即为其所属区）。中期目标在其年度判定，并写明是否达成（如“2028 年中期目标 ≥96 未达成”）。
-
-    例：eduplan explain preschool_gross_enrolment --district <行政区划代码> --year <年度>
-    """
-    _run_explain(indicator, year, unit, fmt, district, db, plan_path, settings_path)
-
-
-@handle_errors
-def _run_explain(indicator, year, unit, fmt, district, db, plan_path, settings_path) -> None:
-    use_settings_file(settings_path)
-    settings = load_section("indicators", IndicatorSettings)
-    defs = load_definitions(settings)
-    defs.get(indicator)  # an unknown indicator is said before anything else
-    district, u = unit_scope(db, district, unit)
-    with scoped(db, district, plan_path, year) as sc:
-        scope = sc.scope
-        result = explain_figure(sc.store, defs, indicator, sc.year, u or ("district", scope.district_code),
-                                scope=scope, settings=settings)
-    year = sc.year
-    if fmt == Format.json:
-        emit_json(result)
-        return
-    out.print(f"[bold]{safe(result['name'])}[/]（{safe(result['indicator'])}）  "
-              f"{safe(result['unit'].get('name') or result['unit']['code'])}  {year} 年")
-    out.print(f"口径：{safe(result['definition'])}")
-    out.print(f"依据：{safe(result['source'])}")
-    v = result.get("value")
-    if result.get("value_by_level"):
-        levels = "、".join(f"{safe(k)} [bold]{_fmt(x, 4)}[/]" for k, x in result["value_by_level"].items())
-        out.print(f"数值：{levels} {result['unit_of_measure']}    {result.get('formula', '')}")
-    else:
-        out.print(f"数值：[bold]{_fmt(v, 4)}[/] {result['unit_of_measure']}    {result.get('formula', '')}")
-    if result.get("missing"):
-        out.print(f"缺失：{safe(result['missing'])}")
-    _print_plan_block(result.get("plan"))
-    for side, label in (("numerator_terms", "分子"), ("denominator_terms", "分母")):
-        if not result[side]:
-            continue
-        t = RichTable("项", "数据", "筛选", "取数年度", "系数", "值", "导入批次", title=f"{label}（合计 {_fmt(result.get(side.split('_')[0]), 2)}）")
-        for term in result[side]:
-            batches = "；".join(f"#{b['batch_id']} {b['file_name']}（{b['rows']} 行，{b['user']}，{b['imported_at']}）"
-                               for b in term["batches"])
-            t.add_row(safe(term["label"] or term["expr"]), safe(f"{term['relation']}.{term['expr']}"), safe(term["where"] or ""),
-                      str(term["source_year"]), _fmt(term["coef"], 4), _fmt(term["value"], 2), safe(batches))
-        out.print(t)
-    if result.get("batches"):
-        for b in result["batches"]:
-            out.print(f"来源批次 #{b['batch_id']} {safe(b['file_name'])}（{safe(b['user'])}，{safe(b['imported_at'])}，sha256 {b['sha256'][:12]}）")
-    if result["contributions"]:
-        t = RichTable("层级", "单位", "分子", "分母", "数值", "占分子比重", title="各下级单位的贡献")
-        for c in result["contributions"][:60]:
-            share = "—" if c["share_of_numerator"] is None else f"{c['share_of_numerator'] * 100:.1f}%"
-            t.add_row(UNIT_LABEL[c["unit_type"]], safe(f"{c['unit_name']}（{c['unit_code']}）"), _fmt(c["numerator"], 1),
-                      _fmt(c["denominator"], 1), _fmt(c["value"]), share)
-        out.print(t)
-        if len(result["contributions"]) > 60:
-            out.print(f"……共 {len(result['contributions'])} 个单位；用 --format json 查看全部")
-
-
-def _print_plan_block(plan: dict | None) -> None:
-    """The plan's view of the figure: the target ahead (interim or final), path, status, projection."""
-    if not plan:
-        return
-    if plan["plan"] is None:
-        out.print(f"规划目标：{NO_PLAN}（{safe(plan['district'])} 未绑定规划）")
-        return
-    lines = [f"规划：{safe(plan['title'])}"]
-    for row in plan["rows"]:
-        head = f"{safe(row['breakdown'])}：" if row["breakdown"] else ""
-        t, f = row["target"], row["final_target"]
-        if t is None:
-            lines.append(f"{head}规划未设该指标的量化目标")
-            continue
-        part = f"{head}目标 {t['text']}（{t['label']}）"
-        if f and f["year"] != t["year"]:
-            part += f"，期末目标 {f['text']}（{f['year']}）"
-        if row["path"] is not None:
-            part += f"；当年路径值 {_fmt(row['path'])}"
-        if row["status"]:
-            part += f"；状态 {row['status']}"
-        if row["status_note"]:
-            part += f"（{row['status_note']}）"
-        if row["projection"]:
-            p = row["projection"]
-            part += f"；{p['year']} 外推 {_fmt(p['value'])}（{_fmt(p['low'])}–{_fmt(p['high'])}）"
-        lines.append(part)
-    for line in lines:
-        out.print(line)
 
 
 def quality(
