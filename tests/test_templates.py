@@ -65,7 +65,7 @@ def test_template_cli_writes_all(tmp_path):
 
     res = CliRunner().invoke(app, ["template", "--all", "--output", str(tmp_path)])
     assert res.exit_code == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{t.label}.xlsx" for t in TABLES)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([f"{t.label}.xlsx" for t in TABLES] + ["优质均衡评估.xlsx"])
     res = CliRunner().invoke(app, ["template", "分年级学生数", "--output", str(tmp_path / "e.xlsx")])
     assert res.exit_code == 0 and (tmp_path / "e.xlsx").exists()
     res = CliRunner().invoke(app, ["template", "不存在的表", "--output", str(tmp_path / "x.xlsx")])

@@ -208,7 +208,7 @@ def test_templates(tmp_path):
     res = invoke("template", "--all", "--output", tmp_path / "t")
     assert res.exit_code == 0, res.output
     paths = sorted((tmp_path / "t").iterdir())
-    assert len(paths) == 16
+    assert len(paths) == 17  # 16 source tables and the 优质均衡评估 sheet
     for p in paths:
         scan(p)
 

@@ -34,6 +34,7 @@ class Column:
     header: str
     target: tuple[str, str]  # ("pupils", level) / (level, teacher quantity) / ("facility", quantity)
     type: str  # int / float
+    unit: str = "人"  # the unit of measure (计量单位) the value is read in
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -43,12 +44,12 @@ COLUMNS: tuple[Column, ...] = (
     *(Column(f"{lvl}{label}", (lvl, q), "int") for lvl in ("小学", "初中") for q, label in (
         ("teachers", "专任教师数"), ("qual", "高于规定学历教师数"), ("backbone", "县级以上骨干教师数"),
         ("pe_art", "体育艺术专任教师数"), ("senior_title", "中级及以上职称教师数"))),
-    Column("教学及辅助用房面积", ("facility", "teaching_area"), "float"),
-    Column("体育运动场馆面积", ("facility", "sports_area"), "float"),
-    Column("教学仪器设备值", ("facility", "equipment"), "float"),
-    Column("网络多媒体教室数", ("facility", "multimedia_rooms"), "int"),
-    Column("计算机台数", ("facility", "computers"), "int"),
-    Column("图书册数", ("facility", "books"), "int"),
+    Column("教学及辅助用房面积", ("facility", "teaching_area"), "float", "㎡"),
+    Column("体育运动场馆面积", ("facility", "sports_area"), "float", "㎡"),
+    Column("教学仪器设备值", ("facility", "equipment"), "float", "元"),
+    Column("网络多媒体教室数", ("facility", "multimedia_rooms"), "int", "间"),
+    Column("计算机台数", ("facility", "computers"), "int", "台"),
+    Column("图书册数", ("facility", "books"), "int", "册"),
 )
 BY_HEADER = {norm(c.header): c for c in COLUMNS}
 # names a supervisor writes for 学校类型, beyond the code list's own labels
@@ -59,6 +60,141 @@ TYPE_ALIASES = {
     "中等职业学校": "361", "职业高中": "365", "一贯制学校小学部": "213", "附设初中班": "319",
 }
 TYPE_RULE = "小学、初中、九年一贯制、完全中学、十二年一贯制，或办学类型代码（如 211）"
+
+
+# The template (`write_template`, `eduplan template 优质均衡评估`): a header with its unit of measure, and
+# one example row that the reader skips while it is untouched (marked like the import templates' example).
+SHEET = "学校数据"
+TEXT_HELP = {NAME: "必填；学校全称，每校一行", TYPE: f"必填；{TYPE_RULE}",
+             CODE: "可空；10 位学校标识码，填写后按它区分同名学校"}
+COLUMN_HELP = {
+    "在校生数": "该学段在校生数；学校所设学段必填（没有学生填 0），不设的学段留空",
+    "专任教师数": "该学段专任教师数（教师列均按学段分列）",
+    "高于规定学历教师数": "高于规定学历的专任教师数（小学专科及以上、初中本科及以上）",
+    "县级以上骨干教师数": "县级及以上骨干教师数",
+    "体育艺术专任教师数": "体育、艺术（美术、音乐）专任教师数",
+    "中级及以上职称教师数": "中级及以上专业技术职务的专任教师数（2012 年基本均衡用）",
+    "教学及辅助用房面积": "全校合计；一贯制学校按学段在校生比例拆分",
+    "体育运动场馆面积": "全校合计",
+    "教学仪器设备值": "全校合计；表头写“教学仪器设备值（万元）”时按万元读",
+    "网络多媒体教室数": "全校合计",
+    "计算机台数": "全校合计（2012 年基本均衡用）",
+    "图书册数": "全校合计（2012 年基本均衡用）",
+}
+EXAMPLE: dict[str, object] = {
+    NAME: "示例九年一贯制学校", TYPE: "九年一贯制", CODE: "2142019999",
+    "小学在校生数": 600, "初中在校生数": 400, "高中在校生数": None,
+    "小学专任教师数": 40, "小学高于规定学历教师数": 38, "小学县级以上骨干教师数": 6, "小学体育艺术专任教师数": 6,
+    "小学中级及以上职称教师数": 15, "初中专任教师数": 35, "初中高于规定学历教师数": 30, "初中县级以上骨干教师数": 5,
+    "初中体育艺术专任教师数": 5, "初中中级及以上职称教师数": 14, "教学及辅助用房面积": 10400, "体育运动场馆面积": 16000,
+    "教学仪器设备值": 2600000, "网络多媒体教室数": 26, "计算机台数": 90, "图书册数": 40000,
+}
+
+
+def _column_help(c: Column) -> str:
+    return next(text for key, text in COLUMN_HELP.items() if c.header.endswith(key))
+
+
+def template_headers() -> list[tuple[str, str, str, bool]]:
+    """Every accepted column of the standalone file: (header as the template writes it, bare header,
+    unit of measure or "", required)."""
+    cols = [(NAME, NAME, "", True), (TYPE, TYPE, "", True), (CODE, CODE, "", False)]
+    return cols + [(f"{c.header}（{c.unit}）", c.header, c.unit, False) for c in COLUMNS]
+
+
+HEADERS_HELP = (
+    "表头（每校一行；括号内为计量单位，可写可不写，顺序不限）：学校名称（必填）；学校类型（必填："
+    + TYPE_RULE + "）；学校标识码（可空）；"
+    + "、".join(c.header for c in COLUMNS[:3]) + "（人）；"
+    + "、".join(c.header for c in COLUMNS[3:13]) + "（人，按学段分列）；"
+    + "教学及辅助用房面积、体育运动场馆面积（㎡，全校合计）；教学仪器设备值（元，全校合计；表头写“（万元）”时按万元）；"
+    + "网络多媒体教室数（间）、计算机台数（台）、图书册数（册）。"
+    "除学校名称、学校类型外各列都可缺：缺列时用到它的指标无法计算。空白单元格为缺失，不按 0 计；"
+    "学校所设学段的在校生数必填（没有学生填 0）。模板：eduplan template 优质均衡评估 -o 文件.xlsx"
+)
+
+
+def write_template(path: Path) -> Path:
+    """The supervisor's one-sheet template for `eduplan balance --input`: every accepted header with its unit
+    (required ones highlighted, each with a comment), one example row the reader skips while untouched,
+    and a 填写说明 sheet. An unwritable `path` raises OutputError and leaves nothing behind."""
+    from ..ingest.validate import EXAMPLE_MARK
+    from ..sheets import put, text_width, workbook
+
+    path = Path(path)
+    cols = template_headers()
+    with workbook(path, {"title": "优质均衡评估 学校数据", "author": "eduplan"}) as wb:
+        req = wb.add_format({"bold": True, "bg_color": "#FCE4D6", "border": 1, "text_wrap": True, "valign": "vcenter"})
+        opt = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "vcenter"})
+        example = wb.add_format({"italic": True, "font_color": "#7F7F7F", "num_format": "#,##0"})
+        text = wb.add_format({"num_format": "@"})
+        count = wb.add_format({"num_format": "#,##0"})
+        area = wb.add_format({"num_format": "#,##0.0"})
+        bold = wb.add_format({"bold": True})
+        wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+        ws = wb.add_worksheet(SHEET)
+        ws.set_row(0, 36)
+        ws.freeze_panes(1, 1)
+        helps = {NAME: TEXT_HELP[NAME], TYPE: TEXT_HELP[TYPE], CODE: TEXT_HELP[CODE],
+                 **{c.header: _column_help(c) for c in COLUMNS}}
+        for j, (header, bare, unit, required) in enumerate(cols):
+            ws.write_string(0, j, header, req if required else opt)
+            ws.write_comment(0, j, f"{'必填' if required else '可空'}。{helps[bare]}。", {"x_scale": 2, "y_scale": 1.5})
+            fmt = text if not unit else (area if unit == "㎡" else count)
+            ws.set_column(j, j, max(10, min(30, text_width(header) + 2)), fmt)
+            put(ws, 1, j, EXAMPLE.get(bare), example)
+            if unit:
+                ws.data_validation(1, j, 100_000, j, {"validate": "decimal", "criteria": ">=", "value": 0,
+                                                        "error_title": "数值错误",
+                                                        "error_message": f"{bare}：不小于 0 的数值（{unit}）"})
+        ws.write_string(1, len(cols), EXAMPLE_MARK, example)
+        ws.set_column(len(cols), len(cols), 22)
+        ws.write_comment(1, 0, "示例行：评估时自动跳过（以右侧“示例行”标记识别），可直接覆盖或删除；改动后请同时删除右侧标记。")
+        hs = wb.add_worksheet("填写说明")
+        hs.write_string(0, 0, "优质均衡评估 学校数据表（eduplan balance --input 文件.xlsx）", bold)
+        hs.write_string(1, 0, "每校一行；第 1 行为表头，第 2 行为示例（评估时跳过）。橙色表头为必填列，其余可缺列。"
+                              "空白单元格为缺失，不按 0 计。")
+        for j, h in enumerate(("列名", "计量单位", "必填", "说明", "示例")):
+            hs.write_string(3, j, h, bold)
+        for i, (header, bare, unit, required) in enumerate(cols, start=4):
+            ex = EXAMPLE.get(bare)
+            for j, v in enumerate((header, unit, "是" if required else "否", helps[bare], "" if ex is None else str(ex))):
+                hs.write_string(i, j, v, wrap)
+        hs.write_string(5 + len(cols), 0, "表头说明", bold)
+        hs.write_string(6 + len(cols), 0, HEADERS_HELP, wrap)
+        hs.set_column(0, 0, 30)
+        hs.set_column(1, 2, 10)
+        hs.set_column(3, 3, 60)
+        hs.set_column(4, 4, 22)
+        hs.freeze_panes(4, 0)
+    return path
+
+
+def _canon(v: object) -> str | None:
+    if v is None or (isinstance(v, str) and not v.strip()):
+        return None
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return norm(v)
+
+
+def _example_mark(cells: list, width: int) -> int:
+    from ..ingest.validate import EXAMPLE_MARK
+
+    return next((i for i in range(width, len(cells)) if isinstance(cells[i], str) and cells[i].strip() == EXAMPLE_MARK),
+                -1)
+
+
+def _is_untouched_example(cells: list, cols: dict, mark: int) -> bool:
+    """The template's example row exactly as written (every column it has, nothing beside the mark)."""
+    if any(_canon(c) is not None for i, c in enumerate(cells) if i not in cols and i != mark):
+        return False
+    for i, target in cols.items():
+        name = target if isinstance(target, str) else target.header
+        v = cells[i] if i < len(cells) else None
+        if _canon(v) != _canon(EXAMPLE.get(name)):
+            return False
+    return True
 
 
 class BalanceInputError(EduplanError):
@@ -123,7 +259,14 @@ def read_balance_file(path: str | Path) -> tuple[list[SchoolRecord], list[Issue]
     absent = [c.header for c in COLUMNS if c.target not in present]
     records: list[SchoolRecord] = []
     names: dict[str, int] = {}
+    width = len(sheet.headers)
     for row_no, cells in sheet.rows:
+        mark = _example_mark(cells, width)
+        if mark >= 0:
+            if not _is_untouched_example(cells, cols, mark):
+                issues.append(Issue("example-row-modified", file, sheet=sname, row=row_no,
+                                    cell=f"{column_letter(mark)}{row_no}", value=cells[mark]))
+            continue
         rec = _record(file, sname, row_no, cells, cols, scale, present, issues)
         if rec is None:
             continue
