@@ -1,0 +1,169 @@
+"""The forecast on the widened hand-worked district (tests/hand_wide.py): flow rates per grade from stored
+repeaters and transfers, the projection they drive, the 公办/民办 split and the ceil of the staffing
+norm in the resources, and the capacity of the opening and the closing school. Every figure by hand."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import pytest
+
+from eduplan.forecast import ForecastSettings, run_forecast
+from eduplan.store import Store
+from hand_wide import A, B, C, D, GRADUATES, JG, N, O, P, STEADY, J, hand_wide_store  # noqa: F401
+
+EXACT = dict(rel=1e-12, abs=1e-12)
+
+
+@pytest.fixture(scope="module")
+def fc(hand_wide_store):  # noqa: F811
+    with Store(hand_wide_store, read_only=True) as s:
+        return run_forecast(s, "baseline", ForecastSettings(), as_of=date(2019, 12, 31))
+
+
+def _sum(grade: str, k: int, schools=(A, B, N, J)) -> int:
+    """Σ over the stationary schools of column k (0 E, 1 R, 2 tin, 3 tout, 4 deaths) of a grade."""
+    return sum(STEADY[s][grade][k] for s in schools if grade in STEADY[s])
+
+
+def test_pairs_pooled_and_the_opening_and_closing_school_left_out(fc):
+    assert fc.base_year == 2019
+    # three pairs 2016–17, 17–18, 18–19; C (长丰小学, last pupils 2017) is left out of the pairs touching its
+    # closing, O (汉江湾小学, first pupils 2018) of those touching its opening; C is in QK01 in 2017
+    assert fc.rates[D].pairs == [2016, 2017, 2018]
+    assert fc.rates["QK01"].left_out == [f"{C}·小学 2016–2017", f"{C}·小学 2017–2018"]
+    assert fc.rates["QK02"].left_out == [f"{O}·小学 2017–2018", f"{O}·小学 2018–2019"]
+    assert fc.rates[D].left_out == [f"{C}·小学 2016–2017", f"{C}·小学 2017–2018",
+                                    f"{O}·小学 2017–2018", f"{O}·小学 2018–2019"]
+    # every grade had its repeaters filled in: no fallback for 小学 and 初中 (高中/中职: no such schools)
+    assert fc.rates[D].fallback == ["transition:高中", "transition:中职"]
+
+
+# District rates, pooled over three identical pairs of A + B + N + J (C and O left out):
+#   grade   E    R    tin  tout  d    repetition  promotion                       dropout = (tout + d − tin)/E
+#   P1     525   9     8    13   0    9/525      (516 − 5)/525 = 511/525          5/525
+#   P2     516   5    11     6   0    5/516      (520 − 4)/516 = 1                −5/516  (net transfers in)
+#   P3     520   4     4     8   0    4/520      (515 − 3)/520 = 512/520          4/520
+#   P4     515   3     6     7   0    3/515      (513 − 2)/515 = 511/515          1/515
+#   P5     513   2     9     4   2    2/513      (515 − 1)/513 = 514/513          −3/513
+#   P6     515   1     5     7   0    1/515      graduates (174 + 60 + 278)/515 = 512/515   2/515
+#   J1     470   6     5     8   0    6/470      (465 − 4)/470 = 461/470          3/470
+#   J2     465   4     5     6   1    4/465      (462 − 3)/465 = 459/465          2/465
+#   J3     462   3     2     4   0    3/462      graduates (260 + 197)/462 = 457/462        2/462
+DISTRICT_RATES = {
+    "P1": (9 / 525, 511 / 525, 5 / 525), "P2": (5 / 516, 1.0, -5 / 516), "P3": (4 / 520, 512 / 520, 4 / 520),
+    "P4": (3 / 515, 511 / 515, 1 / 515), "P5": (2 / 513, 514 / 513, -3 / 513), "P6": (1 / 515, 512 / 515, 2 / 515),
+    "J1": (6 / 470, 461 / 470, 3 / 470), "J2": (4 / 465, 459 / 465, 2 / 465), "J3": (3 / 462, 457 / 462, 2 / 462),
+}
+
+
+def test_district_flow_rates_per_grade_from_repeaters_and_transfers(fc):
+    r = fc.rates[D]
+    for g, (rep, prom, drop) in DISTRICT_RATES.items():
+        assert (r.repetition[g], r.promotion[g], r.dropout[g]) == (
+            pytest.approx(rep, **EXACT), pytest.approx(prom, **EXACT), pytest.approx(drop, abs=1e-12)), g
+    # the same figures from the table's columns: repetition R/E, dropout the net movements (转出 + 死亡 −
+    # 转入) of the grade over its pupils — transfers in every grade are what moves promotion off 1 − r
+    for g in (*P, *JG):
+        e, rep, tin, tout, d = (_sum(g, k) for k in range(5))
+        assert r.repetition[g] == pytest.approx(rep / e, **EXACT)
+        assert r.dropout[g] == pytest.approx((tout + d - tin) / e, abs=1e-12)
+    assert sum(GRADUATES[(s, "P6")] for s in (A, B, N)) == 512
+    # intake: 3 × (525 − 9) new entrants over the 6-year-olds of 2017–2019 (cohorts 2011–2013):
+    # QK01 310 + 320 + 330 = 960, QK02 360 + 370 + 380 = 1,110 → 1,548 / 2,070
+    assert r.intake["小学"] == pytest.approx(1548 / 2070, **EXACT)
+    # transition P6 → J1: (470 − 6) / 515 (the 民办 B's P6 leavers count in the district's P6)
+    assert r.transition["初中"] == pytest.approx(464 / 515, **EXACT)
+
+
+def test_zone_rates(fc):
+    q1, q2 = fc.rates["QK01"], fc.rates["QK02"]
+    # QK01 小学 = A + B: intake 3 × (176 + 60) / 960 = 708 / 960; P1 repetition 4 / 240
+    assert q1.intake["小学"] == pytest.approx(708 / 960, **EXACT)
+    assert q1.repetition["P1"] == pytest.approx(4 / 240, **EXACT)
+    assert q1.promotion["P1"] == pytest.approx((235 - 2) / 240, **EXACT)
+    # QK01 初中 = J, fed by the P6 of A + B: (200 − 2) / (175 + 60)
+    assert q1.transition["初中"] == pytest.approx(198 / 235, **EXACT)
+    # QK02 = N alone (O left out): intake 3 × 280 / 1,110; P1 r = 5/285, p = (281 − 3)/285
+    assert q2.intake["小学"] == pytest.approx(840 / 1110, **EXACT)
+    assert (q2.repetition["P1"], q2.promotion["P1"]) == (pytest.approx(5 / 285, **EXACT),
+                                                         pytest.approx(278 / 285, **EXACT))
+    assert (q2.repetition["P2"], q2.promotion["P2"]) == (pytest.approx(3 / 281, **EXACT),
+                                                         pytest.approx(280 / 281, **EXACT))
+    assert q2.transition["初中"] == pytest.approx(266 / 280, **EXACT)
+
+
+def test_projection_uses_the_stored_repeaters(fc):
+    e = fc.enrolment["QK02"]
+    # base year 2019 of QK02 = N + O: P1 285 + 92 = 377, P2 281 + 90 = 371, P3 282
+    assert (e[2019]["P1"], e[2019]["P2"], e[2019]["P3"]) == (377, 371, 282)
+    # the 6-year-olds of 2020 are the cohort born 2014: 250 + 140 = 390 (the observed series has no losses)
+    pop6 = fc.population["QK02"][2020][6]
+    assert pop6 == pytest.approx(390, abs=1e-9)
+    # P1(2020) = intake × P(2020, 6) + r(P1) × E(P1, 2019) = 840/1110 × 390 + 5/285 × 377 = 295.135 + 6.614 = 301.7492…
+    # (repeaters ignored: 855/1110 × 390 = 300.41)
+    assert e[2020]["P1"] == pytest.approx(840 / 1110 * 390 + 5 / 285 * 377, rel=1e-12)
+    assert e[2020]["P1"] == pytest.approx(301.7492, abs=1e-4)
+    # P2(2020) = p(P1) × E(P1, 2019) + r(P2) × E(P2, 2019) = 278/285 × 377 + 3/281 × 371 = 371.7012…
+    # (repeaters ignored: 281/285 × 377 = 371.7088)
+    assert e[2020]["P2"] == pytest.approx(278 / 285 * 377 + 3 / 281 * 371, rel=1e-12)
+    # P3(2020) = 280/281 × 371 + 2/282 × 282 = 371.6797…; repeaters ignored: 282/281 × 371 = 372.32
+    assert e[2020]["P3"] == pytest.approx(280 / 281 * 371 + 2, rel=1e-12)
+    assert e[2020]["P3"] == pytest.approx(371.6797, abs=1e-4)
+    # QK01 (A + B, stationary): P1(2020) = 708/960 × 340 + 4/240 × 240 = 250.75 + 4 = 254.75
+    assert fc.population["QK01"][2020][6] == pytest.approx(340, abs=1e-9)
+    assert fc.enrolment["QK01"][2020]["P1"] == pytest.approx(254.75, rel=1e-12)
+    # the district's 小学 and 初中 are the sums of its zones
+    assert fc.enrolment[D][2020]["P1"] == pytest.approx(254.75 + e[2020]["P1"], rel=1e-12)
+
+
+def test_resources_count_only_public_pupils_and_round_up(fc):
+    base = fc.resources[0]
+    assert base["year"] == 2019
+    v = base["levels"]["小学"]
+    # 小学 2019: A 1,059 + B 358 (民办) + N 1,687 + O 182 = 3,286; 民办 share 358 / 3,286
+    assert (v["pupils"], v["pupils_public"], v["pupils_private"]) == (3286, 2928, 358)
+    assert v["private_share"] == round(358 / 3286, 4) == 0.1089
+    # staff needed = ⌈2,928 / 19⌉ = ⌈154.105⌉ = 155 (round would give 154; all 3,286 pupils: 173)
+    assert v["staff_needed"] == 155 == math.ceil(2928 / 19) != round(2928 / 19)
+    # 公办 staff: A 62 + N 95 + O 10 = 167 (B's 20 are 民办, beside them); gap 155 − 167 = −12
+    assert (v["staff_current"], v["staff_priced"], v["staff_gap"]) == (167, 167, -12)
+    # 民办: ⌈358 / 19⌉ = ⌈18.84⌉ = 19 needed, 20 now
+    assert (v["staff_private_needed"], v["staff_private_current"]) == (19, 20)
+    # classes: ⌈1,417 / 45⌉ + ⌈1,869 / 45⌉ = 32 + 42 = 74 needed; (1,620 + 2,970) / 45 = 102 available
+    assert (v["classes_needed"], v["classes_available"]) == (74, 102)
+    j = base["levels"]["初中"]
+    # 初中 2019: N 800 + J 597 = 1,397, all 公办; ⌈1,397 / 13.5⌉ = ⌈103.48⌉ = 104 (round: 103); staff 70 + 54
+    assert (j["pupils"], j["pupils_private"], j["staff_needed"], j["staff_current"]) == (1397, 0, 104, 124)
+    # classes: ⌈597 / 50⌉ + ⌈800 / 50⌉ = 12 + 16 = 28; places (600 + 900) / 50 = 30
+    assert (j["classes_needed"], j["classes_available"]) == (28, 30)
+
+
+def test_capacity_of_the_base_year_schools(fc):
+    # places = 设计办学规模班数 × the level's share of the school's classes × class size (45 / 50):
+    # A 24 × 45; B 12 × 45 (民办 places count: its pupils are in the need); N 60 × 42/60 × 45 and
+    # 60 × 18/60 × 50; J 12 × 50; O (opened 2018) 24 × 45; C (closed 2018) has no base-year pupils: none
+    places = {(sc.school_code, sc.level): (sc.places, sc.basis) for sc in fc.schools}
+    assert places == {(A, "小学"): (1080, "design"), (B, "小学"): (540, "design"), (N, "小学"): (1890, "design"),
+                      (N, "初中"): (900, "design"), (J, "初中"): (600, "design"), (O, "小学"): (1080, "design")}
+    # per 学区 and year (no projects; no plan: the horizon is the base year + 5): QK01 小学 A + B = 1,620;
+    # QK02 小学 N + O = 2,970; 初中 600 / 900
+    assert sorted(fc.capacity[("QK01", "小学")]) == [2019, 2020, 2021, 2022, 2023, 2024]
+    for t in (2019, 2024):
+        assert {k: v[t].available for k, v in fc.capacity.items() if k[1] in ("小学", "初中")} == {
+            ("QK01", "小学"): 1620, ("QK02", "小学"): 2970, ("QK01", "初中"): 600, ("QK02", "初中"): 900}
+
+
+def test_a_backtest_from_2017_counts_the_closing_school_not_the_opening_one(hand_wide_store):  # noqa: F811
+    with Store(hand_wide_store, read_only=True) as s:
+        f = run_forecast(s, "baseline", ForecastSettings(base_year=2017), as_of=date(2017, 12, 31))
+    # from base year 2017: C (in QK01 that year, 8 × 6 = 48 design classes) is open — its 撤并 in 2018 lies
+    # after the base year and is not read (no look-ahead); O does not exist yet
+    places = {(sc.school_code, sc.level): sc.places for sc in f.schools}
+    assert places[(C, "小学")] == 48 * 45 and (O, "小学") not in places
+    assert f.capacity[("QK01", "小学")][2018].available == 1080 + 540 + 2160
+    assert f.capacity[("QK02", "小学")][2018].available == 1890
+    # one pair (2016, 2017), with C in it: its last year with pupils, 2017, is the last year this backtest
+    # sees, so it is not a closing — nothing is left out
+    assert f.rates[D].pairs == [2016] and f.rates[D].left_out == []
