@@ -1,0 +1,124 @@
+"""优质均衡 (教督〔2017〕6号) on the widened hand-worked district (tests/hand_wide.py): the 民办 小学 is
+evaluated (methods.md §1: every public and private compulsory school), the nine-year school is one unit
+in 小学 and one in 初中 with its facilities split 1 : 1.1 by students (methods.md §1.3), the opening and
+the closing school are evaluated in the years they have pupils, and the 学校规模 item puts the closing
+小学 (2,040 > 2,000) over and the nine-year school (2,487 ≤ 2,500) under its ceiling. Every coefficient
+is recomputed here from the hand-written totals with the formula of methods.md §1.2, to 1e-12."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import pytest
+
+from eduplan.balance import evaluate_store
+from eduplan.store import Store
+from hand_wide import A, B, C, N, O, J, hand_wide_store  # noqa: F401
+
+# N in every year: 小学 A = 1,687, 初中 B = 800 pupils → weighted 1,687 + 1.1 × 800 = 2,567
+N_PRIMARY, N_JUNIOR = Fraction(1687, 2567), Fraction(880, 2567)
+
+# Raw totals R_i per school and indicator (teachers of the section; facility totals of the school, N's
+# split below), from the tables in hand_wide.py. L1 小学 = 研 + 本 + 专, 初中 = 研 + 本; L2 区 + 市 + 省 骨干;
+# L3 体 + 音 + 美; L4 教学辅助用房 ㎡; L5 体育 ㎡; L6 设备 万元 × 10,000 元; L7 多媒体教室.
+PRIMARY = {  # school: (pupils, L1, L2, L3, L4, L5, L6, L7); N's facilities are its school totals here
+    A: (1059, 55, 4, 8, 5400, 8000, 2_200_000, 26),
+    B: (358, 17, 0, 2, 1500, 2000, 600_000, 12),
+    N: (1687, 84, 7, 12, 11000, 15000, 5_200_000, 62),
+    O: (182, 9, 0, 2, 4800, 7000, 2_400_000, 24),
+    C: (2040, 117, 5, 12, 7000, 9000, 3_000_000, 40),
+}
+JUNIOR = {
+    N: (800, 57, 6, 8, 11000, 15000, 5_200_000, 62),
+    J: (597, 43, 3, 5, 3600, 6000, 1_600_000, 13),
+}
+FACTOR = {"L1": 100, "L2": 100, "L3": 100, "L4": 1, "L5": 1, "L6": 1, "L7": 100}
+IDS = ("L1", "L2", "L3", "L4", "L5", "L6", "L7")
+
+
+def hand_cv(totals: list[Fraction], pupils: list[int]) -> float:
+    """methods.md §1.2 in exact arithmetic: x_i = R_i / P_i, X̄ = ΣR / ΣP, S² = Σ (P_i / P)(x_i − X̄)², CV = S / X̄."""
+    p = sum(pupils)
+    mean = sum(totals) / p
+    var = sum(Fraction(pi, p) * (r / pi - mean) ** 2 for r, pi in zip(totals, pupils))
+    return math.sqrt(var) / float(mean)
+
+
+def hand_totals(table: dict, codes: list[str], k: int, n_share: Fraction) -> tuple[list[Fraction], list[int]]:
+    ind = IDS[k]
+    totals = []
+    for code in codes:
+        r = Fraction(table[code][1 + k]) * FACTOR[ind]
+        if code == N and ind in ("L4", "L5", "L6", "L7"):
+            r *= n_share  # a facility total of the nine-year school, split by weighted students
+        totals.append(r)
+    return totals, [table[c][0] for c in codes]
+
+
+@pytest.fixture(scope="module")
+def results(hand_wide_store):  # noqa: F811
+    with Store(hand_wide_store, read_only=True) as s:
+        return {t: evaluate_store(s, t) for t in (2017, 2019)}
+
+
+def test_units_per_year_private_in_nine_year_split(results):
+    r19, r17 = results[2019], results[2017]
+    # 2019: 小学 A, B (民办, evaluated), N's 小学部, O (opened 2018); 初中 N's 初中部, J; nobody left out
+    assert [s.code for s in r19.levels["小学"].schools] == [A, B, N, O]
+    assert [s.code for s in r19.levels["初中"].schools] == [N, J]
+    assert r19.excluded == [] and r17.excluded == []
+    # 2017: C (closed 2018) instead of O
+    assert [s.code for s in r17.levels["小学"].schools] == [A, B, N, C]
+    # N's facility shares: 1,687 / (1,687 + 1.1 × 800) and 1.1 × 800 / 2,567 (not 1,687 / 2,487)
+    n_p = next(s for s in r19.levels["小学"].schools if s.code == N)
+    n_j = next(s for s in r19.levels["初中"].schools if s.code == N)
+    assert n_p.facility_share == pytest.approx(1687 / 2567, rel=1e-12) and n_j.facility_share == pytest.approx(880 / 2567, rel=1e-12)
+    assert (n_p.pupils, n_j.pupils) == (1687, 800)
+
+
+@pytest.mark.parametrize("ind", IDS)
+def test_coefficients_2019_against_the_hand_formula(results, ind):
+    k = IDS.index(ind)
+    levels = results[2019].levels
+    for level, table, codes, share in (("小学", PRIMARY, [A, B, N, O], N_PRIMARY), ("初中", JUNIOR, [N, J], N_JUNIOR)):
+        res = next(i for i in levels[level].indicators if i.spec.id == ind)
+        totals, pupils = hand_totals(table, codes, k, share)
+        assert res.cv == pytest.approx(hand_cv(totals, pupils), rel=1e-12, abs=1e-12), (level, ind)
+        assert res.mean == pytest.approx(float(sum(totals) / sum(pupils)), rel=1e-12), (level, ind)
+
+
+def test_coefficients_2017_with_the_closing_school(results):
+    levels = results[2017].levels
+    for k, ind in enumerate(IDS):
+        res = next(i for i in levels["小学"].indicators if i.spec.id == ind)
+        totals, pupils = hand_totals(PRIMARY, [A, B, N, C], k, N_PRIMARY)
+        assert res.cv == pytest.approx(hand_cv(totals, pupils), rel=1e-12, abs=1e-12), ind
+
+
+def test_the_split_weight_and_the_private_school_move_the_coefficient(results):
+    """The figures above are sensitive to what they test: an unweighted split of N (1,687 / 2,487), or the
+    民办 B left out, gives another 小学 L4 coefficient."""
+    res = next(i for i in results[2019].levels["小学"].indicators if i.spec.id == "L4")
+    unweighted = hand_cv(*hand_totals(PRIMARY, [A, B, N, O], 3, Fraction(1687, 2487)))
+    without_b = hand_cv(*hand_totals(PRIMARY, [A, N, O], 3, N_PRIMARY))
+    assert abs(res.cv - unweighted) > 1e-3 and abs(res.cv - without_b) > 1e-3
+    # L4 小学 2019 by hand: x = 5,400/1,059 = 5.099, 1,500/358 = 4.190, 11,000/2,567 = 4.285, 4,800/182 = 26.374;
+    # X̄ = (5,400 + 1,500 + 7,229.06 + 4,800) / 3,286 = 18,929.06 / 3,286 = 5.7605
+    assert res.mean == pytest.approx((5400 + 1500 + 11000 * 1687 / 2567 + 4800) / 3286, rel=1e-12)
+    assert round(res.mean, 4) == 5.7605
+
+
+def test_school_size_item(results):
+    item = {r.item.id: r for r in results[2017].checklist}["G04_school_size"]
+    # 2017: C 2,040 > 2,000 (小学); N 2,487 ≤ 2,500 (九年一贯制) is not named
+    assert (item.status, item.value, item.detail) == ("未达标", 1.0, "超规模学校：长丰小学（2040 人 > 2000）")
+    item = {r.item.id: r for r in results[2019].checklist}["G04_school_size"]
+    assert (item.status, item.value, item.detail) == ("达标", 0.0, "所有学校规模符合")
+
+
+def test_junior_retention_item(results):
+    item = {r.item.id: r for r in results[2019].checklist}["Q01_junior_retention"]
+    # as the indicator: (457 − 12 + 18) ÷ (470 − 1) = 98.72 % ≥ 95 %
+    assert item.status == "达标" and item.value == pytest.approx(463 / 469 * 100, rel=1e-12)
+    assert item.detail == "(457 − 12 + 18) ÷ (470 − 1) = 98.72%（2016 级初一）"
