@@ -72,8 +72,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 D = "420104"
 A, B, N, J, C, O = (f"242010410{i}" for i in range(1, 7))
 NAMES = {A: "宗关小学", B: "育才民办小学", N: "崇仁学校", J: "汉西中学", C: "长丰小学", O: "汉江湾小学"}
@@ -235,10 +233,9 @@ def build_store(folder: Path) -> Path:
 _BUILT: list[Path] = []
 
 
-@pytest.fixture(scope="session")
-def hand_wide_store(tmp_path_factory) -> Path:
-    """The district above, written and imported once per session (import this fixture into a test module).
-    Tests open it read-only."""
+def shared_store(tmp_path_factory) -> Path:
+    """The district above, written and imported once per session (the test modules' fixtures call this
+    with pytest's tmp_path_factory). Tests open it read-only."""
     if not _BUILT:
         _BUILT.append(build_store(tmp_path_factory.mktemp("hand-wide")))
     return _BUILT[0]

@@ -14,7 +14,7 @@ import pytest
 
 from eduplan.balance import evaluate_store
 from eduplan.store import Store
-from hand_wide import A, B, C, N, O, J, hand_wide_store  # noqa: F401
+from hand_wide import A, B, C, N, O, J, shared_store
 
 # N in every year: 小学 A = 1,687, 初中 B = 800 pupils → weighted 1,687 + 1.1 × 800 = 2,567
 N_PRIMARY, N_JUNIOR = Fraction(1687, 2567), Fraction(880, 2567)
@@ -57,7 +57,12 @@ def hand_totals(table: dict, codes: list[str], k: int, n_share: Fraction) -> tup
 
 
 @pytest.fixture(scope="module")
-def results(hand_wide_store):  # noqa: F811
+def hand_wide_store(tmp_path_factory):
+    return shared_store(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def results(hand_wide_store):
     with Store(hand_wide_store, read_only=True) as s:
         return {t: evaluate_store(s, t) for t in (2017, 2019)}
 

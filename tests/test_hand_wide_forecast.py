@@ -11,13 +11,18 @@ import pytest
 
 from eduplan.forecast import ForecastSettings, run_forecast
 from eduplan.store import Store
-from hand_wide import A, B, C, D, GRADUATES, JG, N, O, P, STEADY, J, hand_wide_store  # noqa: F401
+from hand_wide import A, B, C, D, GRADUATES, JG, N, O, P, STEADY, J, shared_store
 
 EXACT = dict(rel=1e-12, abs=1e-12)
 
 
 @pytest.fixture(scope="module")
-def fc(hand_wide_store):  # noqa: F811
+def hand_wide_store(tmp_path_factory):
+    return shared_store(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def fc(hand_wide_store):
     with Store(hand_wide_store, read_only=True) as s:
         return run_forecast(s, "baseline", ForecastSettings(), as_of=date(2019, 12, 31))
 
@@ -155,7 +160,7 @@ def test_capacity_of_the_base_year_schools(fc):
             ("QK01", "小学"): 1620, ("QK02", "小学"): 2970, ("QK01", "初中"): 600, ("QK02", "初中"): 900}
 
 
-def test_a_backtest_from_2017_counts_the_closing_school_not_the_opening_one(hand_wide_store):  # noqa: F811
+def test_a_backtest_from_2017_counts_the_closing_school_not_the_opening_one(hand_wide_store):
     with Store(hand_wide_store, read_only=True) as s:
         f = run_forecast(s, "baseline", ForecastSettings(base_year=2017), as_of=date(2017, 12, 31))
     # from base year 2017: C (in QK01 that year, 8 × 6 = 48 design classes) is open — its 撤并 in 2018 lies

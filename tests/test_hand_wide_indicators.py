@@ -11,13 +11,18 @@ import pytest
 
 from eduplan.indicators import compute, load_definitions
 from eduplan.store import Store
-from hand_wide import A, B, C, D, N, O, J, hand_wide_store  # noqa: F401
+from hand_wide import A, B, C, D, N, O, shared_store
 
 EXACT = dict(rel=1e-12)
 
 
 @pytest.fixture(scope="module")
-def values(hand_wide_store):  # noqa: F811
+def hand_wide_store(tmp_path_factory):
+    return shared_store(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def values(hand_wide_store):
     with Store(hand_wide_store, read_only=True) as s:
         return compute(s, load_definitions()).values
 
