@@ -23,6 +23,12 @@ class Item:
     decided: Literal["data", "judgement"]
     how: str  # the computation (data) or the evidence needed (judgement)
 
+    @property
+    def label(self) -> str:
+        """The item as a reader names it (“政府保障程度第（三）项”), for tables and workbooks; `id` stays the
+        store's code."""
+        return self.source.split(" ", 1)[-1]
+
 
 def _g(cn: str, iid: str, text: str, threshold: str, decided: str, how: str) -> Item:
     return Item(iid, GOV, text, threshold, f"{SRC} 政府保障程度第（{cn}）项", decided, how)

@@ -8,7 +8,7 @@ is the plan's coefficient (setting `composite`, default the mean of the seven).
 
 from __future__ import annotations
 
-from .data import Unit
+from .data import QUANTITY_LABELS, Unit
 from .indicators import combine, evaluate_indicator
 from .result import IndicatorSpec, LevelResult, Miss, SchoolResult
 from .settings import INDICATORS_2017, LEVELS, BalanceSettings
@@ -48,6 +48,23 @@ def compliance(values: dict[str, float | None], standards: dict[str, float], set
     return met, True
 
 
+def school_value(u: Unit, spec: IndicatorSpec) -> float | None:
+    """The school's own per-student value (×factor), None when its total is unknown. It needs only the
+    school's own data: a school is judged against the standard even when another school's gap leaves the
+    district's coefficient uncomputable."""
+    total = u.totals.get(spec.quantity)
+    return None if total is None else float(total) * spec.factor / float(u.pupils)
+
+
+def missing_reason(values: dict[str, float | None]) -> str | None:
+    """Why some of a school's indicators have no value (“缺少数据：…”), None when all have one."""
+    gone = [spec for spec in INDICATORS if values.get(spec.id) is None]
+    if not gone:
+        return None
+    labels = "、".join(dict.fromkeys(QUANTITY_LABELS[s.quantity] for s in gone))
+    return f"缺少数据：{labels}（{'、'.join(s.id for s in gone)} 无法计算，缺失不按 0 计）"
+
+
 def evaluate(units: list[Unit], settings: BalanceSettings) -> dict[str, LevelResult]:
     out: dict[str, LevelResult] = {}
     for level in LEVELS:
@@ -62,9 +79,12 @@ def evaluate(units: list[Unit], settings: BalanceSettings) -> dict[str, LevelRes
                 res.passed = res.cv <= threshold + EPS
             indicators.append(res)
         schools = []
-        for j, u in enumerate(lu):
-            values = {r.spec.id: (r.schools[j].x if r.schools else None) for r in indicators}
-            shares = {r.spec.id: (r.schools[j].share if r.schools else None) for r in indicators}
+        by_code = {r.spec.id: {sv.code: sv for sv in r.schools} for r in indicators}
+        for u in lu:
+            values = {r.spec.id: (by_code[r.spec.id][u.code].x if u.code in by_code[r.spec.id]
+                                  else school_value(u, r.spec)) for r in indicators}
+            shares = {r.spec.id: (by_code[r.spec.id][u.code].share if u.code in by_code[r.spec.id] else None)
+                      for r in indicators}
             met, ok = compliance(values, std, settings)
             misses = [
                 Miss(k, spec.name, v, std[k], v / std[k], std[k] - v, (std[k] - v) * u.pupils / spec.factor,
@@ -72,7 +92,7 @@ def evaluate(units: list[Unit], settings: BalanceSettings) -> dict[str, LevelRes
                 for spec in INDICATORS if (k := spec.id) and (v := values[k]) is not None and not reaches(v, std[k])
             ]
             schools.append(SchoolResult(u.code, u.name, u.type_code, level, u.pupils, u.share, values, shares,
-                                        met, ok, misses))
+                                        met, ok, misses, missing_reason(values)))
         cvs_ok = None if not all(r.computable for r in indicators) else all(r.passed for r in indicators)
         comp = [s.compliant for s in schools]
         schools_ok = None if any(c is None for c in comp) else all(comp) if lu else None

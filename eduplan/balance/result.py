@@ -75,14 +75,17 @@ class SchoolResult:
     met: int | None = None  # indicators reaching the standard (2017)
     compliant: bool | None = None  # (2017) None = cannot be decided (an indicator not computable)
     misses: list[Miss] = field(default_factory=list)
+    reason: str | None = None  # which of its data are missing (then 无法判定 unless the known values fail)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "code": self.code, "name": self.name, "type_code": self.type_code, "level": self.level,
             "pupils": self.pupils, "facility_share": self.facility_share, "values": self.values,
             "variance_shares": self.shares, "met": self.met, "compliant": self.compliant,
+            "missing": self.reason,
             "misses": [m.__dict__ for m in self.misses],
         }
+
 
 
 @dataclass
@@ -103,6 +106,11 @@ class LevelResult:
     def compliant_count(self) -> int:
         return sum(1 for s in self.schools if s.compliant)
 
+    @property
+    def undecided_count(self) -> int:
+        """2017: schools whose compliance cannot be decided (data missing)."""
+        return sum(1 for s in self.schools if s.compliant is None) if self.method == "2017" else 0
+
     def indicator(self, iid: str) -> IndicatorResult:
         return next(i for i in self.indicators if i.spec.id == iid)
 
@@ -119,6 +127,7 @@ class LevelResult:
             "passed": self.passed,
             "school_count": len(self.schools),
             "compliant_count": self.compliant_count if self.method == "2017" else None,
+            "undecided_count": self.undecided_count if self.method == "2017" else None,
             "pupils": sum(s.pupils for s in self.schools),
             "schools": [s.to_dict() for s in self.schools],
         }

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.table import Table as RichTable
 
 from ..errors import EduplanError
 from ..settings import use_settings_file
@@ -19,6 +18,7 @@ from .common import (
     DEFAULT_DB, DbOption, DistrictOption, PlanOption, YearOption, emit_json, err, handle_errors, num, out, safe,
 )
 from .guards import scoped
+from .render import Col, Grid, decimals, figure
 
 
 class BalanceFormat(str, enum.Enum):
@@ -91,9 +91,24 @@ def balance(
 def _f(v, digits: int = 2) -> str:
     return num(v, digits)
 
-def _fv(v) -> str:
-    """A per-student value: 4 decimals below 1 (师生比 0.0712), else 2."""
+
+def _fv(v, unit: str | None = None) -> str:
+    """A per-student value by its unit (元/生 whole yuan, others 2 decimals); 4 decimals below 1 for a ratio
+    without a per-student unit (师生比 0.0712)."""
+    if unit is not None:
+        return figure(v, unit)
     return _f(v, 4 if v is not None and abs(v) < 1 else 2)
+
+
+NOTES_SHOWN = 8  # missing-data notes printed before the tables; the rest are counted (all of them in JSON)
+
+
+def _print_notes(r) -> None:
+    """The notes (mostly missing data) first: they say why a figure below is missing or 无法判定."""
+    for n in r.notes[:NOTES_SHOWN]:
+        out.print(f"[yellow]说明：{safe(n)}[/]")
+    if len(r.notes) > NOTES_SHOWN:
+        out.print(f"[yellow]说明：另有 {len(r.notes) - NOTES_SHOWN} 条缺失数据说明（--format json 或 xlsx 查看全部）[/]")
 
 
 def print_result(r) -> None:
@@ -106,22 +121,28 @@ def print_result(r) -> None:
     limits = "、".join(f"{k} ≤{v:.2f}" for k, v in (r.official or {}).get("thresholds", {}).items())
     if r.official:
         out.print(f"国家标准：{r.official['document']}，{r.official['rule']} {limits}")
+    _print_notes(r)
     for lvl, lr in r.levels.items():
-        t = RichTable("指标", "名称", "单位", "标准", "全区均值 X̄", "差异系数", "国家标准上限", "结论",
-                      title=f"{lvl}：{len(lr.schools)} 所学校，{sum(s.pupils for s in lr.schools):,} 名学生")
+        t = Grid(Col("指标", "name", min=4), Col("名称", "name", min=12), Col("单位", min=6, drop=1), Col("标准", "num"),
+                 Col("全区均值 X̄", "num"), Col("差异系数", "num"), Col("国家标准上限", "num", drop=2), Col("结论", min=8),
+                 title=f"{lvl}：{len(lr.schools)} 所学校，{sum(s.pupils for s in lr.schools):,} 名学生",
+                 note="终端较窄：{dropped}未显示（加宽终端，或用 --format json / xlsx 查看全部）")
         for ind in lr.indicators:
             verdict = (YES[ind.passed] if r.method == "2017" else "") if ind.computable else f"[yellow]{safe(ind.reason)}[/]"
-            t.add_row(ind.spec.id, ind.spec.name, ind.spec.unit, _f(ind.standard, 1) if ind.standard else "—",
-                      _fv(ind.mean), _f(ind.cv, 3), _f(ind.threshold) if ind.threshold else "—", verdict)
-        out.print(t)
+            t.add_row(ind.spec.id, ind.spec.name, ind.spec.unit,
+                      figure(ind.standard, ind.spec.unit) if ind.standard else "—",
+                      _fv(ind.mean, ind.spec.unit if r.method == "2017" else None), figure(ind.cv, "系数"),
+                      figure(ind.threshold, digits=2) if ind.threshold else "—", verdict)
+        t.print()
         rule = "均值" if lr.composite_rule == "mean" else "最大值"
         line = f"规划口径综合系数（各单项{rule}）：[bold]{_f(lr.composite, 3)}[/]"
         if r.method == "2012":
             line += (f"；国家标准：综合差异系数 {_f(lr.official_composite, 3)}（上限 {lr.official_threshold}）"
                      f"{YES[lr.cv_passed]}")
         else:
+            undecided = f"、无法判定 {lr.undecided_count} 所" if lr.undecided_count else ""
             line += (f"；国家标准：单项差异系数 {YES[lr.cv_passed]}，学校达标 {lr.compliant_count}/{len(lr.schools)} 所"
-                     f"，结论 {YES[lr.passed]}")
+                     f"{undecided}，结论 {YES[lr.passed]}")
         out.print(line)
         _print_misses(lr)
         _print_contributors(lr)
@@ -130,19 +151,18 @@ def print_result(r) -> None:
         counts = summary(r.checklist)
         out.print("检查清单：" + "；".join(f"{d} 达标 {c['达标']}、未达标 {c['未达标']}、待评估 {c['待评估']}"
                                       for d, c in counts.items()))
-        t = RichTable("项目", "维度", "内容", "结论", "说明", title="检查清单（未达标与待评估项）")
+        t = Grid(Col("项目", "name", min=10), Col("内容", min=12, drop=2), Col("结论", min=6),
+                 Col("说明", min=20), title="检查清单（未达标与待评估项）",
+                 note="终端较窄：{dropped}未显示（加宽终端，或用 --format json / xlsx 查看全部）")
         for item in r.checklist:
             if item.status != "达标":
                 color = "red" if item.status == "未达标" else "yellow"
-                t.add_row(item.item.id, item.item.dimension, safe(item.item.text), f"[{color}]{item.status}[/]",
-                          safe(item.detail))
-        out.print(t)
+                t.add_row(safe(item.item.label), safe(item.item.text), f"[{color}]{item.status}[/]", safe(item.detail))
+        t.print()
     if r.plan is not None:
         _print_plan(r.plan)
     for e in r.excluded:
         out.print(f"不参评：{safe(e.name)}（{e.type_code}）— {e.reason}")
-    for n in r.notes:
-        out.print(f"[dim]说明：{safe(n)}[/]")
 
 
 def _print_plan_status(r) -> None:
@@ -157,45 +177,53 @@ def _print_plan_status(r) -> None:
     if not ps["checks"]:
         out.print(f"规划目标（{safe(ps['plan']['title'])}）：{safe(ps['status'])}")
         return
-    t = RichTable("年度", "学段", "系数", "规划目标", "目标年", "结论",
-                  title=safe(f"规划目标：{ps['name']}（{ps['plan']['title']}）"))
+    t = Grid(Col("年度", "num"), Col("学段"), Col("系数", "num"), Col("规划目标", min=10), Col("目标年", "num", drop=1),
+             Col("结论", min=8), title=safe(f"规划目标：{ps['name']}（{ps['plan']['title']}）"))
     for c in ps["checks"]:
-        t.add_row(str(c["year"]), c["level"], _f(c["value"], 3), f"{c['target']}（{c['target_label']}）",
+        t.add_row(str(c["year"]), c["level"], figure(c["value"], "系数"), safe(f"{c['target']}（{c['target_label']}）"),
                   str(c["target_year"]), MET[c["met"]])
-    out.print(t)
+    t.print()
 
 
 def _print_misses(lr) -> None:
     bad = [s for s in lr.schools if s.compliant is not True and lr.method == "2017"]
     if not bad:
         return
-    t = RichTable("学校", "学生数", "达标项数", "结论", "未达标项（生均值/标准，达标比例）", title=f"{lr.level}未达标或无法判定的学校")
+    t = Grid(Col("学校", "name", min=12), Col("学生数", "num"), Col("达标项数", "num", drop=1), Col("结论", min=8),
+             Col("未达标项（生均值/标准，达标比例）或缺失数据", min=20), title=f"{lr.level}未达标或无法判定的学校")
+    units = {i.spec.id: i.spec.unit for i in lr.indicators}
     for s in bad:
-        misses = "；".join(f"{m.indicator} {m.value:,.2f}/{m.standard:g}（{m.ratio:.1%}）" for m in s.misses)
-        t.add_row(safe(s.name), f"{s.pupils:,}", "—" if s.met is None else str(s.met), YES[s.compliant], misses)
-    out.print(t)
+        misses = [f"{m.indicator} {figure(m.value, units.get(m.indicator))}/{m.standard:g}（{m.ratio:.1%}）"
+                  for m in s.misses]
+        if s.reason:
+            misses.append(f"[yellow]{safe(s.reason)}[/]")
+        t.add_row(safe(s.name), f"{s.pupils:,}", "—" if s.met is None else str(s.met), YES[s.compliant], "；".join(misses))
+    t.print()
 
 
 def _print_contributors(lr, n: int = 3) -> None:
-    t = RichTable("指标", "差异系数", f"方差贡献最大的 {n} 所学校（生均值，贡献占比）", title=f"{lr.level}：拉大差异的学校")
+    t = Grid(Col("指标", "name", min=4), Col("差异系数", "num"), Col(f"方差贡献最大的 {n} 所学校（生均值，贡献占比）", min=24),
+             title=f"{lr.level}：拉大差异的学校")
     for ind in lr.indicators:
         if not ind.computable:
             continue
         top = sorted((s for s in ind.schools if s.share is not None), key=lambda s: -s.share)[:n]
         names = {s.code: s.name for s in lr.schools}
-        t.add_row(ind.spec.id, _f(ind.cv, 3),
-                  "、".join(f"{safe(names[s.code])}（{_fv(s.x)}，{s.share:.0%}）" for s in top))
-    out.print(t)
+        unit = ind.spec.unit if lr.method == "2017" else None
+        t.add_row(ind.spec.id, figure(ind.cv, "系数"),
+                  "、".join(f"{safe(names[s.code])}（{_fv(s.x, unit)}，{s.share:.0%}）" for s in top))
+    if t.rows:
+        t.print()
 
 
 def _print_plan(plan) -> None:
     color = "green" if plan.feasible else "red"
     out.print(f"[bold {color}]改进方案：{safe(plan.message)}[/]（{plan.rounds} 轮，{plan.seconds:.1f} 秒）")
     if plan.actions:
-        t = RichTable("学校", "措施", "成本（元）", title="各校措施")
+        t = Grid(Col("学校", "name", min=12), Col("措施", min=20), Col("成本（元）", "num"), title="各校措施")
         for s in plan.by_school():
-            t.add_row(safe(s["name"]), "；".join(s["actions"]), f"{s['cost']:,.0f}")
-        out.print(t)
+            t.add_row(safe(s["name"]), safe("；".join(s["actions"])), figure(s["cost"], "元"))
+        t.print()
     for b in plan.binding:
         out.print(f"  起约束作用：{safe(b['message'])}")
     for d in plan.infeasible:

@@ -24,17 +24,51 @@ from .common import (
     DEFAULT_DB, DbOption, DistrictOption, Format, PlanOption, YearOption, emit_json, err, handle_errors, num, out, safe,
 )
 from .guards import reading, scoped
+from .render import Col, Grid, figure, page_width, with_unit
 
 SettingsOption = Annotated[Optional[Path], typer.Option("--settings", envvar="EDUPLAN_SETTINGS",
                                                         help="设置文件（YAML），覆盖方法默认值；见 docs/settings.md")]
 UnitOption = Annotated[Optional[str], typer.Option("--unit", help="单位：区、学区或学校的代码或名称（默认：区）")]
 STATUS_STYLE = {"已达成": "green", "按计划": "blue", "有风险": "yellow", "偏离": "bold red", NO_PLAN: "dim"}
-WIDE = 120  # terminal columns from which the table shows 分组, 单位, 分子, 分母 and 路径 as columns of their own
-NARROW_NOTE = "终端较窄：分子、分母、路径未显示（加宽终端，或用 --format json / xlsx 查看全部）"
+NARROW_NOTE = "终端较窄：{dropped}未显示（加宽终端，或用 --format json / xlsx 查看全部）"
 
 
 def _fmt(v, digits: int = 2) -> str:
+    """Kept for explain_cmd (which formats its own figures)."""
     return num(v, digits)
+
+
+def _count(v) -> str:
+    """A numerator or denominator: whole numbers without decimals, else two."""
+    if v is None or v != v:
+        return "—"
+    return figure(v, digits=0 if float(v).is_integer() else 2)
+
+
+def _indicator_grid(df, proj: str, title: str) -> Grid:
+    """The indicator table: every column when the page is wide enough; else the name with its group, the
+    value with its unit, 目标, 状态 and the projection (分子, 分母, 路径 named in the caption as not shown),
+    the projection dropped next; below that one block per indicator."""
+    wide = Grid(Col("指标", "name", min=20), Col("分组", min=6), Col("数值", "num"), Col("单位"), Col("分子", "num"),
+                Col("分母", "num"), Col("目标", min=12), Col("路径", "num"), Col("状态", min=6), Col(proj, "num"),
+                title=title)
+    for r in df.itertuples():
+        wide.add_row(safe(r.name), safe(r.breakdown), figure(r.value, r.unit), safe(r.unit), _count(r.numerator),
+                     _count(r.denominator), _target_cell(r), figure(r.path, r.unit), _status_cell(r),
+                     _projection_cell(r))
+    laid = wide.layout(page_width())
+    if laid is not None and len(laid[0]) == len(wide.cols):
+        return wide
+    narrow = Grid(Col("指标", "name"), Col("数值", "num"), Col("目标", min=8), Col("状态", min=6),
+                  Col(proj, "num", drop=1), title=title)
+    for r in df.itertuples():  # the name with its group, the value with its unit
+        label = f"{r.name}（{r.breakdown.split('=')[-1]}）" if r.breakdown else r.name
+        narrow.add_row(safe(label), safe(with_unit(r.value, r.unit)), _target_cell(r), _status_cell(r),
+                       _projection_cell(r))
+    laid = narrow.layout(page_width())
+    gone = ["分子", "分母", "路径"] + ([proj] if laid is not None and len(laid[0]) < len(narrow.cols) else [])
+    narrow.caption = NARROW_NOTE.replace("{dropped}", "、".join(gone))
+    return narrow
 
 
 def unit_scope(db: Path, district: str | None, unit: str | None) -> tuple[str | None, tuple[str, str] | None]:
@@ -104,7 +138,7 @@ def _target_cell(r) -> str:
     if r.target is None or r.target != r.target:
         return ""
     text = r.target_text if isinstance(r.target_text, str) and r.target_text else \
-        f"{OP_SYMBOL.get(r.target_op, r.target_op or '')}{_fmt(r.target)}"
+        f"{OP_SYMBOL.get(r.target_op, r.target_op or '')}{figure(r.target, r.unit)}"
     return f"{text}（{r.target_label}）" if isinstance(r.target_label, str) and r.target_label else text
 
 
@@ -136,27 +170,14 @@ def print_report(report: dict, unit: tuple[str, str] | None = None) -> None:
         name = first["unit_name"] if first is not None and unit is not None else where
         proj = f"{report['projection_year']} 外推" if report.get("projection_year") else "外推（无规划期）"
         title = safe(f"{year} 年 规划指标监测：{name}{level} — 规划：{plan}")
-        wide = out.width >= WIDE
-        heads = (["指标", "分组", "数值", "单位", "分子", "分母", "目标", "路径", "状态", proj] if wide
-                 else ["指标", "数值", "目标", "状态", proj])
-        t = RichTable(title=title, caption=None if wide else NARROW_NOTE)
-        for h in heads:
-            t.add_column(h, overflow="fold", ratio=3 if h in ("指标", "目标", "状态") else None)
-        for r in df.itertuples():
-            if wide:
-                t.add_row(safe(r.name), safe(r.breakdown), _fmt(r.value), r.unit, _fmt(r.numerator, 1),
-                          _fmt(r.denominator, 1), _target_cell(r), _fmt(r.path), _status_cell(r), _projection_cell(r))
-            else:  # 80 columns: the name with its group, the value with its unit
-                label = f"{r.name}（{r.breakdown.split('=')[-1]}）" if r.breakdown else r.name
-                value = _fmt(r.value) if r.value is None or r.value != r.value else f"{_fmt(r.value)} {r.unit}".strip()
-                t.add_row(safe(label), value, _target_cell(r), _status_cell(r), _projection_cell(r))
-        out.print(t)
+        _indicator_grid(df, proj, title).print()
     missing = [i for i in report["indicators"] if i["in_plan"] and i["data_status"] in ("无数据", "数据不全", "无定义", "定性")]
     if missing:
-        mt = RichTable("指标", "状态", "原因", title=safe(f"{where}：规划指标中本年度没有数值的（不静默遗漏）"))
+        mt = Grid(Col("指标", "name", min=16), Col("状态", min=6), Col("原因", min=16),
+                  title=safe(f"{where}：规划指标中本年度没有数值的（不静默遗漏）"))
         for i in missing:
             mt.add_row(safe(f"{i['name']}（{i['id']}）"), safe(i["data_status"]), safe(i["reason"]))
-        out.print(mt)
+        mt.print()
 
 
 def _projection_cell(r) -> str:
@@ -164,7 +185,7 @@ def _projection_cell(r) -> str:
     note = getattr(r, "projection_note", None)
     if (r.projection is None or r.projection != r.projection) and isinstance(note, str) and note:
         return safe(note.split("（")[0])
-    return _fmt(r.projection)
+    return figure(r.projection, r.unit)
 
 
 def quality(
