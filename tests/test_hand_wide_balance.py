@@ -127,3 +127,33 @@ def test_junior_retention_item(results):
     # as the indicator: (457 − 12 + 18) ÷ (470 − 1) = 98.72 % ≥ 95 %
     assert item.status == "达标" and item.value == pytest.approx(463 / 469 * 100, rel=1e-12)
     assert item.detail == "(457 − 12 + 18) ÷ (470 − 1) = 98.72%（2016 级初一）"
+
+
+def _composite(table: dict, codes: list[str], share: Fraction, pupils: dict[str, int] | None = None) -> float:
+    """The plan's single coefficient of a level: the mean of its seven hand coefficients (setting composite)."""
+    t = {c: ((pupils or {}).get(c, table[c][0]), *table[c][1:]) for c in codes}
+    return sum(hand_cv(*hand_totals(t, codes, k, share)) for k in range(7)) / 7
+
+
+def test_plan_coefficient_series_each_year(results, hand_wide_store):
+    from eduplan.indicators import compute, load_definitions
+
+    # 2016 and 2017 (A, B, N, C: C is in QK02, then QK01 — the evaluation is district-wide, the same figure);
+    # 2018: O with its first 90 pupils (same staff and buildings: the highest per-pupil values); 2019: O 182
+    hand = {
+        2016: _composite(PRIMARY, [A, B, N, C], N_PRIMARY), 2017: _composite(PRIMARY, [A, B, N, C], N_PRIMARY),
+        2018: _composite(PRIMARY, [A, B, N, O], N_PRIMARY, {O: 90}), 2019: _composite(PRIMARY, [A, B, N, O], N_PRIMARY),
+    }
+    junior = _composite(JUNIOR, [N, J], N_JUNIOR)  # N and J are the same every year
+    series = results[2019].plan_status["series"]
+    assert sorted(series) == [2016, 2017, 2018, 2019]
+    for t, v in hand.items():
+        assert series[t]["小学"] == pytest.approx(v, rel=1e-12) and series[t]["初中"] == pytest.approx(junior, rel=1e-12)
+    assert (round(hand[2017], 3), round(hand[2018], 3), round(hand[2019], 3), round(junior, 3)) == (
+        0.174, 0.920, 0.593, 0.117)
+    # the plan indicator 义务教育优质均衡系数 computed by the indicator engine is the same series
+    with Store(hand_wide_store, read_only=True) as s:
+        v = compute(s, load_definitions(), ["compulsory_balance_coefficient"]).values
+    got = {(r.year, r.bval): r.value for r in v.itertuples()}
+    assert got[(2018, "小学")] == pytest.approx(hand[2018], rel=1e-12)
+    assert got[(2019, "初中")] == pytest.approx(junior, rel=1e-12)
