@@ -1,6 +1,6 @@
 """Boundary tests of the 2017 checklist items decided from data (methods.md §1.4), worked by hand: 交流轮岗
 ≥ 10 % of eligible teachers with 骨干 ≥ 20 % of those moved (公办 schools only), 初中三年巩固率 ≥ 95 %,
-残疾儿童少年入学率 ≥ 95 %, 社会认可度 ≥ 85 %, and 超标准班额 = 0 (class sizes 45 / 50 are reported by the
+残疾儿童少年入学率 ≥ 95 %, 社会认可度 ≥ 85 %, one 音乐 and one 美术 room per 12 classes, and 超标准班额 = 0 (class sizes 45 / 50 are reported by the
 schools as 超标准班额班数; nothing in the store holds class sizes to compare with 45 / 50 directly).
 
 One store holds four districts, one 公办 初中 each (and, in the first, a 民办 one), so one import decides
@@ -32,8 +32,8 @@ def _code(d: str, n: int) -> str:
     return f"2{d}{n:03d}"
 
 
-def _e(year, school, grade, pupils, over=0, **kw):
-    return {"year": year, "school_code": school, "grade": grade, "classes": 20, "male": pupils // 2,
+def _e(year, school, grade, pupils, over=0, classes=20, **kw):
+    return {"year": year, "school_code": school, "grade": grade, "classes": classes, "male": pupils // 2,
             "female": pupils - pupils // 2, "pupils": pupils, "classes_over_norm": over, **kw}
 
 
@@ -43,6 +43,12 @@ def _t(school, moved, backbone, eligible=100):
             "rot_backbone": backbone}
 
 
+def _f(school, music, art):
+    return {"year": 2019, "school_code": school, "building_area": 20000.0, "teaching_area": 9000.0,
+            "sports_area": 9000.0, "equipment_value": 500.0, "books": 60000, "computers": 300, "classrooms": 70,
+            "multimedia_rooms": 60, "music_rooms": music, "art_rooms": art}
+
+
 def _data():
     case = {  # district: (moved, backbone, graduates, over, reported disabled, reported recognition, moves)
         "420104": (10, 2, 950, 0, 95.0, 85.0, (0, 0, 0)),
@@ -50,7 +56,10 @@ def _data():
         "420106": (10, 1, 950, 0, 95.0, 85.0, (0, 0, 0)),
         "420107": (10, 2, 950, 0, 95.0, 85.0, (2, 3, 1)),
     }
-    data = {"district": [], "school": [], "enrolment": [], "teachers": [], "reported": []}
+    # 音乐、美术专用教室 (each): 420104 60 classes → ⌈60 / 12⌉ = 5 needed, 5 each; 420105 60 classes, music 4;
+    # 420106 61 classes → 6 needed, 5 each; 420107 60 classes, 10 each
+    rooms = {"420104": (5, 5, 20), "420105": (4, 5, 20), "420106": (5, 5, 21), "420107": (10, 10, 20)}
+    data = {"district": [], "school": [], "enrolment": [], "teachers": [], "facilities": [], "reported": []}
     for d, (moved, bb, grads, over, disabled, recog, (tin, tout, deaths)) in case.items():
         s = _code(d, 1)
         data["district"].append({"district_code": d, "district_name": f"区{d}", "city_name": "武汉市"})
@@ -60,10 +69,11 @@ def _data():
         # (2018, J2) and (2019, J3) — here all on the 2019 J3 row
         data["enrolment"] += [
             _e(2016, s, "J1", 1000),
-            _e(2019, s, "J1", 1000), _e(2019, s, "J2", 1000, over=over),
+            _e(2019, s, "J1", 1000, classes=rooms[d][2]), _e(2019, s, "J2", 1000, over=over),
             _e(2019, s, "J3", 950, graduates=grads, transfers_in=tin, transfers_out=tout, deaths=deaths),
         ]
         data["teachers"].append(_t(s, moved, bb))
+        data["facilities"].append(_f(s, *rooms[d][:2]))
         data["reported"] += [
             {"year": 2019, "area_code": d, "item": "disabled_enrolment_rate", "value": disabled, "source": "区残联"},
             {"year": 2019, "area_code": d, "item": "social_recognition_rate", "value": recog, "source": "第三方调查"},
@@ -74,6 +84,7 @@ def _data():
                            "district_code": "420104"})
     data["enrolment"].append(_e(2019, p, "J1", 500))
     data["teachers"].append(_t(p, 0, 0))
+    data["facilities"].append(_f(p, 2, 2))  # 20 classes → ⌈20 / 12⌉ = 2 needed
     return data
 
 
@@ -119,6 +130,17 @@ def test_reported_rates_at_and_below_their_lines(items):
     assert items["420105"]["Q02_disabled_enrolment"] == (FAIL, "残疾儿童少年入学率 94.9%（来源：区残联）")
     assert items["420104"]["S01_social_recognition"] == (PASS, "社会认可度 85%（来源：第三方调查）")
     assert items["420105"]["S01_social_recognition"] == (FAIL, "社会认可度 84.9%（来源：第三方调查）")
+
+
+def test_music_and_art_rooms_one_per_12_classes(items):
+    # 60 classes need ⌈60 / 12⌉ = 5 rooms of each: 5 and 5 → 达标 (the 民办 school: 20 classes, 2 and 2)
+    assert items["420104"]["G03_music_art_rooms"] == (PASS, "所有学校音乐、美术专用教室数达标（面积另行核查）")
+    # 4 music rooms for 60 classes → 未达标
+    assert items["420105"]["G03_music_art_rooms"] == (
+        FAIL, "专用教室不足的学校：420105中学（60 班需 5 间，音乐 4、美术 5）")
+    # 61 classes need ⌈61 / 12⌉ = 6 → 5 and 5 are short
+    assert items["420106"]["G03_music_art_rooms"] == (
+        FAIL, "专用教室不足的学校：420106中学（61 班需 6 间，音乐 5、美术 5）")
 
 
 def test_class_size_item(items):
