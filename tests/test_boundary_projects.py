@@ -124,3 +124,25 @@ def test_project_classes_become_places_at_the_standard_class_size(level, places)
     lib = library(capacity=[{"level": level, "classes_added": 2}])
     p = lib.get("P1").places[level]
     assert (p.classes, p.places, p.source) == (2, places, "classes")
+
+
+# ------------------------------------------------------------------ the rate shown is not the line itself
+# Product bug (requested from the lead in /work/notes/requests.md): the messages round the rate to a whole
+# percent, so a project at 69.6 % is flagged as lagging "为累计年度计划 1,000 万元的 70%（预警线 70%）" and one
+# 10.4 % over as "超过…的 10%（预警线 10%）" — the figure shown is the warning line it is said to have crossed.
+
+@pytest.mark.xfail(strict=True, reason="funds-lagging message rounds 69.6 % to 70 %, the warning line itself")
+def test_a_lagging_rate_just_under_the_line_is_not_shown_as_the_line():
+    # (400 + 296) / 1,000 = 69.6 % < 70 % → lagging
+    lib = library(finance=[{"year": 2024, "planned": 600.0, "spent": 400.0},
+                           {"year": 2025, "planned": 400.0, "spent": 296.0}])
+    [f] = findings(lib, "funds-lagging")
+    assert "的 70%（预警线 70%）" not in f.message
+
+
+@pytest.mark.xfail(strict=True, reason="funds-overrun message rounds +10.4 % to 10 %, the warning line itself")
+def test_an_overrun_just_past_the_line_is_not_shown_as_the_line():
+    # 1,104 / 1,000 − 1 = 10.4 % > 10 % → overrun
+    lib = library(finance=[{"year": 2025, "planned": 1104.0, "spent": 1104.0}], investment=1000.0)
+    [f] = findings(lib, "funds-overrun")
+    assert "的 10%（预警线 10%）" not in f.message
