@@ -133,3 +133,32 @@ def test_junior_retention_from_transfers_and_deaths(values):
     assert r.value == pytest.approx(463 / 469 * 100, **EXACT)
     # 2016–2018 would need the 初一 of 2013–2015: no figure
     assert all(math.isnan(_value(values, "junior_retention_rate", t)) for t in (2016, 2017, 2018))
+
+
+@pytest.mark.xfail(strict=True, reason="product bug (requests.md, to lead): oversized_schools counts only 211/311 "
+                   "against 2,000, so the 初中部 of a 完全中学 (341) over 2,000 is not counted, while the 优质均衡 "
+                   "学校规模 item (balance/checklist.py) counts it")
+def test_complete_secondary_school_junior_section_over_the_ceiling(tmp_path):
+    """methods.md §1.4: 学校规模 小学、初中 ≤ 2,000; a 完全中学 is evaluated by its 初中部 (balance scope_types:
+    341 只计初中部), so 3 × 670 = 2,010 初中 pupils (its 400 高中 pupils aside) are over 2,000 — as the
+    checklist already says. Indicator and checklist must agree."""
+    from eduplan.balance import evaluate_store
+    from eduplan.ingest import import_files
+    from helpers import write_small
+
+    code = "2420104201"
+
+    def row(grade, pupils, classes):
+        return {"year": 2019, "school_code": code, "grade": grade, "classes": classes, "male": pupils // 2,
+                "female": pupils - pupils // 2, "pupils": pupils, "classes_over_norm": 0}
+
+    data = {"district": [{"district_code": D, "district_name": "硚口区"}],
+            "school": [{"school_code": code, "school_name": "武汉市第十一中学", "type_code": "341", "ownership": "公办",
+                        "district_code": D}],
+            "enrolment": [row("J1", 670, 14), row("J2", 670, 14), row("J3", 670, 14), row("S1", 400, 8)]}
+    with Store(tmp_path / "t.duckdb") as s:
+        assert import_files(s, write_small(tmp_path, data), user="统计科").ok
+        item = {r.item.id: r for r in evaluate_store(s, 2019).checklist}["G04_school_size"]
+        assert (item.status, item.detail) == ("未达标", "超规模学校：武汉市第十一中学（2010 人 > 2000）")
+        values = compute(s, load_definitions(), ["oversized_schools"]).values
+    assert _value(values, "oversized_schools", 2019) == 1
