@@ -121,8 +121,8 @@ def _enrol(year: int, school: str, grade: str, pupils: int, classes: int, repeat
     row = {"year": year, "school_code": school, "grade": grade, "classes": classes, "male": male,
            "female": pupils - male, "pupils": pupils, "repeaters": repeaters, "transfers_in": tin,
            "transfers_out": tout, "deaths": deaths, "classes_over_norm": 0, "classes_56plus": 0}
-    if grade in ("P1", "J1"):
-        row["new_entrants"] = pupils - repeaters
+    # 招生数: the entry grade's new pupils; 0 on the other grades (the template: 起始年级填写；没有新招填 0)
+    row["new_entrants"] = pupils - repeaters if grade in ("P1", "J1") else 0
     if (school, grade) in GRADUATES:
         row["graduates"] = GRADUATES[(school, grade)]
     return row
