@@ -2,8 +2,9 @@
 fast test fail.
 
 For every change this script copies the package and the tests into a temporary folder (never touching the
-working tree), applies the change there as a text patch, runs the fast tests named for it with that copy's
-`eduplan` on PYTHONPATH (checked), and prints caught / NOT CAUGHT per change. It first runs the same tests
+working tree), applies the change there as a text patch, runs the fast tests named for it (`-m "not slow"`:
+a test marked slow does not count) with that copy's `eduplan` on PYTHONPATH (checked), and prints
+caught / NOT CAUGHT per change. It first runs the same tests
 on the unchanged copy: they must pass, or a "caught" would mean nothing. A patch that no longer applies
 (the product code moved) is reported as such, never as caught.
 
@@ -120,8 +121,8 @@ def check_import(copy: Path) -> None:
 
 def run_tests(copy: Path, tests: tuple[str, ...]) -> tuple[int, str, float]:
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-x", "-rfE", "-p", "no:cacheprovider", *tests],
-                          cwd=copy, env=env_for(copy), capture_output=True, text=True)
+    cmd = [sys.executable, "-m", "pytest", "-x", "-rfE", "-m", "not slow", "-p", "no:cacheprovider", *tests]
+    proc = subprocess.run(cmd, cwd=copy, env=env_for(copy), capture_output=True, text=True)
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(("FAILED", "ERROR"))]
     last = proc.stdout.strip().splitlines()[-1:] or [""]
     return proc.returncode, (lines or last)[0], time.perf_counter() - t0
