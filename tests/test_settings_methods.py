@@ -99,6 +99,10 @@ def test_class_sizes_agree_across_sections():
     # 学前 1 : 7 (《幼儿园教职工配备标准（暂行）》 wide end), 中职 1 : 16 (verify)
     (ForecastSettings, "staffing_norms", {"学前": 7.0, "小学": 19.0, "初中": 13.5, "高中": 12.5, "中职": 16.0}),
     (ForecastSettings, "flow_year_pairs", 3),
+    # indicator status and projection (docs/monitoring.md)
+    (IndicatorSettings, "at_risk_tolerance", 0.25),
+    (IndicatorSettings, "projection_min_points", 4),
+    (IndicatorSettings, "projection_window", 5),
     # the import limits (ingest/limits.py)
     (ImportLimits, "max_file_mb", 100.0),
     (ImportLimits, "max_unzipped_mb", 300.0),
