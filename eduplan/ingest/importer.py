@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from ..errors import StoreOutdated
-from ..model import TABLES_BY_NAME, grades_allowed, sections_allowed
+from ..model import TABLES_BY_NAME, Table, grades_allowed, sections_allowed
 from ..store import Store, os_account, time_label
 from ..store.versions import key_text, replace_scope
 from .plan_codes import districts_of, project_category_issues
@@ -128,6 +128,7 @@ def _read_all(report: ImportReport, paths: list[Path], progress: Progress | None
                                                                       reverse=True)}  # the first column wins
             for r in rows:
                 r["_where"] = (raw.file, raw.sheet)
+                r["_path"] = str(path)
                 r["_letters"] = letters
             tables[table.name].extend(rows)
             fr.sheets.append(sheet_summary(raw, table, rows))
@@ -245,10 +246,27 @@ def _absent(store: Store, candidates: list[tuple[FileResult, Rows]]) -> list[dic
     return out
 
 
-def _issue(row: dict[str, Any], type_: str, column: str, value: Any, detail: str, rule: str = "") -> Issue:
+def _issue(row: dict[str, Any], type_: str, table: Table, field: str, value: Any, detail: str,
+           rule: str = "") -> Issue:
+    """An issue of one imported row, naming its file, sheet, row, column and cell."""
     file, sheet = row["_where"]
-    return Issue(type_, file, sheet=sheet, row=row.get("source_row"), column=column, value=value,
-                 detail=detail, rule=rule)
+    letter = (row.get("_letters") or {}).get(field)
+    cell = f"{letter}{row['source_row']}" if letter and row.get("source_row") is not None else None
+    return Issue(type_, file, sheet=sheet, row=row.get("source_row"), column=table.field(field).header, cell=cell,
+                 value=value, detail=detail, rule=rule)
+
+
+def _place(row: dict[str, Any]) -> tuple:
+    """Where a row was read: its file's full path (two files may share a name) and sheet."""
+    return (row.get("_path") or row["_where"][0], row["_where"][1])
+
+
+def _file_label(row: dict[str, Any], other: dict[str, Any]) -> str:
+    """The file of `row` as a person can find it: its name, with its folder when `other` has the same name."""
+    path = Path(row.get("_path") or row["_where"][0])
+    if other.get("_path") and Path(other["_path"]).name == path.name and other["_path"] != str(path):
+        return f"{path.parent.name}/{path.name}"
+    return path.name
 
 
 def cross_checks(store: Store, batches: list[Rows], removed: dict[str, set[tuple]] | None = None) -> list[Issue]:
@@ -268,9 +286,9 @@ def cross_checks(store: Store, batches: list[Rows], removed: dict[str, set[tuple
         first: dict[tuple, dict[str, Any]] = {}
         for r in rows:
             k = tuple(r[c] for c in t.key)
-            if k in first and first[k]["_where"] != r["_where"]:
-                f0, s0 = first[k]["_where"]
-                issues.append(_issue(r, "duplicate-key", t.field(t.key[-1]).header, k[-1],
+            if k in first and _place(first[k]) != _place(r):
+                f0 = _file_label(first[k], r)
+                issues.append(_issue(r, "duplicate-key", t, t.key[-1], k[-1],
                                      f"主键与文件“{f0}”第 {first[k].get('source_row')} 行重复"))
             first.setdefault(k, r)
 
@@ -293,26 +311,24 @@ def cross_checks(store: Store, batches: list[Rows], removed: dict[str, set[tuple
             for r in rows:
                 v = r.get(col)
                 if v is not None and v not in have:
-                    issues.append(_issue(r, "reference-error", t.field(col).header, v,
+                    issues.append(_issue(r, "reference-error", t, col, v,
                                          f"在“{TABLES_BY_NAME[ref_table].label}”中不存在（请先导入该表，或同时导入）",
                                          rule=f"须引用已有的{t.field(col).label}"))
         if "area_code" in t.labels:
             for r in rows:
                 if r["area_code"] not in areas:
-                    issues.append(_issue(r, "reference-error", t.field("area_code").header, r["area_code"],
+                    issues.append(_issue(r, "reference-error", t, "area_code", r["area_code"],
                                          "既不是已有的行政区划代码，也不是已有的学区代码",
                                          rule="区域代码须为已导入的区或学区"))
 
     for r in merged["enrolment"]:
         tc = school_type.get(r["school_code"])
         if tc is not None and r["grade"] not in grades_allowed(tc):
-            issues.append(_issue(r, "grade-not-allowed", TABLES_BY_NAME["enrolment"].field("grade").header,
-                                 r["grade"], f"学校 {r['school_code']}（办学类型 {tc}）不设年级 {r['grade']}"))
+            issues.append(_issue(r, "grade-not-allowed", TABLES_BY_NAME["enrolment"], "grade", r["grade"], f"学校 {r['school_code']}（办学类型 {tc}）不设年级 {r['grade']}"))
     for r in merged["teachers"]:
         tc = school_type.get(r["school_code"])
         if tc is not None and r["section"] not in sections_allowed(tc):
-            issues.append(_issue(r, "grade-not-allowed", TABLES_BY_NAME["teachers"].field("section").header,
-                                 r["section"], f"学校 {r['school_code']}（办学类型 {tc}）不设学段“{r['section']}”"))
+            issues.append(_issue(r, "grade-not-allowed", TABLES_BY_NAME["teachers"], "section", r["section"], f"学校 {r['school_code']}（办学类型 {tc}）不设学段“{r['section']}”"))
 
     if merged["school_zone"]:
         issues += _membership_overlaps(store, merged["school_zone"], removed.get("school_zone", set()))
@@ -336,7 +352,8 @@ def _membership_overlaps(store: Store, new_rows: list[dict[str, Any]], removed: 
                 target = b if "_where" in b else a
                 if "_where" not in target:
                     continue
-                issues.append(_issue(target, "period-overlap", "起始年度", target["start_year"],
+                issues.append(_issue(target, "period-overlap", TABLES_BY_NAME["school_zone"], "start_year",
+                                     target["start_year"],
                                      f"学校 {code} 自 {a['start_year']} 年起属于 {a['zone_code']}"
                                      f"（截止 {a.get('end_year') or '至今'}），与自 {b['start_year']} 年起属于 "
                                      f"{b['zone_code']} 的归属期重叠；请给前一段填写截止年度"))

@@ -41,7 +41,7 @@ def pupils_jump_without_classes(store: Store, years: set[int] | None) -> list[Fi
         bad = bad[bad["year"].isin(years)]
     return [Finding("pupils_jump_without_classes", "warning",
                     f"{r.school_name}（{r.school_code}）{r.year} 年在校生 {int(r.pupils)} 人，较上年 {int(r.prev_pupils)} 人"
-                    f"增长 {r.pupils / r.prev_pupils - 1:.0%}，但班数未增加（{int(r.prev_classes)} → {int(r.classes)}）",
+                    f"增长 {r.pupils / r.prev_pupils - 1:.1%}，但班数未增加（{int(r.prev_classes)} → {int(r.classes)}）",
                     [{"table": "enrolment", "year": int(r.year), "school_code": r.school_code, "batch_id": int(r.batch_id)}])
             for r in bad.itertuples()]
 
@@ -61,7 +61,7 @@ def cohort_jump(store: Store, years: set[int] | None) -> list[Finding]:
         bad = bad[bad["year"].isin(years)]
     return [Finding("cohort_jump", "warning",
                     f"{r.school_name}（{r.school_code}）{r.year} 年 {r.grade} 有 {int(r.pupils)} 人，上一年低一年级为 "
-                    f"{int(r.pupils_before)} 人（变化 {r.pupils / r.pupils_before - 1:+.0%}，超过 ±30%）",
+                    f"{int(r.pupils_before)} 人（变化 {r.pupils / r.pupils_before - 1:+.1%}，超过 ±30%）",
                     [{"table": "enrolment", "year": int(r.year), "school_code": r.school_code, "grade": r.grade,
                       "source_row": int(r.source_row), "batch_id": int(r.batch_id)}])
             for r in bad.itertuples()]
@@ -79,7 +79,7 @@ def pupil_teacher_ratio_outlier(store: Store, years: set[int] | None) -> list[Fi
         ratio = df["pupils"] / df["teachers"].where(df["teachers"] > 0)
         bad = df[(df["teachers"] == 0) | (ratio > 30) | (ratio < 4)]
         for r in bad.itertuples():
-            ratio_text = "无专任教师" if r.teachers == 0 else f"生师比 {r.pupils / r.teachers:.1f}"
+            ratio_text = "无专任教师" if r.teachers == 0 else f"生师比 {r.pupils / r.teachers:.2f}"
             out.append(Finding("pupil_teacher_ratio_outlier", "warning",
                                f"{r.school_name}（{r.school_code}）{r.year} 年{section} {int(r.pupils)} 名学生、"
                                f"{int(r.teachers)} 名专任教师（{ratio_text}，合理范围 4–30）",
@@ -109,7 +109,7 @@ def teaching_area_per_pupil(store: Store, years: set[int] | None) -> list[Findin
     per = df["teaching_area"] / df["pupils"]
     bad = df[(per < 1) | (per > 40)]
     return [Finding("teaching_area_per_pupil", "warning",
-                    f"{r.school_name}（{r.school_code}）{r.year} 年生均教学及辅助用房 {r.teaching_area / r.pupils:.1f} ㎡"
+                    f"{r.school_name}（{r.school_code}）{r.year} 年生均教学及辅助用房 {r.teaching_area / r.pupils:.2f} ㎡"
                     f"（合理范围 1–40 ㎡：请核对面积单位是否为平方米）",
                     [{"table": "facilities", "year": int(r.year), "school_code": r.school_code,
                       "source_row": int(r.source_row), "batch_id": int(r.batch_id)}])
@@ -129,7 +129,7 @@ def population_cohort_jump(store: Store, years: set[int] | None) -> list[Finding
         bad = bad[bad["year"].isin(years)]
     return [Finding("population_cohort_jump", "warning",
                     f"区域 {r.area_code} {r.year} 年 {r.age} 岁常住人口 {int(r.population)}，上一年 {r.age - 1} 岁为 "
-                    f"{int(r.population_before)}（变化 {r.population / r.population_before - 1:+.0%}，超过 ±25%）",
+                    f"{int(r.population_before)}（变化 {r.population / r.population_before - 1:+.1%}，超过 ±25%）",
                     [{"table": "population", "year": int(r.year), "area_code": r.area_code, "age": int(r.age),
                       "source_row": None if pd.isna(r.source_row) else int(r.source_row), "batch_id": int(r.batch_id)}])
             for r in bad.itertuples()]
