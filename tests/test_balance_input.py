@@ -71,8 +71,11 @@ def test_missing_columns_make_only_their_indicators_not_computable(tmp_path):
     assert lr.composite is None  # the plan coefficient needs all seven
     assert all(s.compliant in (None, False) for s in lr.schools)
     assert any("网络多媒体教室数" in n for n in r.notes)
-    # the 2012 method needs neither column: it is complete
-    assert evaluate_file(path, "2012").levels["小学"].official_composite is not None
+    # the 2012 method needs neither column: it is complete, and the same as from the full file
+    full = write_csv(tmp_path / "full.csv", FULL, ROWS)
+    partial = evaluate_file(path, "2012").levels["小学"].official_composite
+    assert partial == evaluate_file(full, "2012").levels["小学"].official_composite
+    assert partial == pytest.approx(0.20604255664334173, abs=1e-12)  # pinned: the 2012 formulas, test_balance_2012
 
 
 def test_only_name_and_type_are_required(tmp_path):

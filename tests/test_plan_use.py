@@ -56,7 +56,7 @@ def test_use_on_fresh_store_records_text_sha_user_time(fresh: Path):
     assert b["user_name"] == "江湾区教育局 王老师"
     assert b["os_user"] == os_account()  # the OS account is recorded beside the name the user gave
     assert before - timedelta(seconds=1) <= b["bound_at"] <= datetime.now(timezone.utc) + timedelta(seconds=1)
-    assert b["bound_at"].tzinfo is not None
+    assert b["bound_at"].utcoffset() == timedelta(0)  # an aware time in UTC
     assert b["superseded_by"] is None
 
 

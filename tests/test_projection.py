@@ -74,7 +74,8 @@ def test_no_projection_from_fewer_years_than_the_setting():
     """Default 4 observed years: three are too few; with projection_min_points = 3 they suffice."""
     years, values = np.array([2017, 2018, 2019]), np.array([90.0, 91.0, 92.0])
     assert project(years, values, 2025, domain=DOMAINS["rate"]) is None
-    assert project(years, values, 2025, IndicatorSettings(projection_min_points=3), DOMAINS["rate"]) is not None
+    point, low, high = project(years, values, 2025, IndicatorSettings(projection_min_points=3), DOMAINS["rate"])
+    assert point == pytest.approx(98.0, abs=1e-9) and low < point < high  # the line 90, 91, 92 carried six years on
     assert IndicatorSettings().projection_min_points == 4
 
 
