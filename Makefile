@@ -21,7 +21,7 @@ setup: $(STAMP)
 ## Build the demo district into its own store out/demo.duckdb from its source files, write outputs under out/, print a summary.
 demo: $(STAMP)
 	$(BIN)/eduplan demo --fresh --db $(DB) --sources out/demo-sources
-	$(BIN)/eduplan template --all --db $(DB) --output out/templates
+	$(BIN)/eduplan template --all --db $(DB) --output out/templates --force
 	$(BIN)/eduplan plan show --db $(DB) --format json > out/plan.json
 	$(BIN)/eduplan plan check --db $(DB) --format json > out/plan-check.json || true
 	$(BIN)/eduplan plan check --db $(DB) || true
