@@ -52,6 +52,8 @@ Teachers (one row per school × section × year, the same every year the school 
   J 初中      54    48        3/40/5/0       2/1/0        3/1/1
   C 小学     130   120        2/90/25/3      4/1/0        6/3/3
   O 小学      10     9        1/7/1/0        0/0/0        1/0/1
+交流轮岗 (符合条件 / 交流 / 其中骨干): A 40/4/1, B 10/0/0 (民办), N 小学 60/6/2, N 初中 50/5/1, J 30/4/1,
+C 80/8/2, O 5/0/0.
 
 Facilities (school totals, the same every year the school has pupils; 办学条件 has no 学段):
         教学辅助㎡ 体育㎡  设备万元 多媒体 普通教室 设计班数 音乐/美术室
@@ -102,6 +104,9 @@ TEACHERS = {
     (C, "小学"): (130, 120, (2, 90, 25, 3), (4, 1, 0), (6, 3, 3)),
     (O, "小学"): (10, 9, (1, 7, 1, 0), (0, 0, 0), (1, 0, 1)),
 }
+# (school, section) → 符合交流条件, 交流轮岗, 交流轮岗骨干 teachers (the same every year)
+ROTATION = {(A, "小学"): (40, 4, 1), (B, "小学"): (10, 0, 0), (N, "小学"): (60, 6, 2), (N, "初中"): (50, 5, 1),
+            (J, "初中"): (30, 4, 1), (C, "小学"): (80, 8, 2), (O, "小学"): (5, 0, 0)}
 # school → teaching ㎡, sports ㎡, equipment 万元, multimedia rooms, classrooms, design classes, music/art rooms
 FACILITIES = {
     A: (5400, 8000, 220.0, 26, 26, 24, 2), B: (1500, 2000, 60.0, 12, 12, 12, 1), N: (11000, 15000, 520.0, 62, 60, 60, 5),
@@ -149,7 +154,8 @@ def teacher_rows() -> list[dict[str, Any]]:
             rows.append({"year": t, "school_code": school, "section": section, "staff": staff, "teachers": teachers,
                          "q_postgrad": q[0], "q_bachelor": q[1], "q_college": q[2], "q_secondary": q[3],
                          "bb_district": bb[0], "bb_city": bb[1], "bb_province": bb[2],
-                         "pe": pea[0], "music": pea[1], "art": pea[2]})
+                         "pe": pea[0], "music": pea[1], "art": pea[2],
+                         **dict(zip(("rot_eligible", "rot_moved", "rot_backbone"), ROTATION[(school, section)]))})
     return rows
 
 

@@ -157,3 +157,15 @@ def test_plan_coefficient_series_each_year(results, hand_wide_store):
     got = {(r.year, r.bval): r.value for r in v.itertuples()}
     assert got[(2018, "小学")] == pytest.approx(hand[2018], rel=1e-12)
     assert got[(2019, "初中")] == pytest.approx(junior, rel=1e-12)
+
+
+def test_rotation_counts_only_public_schools(results):
+    # 交流轮岗 is a rule for 公办 schools (checklist_items G11): 2019 A 4 + N 6 + 5 + J 4 + O 0 = 19 moved of
+    # 40 + 60 + 50 + 30 + 5 = 185 eligible = 10.27 % ≥ 10 %; 骨干 1 + 2 + 1 + 1 = 5 of 19 = 26.3 % ≥ 20 %.
+    # With the 民办 B (10 eligible, none moved) it would be 19 / 195 = 9.74 %: not met.
+    item = {r.item.id: r for r in results[2019].checklist}["G11_rotation"]
+    assert (item.status, item.value) == ("达标", pytest.approx(100 * 19 / 185, rel=1e-12))
+    assert item.detail == "交流轮岗 10.3%（19 / 185），其中骨干 26.3%（5 / 19）"
+    # 2017: C instead of O: (19 − 0 + 8) / (185 − 5 + 80) = 27 / 260; 骨干 (5 + 2) / 27
+    item = {r.item.id: r for r in results[2017].checklist}["G11_rotation"]
+    assert item.detail == "交流轮岗 10.4%（27 / 260），其中骨干 25.9%（7 / 27）"
