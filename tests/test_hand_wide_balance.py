@@ -169,3 +169,40 @@ def test_rotation_counts_only_public_schools(results):
     # 2017: C instead of O: (19 − 0 + 8) / (185 − 5 + 80) = 27 / 260; 骨干 (5 + 2) / 27
     item = {r.item.id: r for r in results[2017].checklist}["G11_rotation"]
     assert item.detail == "交流轮岗 10.4%（27 / 260），其中骨干 25.9%（7 / 27）"
+
+
+def test_the_same_schools_as_a_supervisors_spreadsheet(results, tmp_path):
+    """The 2019 schools written as the one-sheet file a supervisor holds (eduplan balance --input): the
+    same seven coefficients per level as from the store, and the same hand figures."""
+    import csv
+
+    from eduplan.balance import evaluate_file
+
+    teachers = {  # (school, level): 专任, 高于规定学历, 骨干, 体艺 — hand_wide.TEACHERS summed by hand
+        (A, "小学"): (56, 55, 4, 8), (B, "小学"): (18, 17, 0, 2), (N, "小学"): (86, 84, 7, 12),
+        (O, "小学"): (9, 9, 0, 2), (N, "初中"): (62, 57, 6, 8), (J, "初中"): (48, 43, 3, 5)}
+    rows = [  # name, type, 小学, 初中 pupils, facilities (㎡, ㎡, 万元, rooms)
+        (A, "小学", 1059, None, 5400, 8000, 220, 26), (B, "小学", 358, None, 1500, 2000, 60, 12),
+        (N, "九年一贯制", 1687, 800, 11000, 15000, 520, 62), (J, "初中", None, 597, 3600, 6000, 160, 13),
+        (O, "小学", 182, None, 4800, 7000, 240, 24)]
+    head = ["学校标识码", "学校名称", "学校类型", "小学在校生数", "初中在校生数",
+            *(f"{lvl}{q}" for lvl in ("小学", "初中") for q in ("专任教师数", "高于规定学历教师数", "县级以上骨干教师数",
+                                                             "体育艺术专任教师数")),
+            "教学及辅助用房面积", "体育运动场馆面积", "教学仪器设备值（万元）", "网络多媒体教室数"]
+    path = tmp_path / "学校数据.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(head)
+        for code, kind, p, j, *fac in rows:
+            cells = [code, f"学校{code[-1]}", kind, "" if p is None else p, "" if j is None else j]
+            for lvl in ("小学", "初中"):
+                cells += list(teachers.get((code, lvl), ("", "", "", "")))
+            w.writerow(cells + fac)
+    got = evaluate_file(path)
+    for level in ("小学", "初中"):
+        mine = {i.spec.id: i.cv for i in got.levels[level].indicators}
+        store = {i.spec.id: i.cv for i in results[2019].levels[level].indicators}
+        assert None not in mine.values() and mine == pytest.approx(store, rel=1e-12), level
+    # and the 学校规模 item from the file alone: N's 2,487 ≤ 2,500
+    item = {r.item.id: r for r in got.checklist}["G04_school_size"]
+    assert (item.status, item.detail) == ("达标", "所有学校规模符合")
