@@ -64,6 +64,10 @@ Facilities (school totals, the same every year the school has pupils; 办学条�
   C       7000    9000    300     40      48      48        4/4
   O       4800    7000    240     24      24      24        2/2
 
+招生数 = E − R on the P1 and J1 rows, 0 on the others (the template: 起始年级填写；没有新招填 0); 毕业生数 on
+the last grades only. 区域年度数据: zones and district 2016–2019 (常住人口 300,000 / 350,000 / 650,000,
+births = the year's cohort), the district's 教育支出 20,000 万元 of 100,000 万元.
+
 Population by zone: the cohort born in year c has s(c) people at every age (no deaths, no moves):
 s_QK01(c) = 200 + 10·(c − 2000), s_QK02(c) = 250 + 10·(c − 2000); age a in year t is s(t − a). The
 district has no population rows of its own (it is the sum of its zones).

@@ -172,3 +172,12 @@ def test_a_backtest_from_2017_counts_the_closing_school_not_the_opening_one(hand
     # one pair (2016, 2017), with C in it: its last year with pupils, 2017, is the last year this backtest
     # sees, so it is not a closing — nothing is left out
     assert f.rates[D].pairs == [2016] and f.rates[D].left_out == []
+
+
+def test_need_against_places_in_qk01(fc):
+    # QK01 小学 2020 (A + B, the 民办 B's pupils and places both counted): P1 254.75 (above) and P2–P6 as in
+    # the steady state — P2 = (235 − 2)/240 × 240 + 2/235 × 235 = 235, then 238, 235, 234, 235 — in all
+    # 254.75 + 1,177 = 1,431.75 pupils against 1,620 places: no shortage
+    r = fc.gap_row("QK01", "小学", 2020)
+    assert (r.need, r.existing, r.projects) == (pytest.approx(1431.75, rel=1e-12), 1620, [])
+    assert [g for g in P if fc.enrolment["QK01"][2020][g] != pytest.approx(fc.enrolment["QK01"][2019][g])] == ["P1"]
