@@ -39,7 +39,9 @@ the last grade G = E(last) − R(last) + tin − tout − d:
             E      200  198  199;  R 2 1 1;  tin 2 3 1;  tout 3 2 2;  d 0;  4 classes per grade; G(J3) = 197
 
   C 长丰小学   340 pupils in each of P1–P6 (2,040), 8 classes per grade, no repeaters or movements,
-              G(P6) = 340; 2016 and 2017 only.
+              G(P6) = 340; 2016 and 2017 only: its neighbourhood was cleared (旧城改造) and its families
+              moved out of the district, so its pupils appear nowhere in 2018 (a 撤并 into a school of the
+              same 学区 is the variant `merged_data`).
   O 汉江湾小学 2018: P1 90 (2 classes); 2019: P1 92 (3 classes), P2 90 (2 classes; the 2018 class:
               90 − 0 + 2 − 2), no repeaters.
 
@@ -249,3 +251,27 @@ def shared_store(tmp_path_factory) -> Path:
     if not _BUILT:
         _BUILT.append(build_store(tmp_path_factory.mktemp("hand-wide")))
     return _BUILT[0]
+
+
+def merged_data() -> dict[str, list[dict[str, Any]]]:
+    """A variant: 长丰小学 (C, in QK01 throughout) is 撤并 into 宗关小学 (A, QK01) in 2018 — from 2018 A also
+    holds C's 340 pupils per grade (8 more classes per grade, C's catchment enrolling at A) and its design
+    classes; C's pupils stay in the 学区, so QK01 stays in the same steady state (A + B + C per grade)."""
+    out = data()
+    for r in out["enrolment"]:
+        if r["school_code"] == A and r["year"] >= 2018:
+            r["pupils"] += 340
+            r["male"] += 170
+            r["female"] += 170
+            r["classes"] += 8
+            if r["grade"] == "P1":
+                r["new_entrants"] += 340
+            if r["grade"] == "P6" and r["year"] >= 2019:
+                r["graduates"] += 340
+    for r in out["facilities"]:
+        if r["school_code"] == A and r["year"] >= 2018:
+            r["design_classes"] += 48
+            r["classrooms"] += 48
+    out["school_zone"] = [z for z in out["school_zone"] if z["school_code"] != C] + [
+        {"school_code": C, "zone_code": "QK01", "start_year": 2010, "end_year": 2017}]
+    return out

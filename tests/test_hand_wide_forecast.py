@@ -181,3 +181,26 @@ def test_need_against_places_in_qk01(fc):
     r = fc.gap_row("QK01", "小学", 2020)
     assert (r.need, r.existing, r.projects) == (pytest.approx(1431.75, rel=1e-12), 1620, [])
     assert [g for g in P if fc.enrolment["QK01"][2020][g] != pytest.approx(fc.enrolment["QK01"][2019][g])] == ["P1"]
+
+
+@pytest.mark.xfail(strict=True, reason="product bug (requests.md, to lead): a school closing by 撤并 into a school "
+                   "of the same 学区 is left out of the flow rates while the school receiving its pupils is not, "
+                   "so the 学区's promotion rates read the move as growth (1.30 instead of 0.988)")
+def test_a_merger_within_the_zone_leaves_its_rates_steady(tmp_path):
+    from eduplan.ingest import import_files
+    from hand_wide import merged_data
+    from helpers import write_small
+
+    with Store(tmp_path / "m.duckdb") as s:
+        assert import_files(s, write_small(tmp_path, merged_data()), user="统计科").ok
+        f = run_forecast(s, "baseline", ForecastSettings(), as_of=date(2019, 12, 31))
+    q = f.rates["QK01"]
+    # QK01 小学 holds A + B + C in every year (C's pupils in A from 2018): per grade P1 180 + 60 + 340 = 580,
+    # P2 176 + 59 + 340 = 575 with 2 repeaters — in every pair p(P1) = (575 − 2) / 580 = 573 / 580 = 0.988;
+    # the product pools A's grown 2018 grades over A + B's 2017 ones (C left out): p(P1) = 1.30
+    assert q.promotion["P1"] == pytest.approx(573 / 580, rel=1e-12)
+    # intake: (240 − 4 + 340) new pupils a year over the 6-year-olds 310 + 320 + 330: 3 × 576 / 960 = 1.8
+    assert q.intake["小学"] == pytest.approx(3 * 576 / 960, rel=1e-12)
+    # 2020: P1 = 1.8 × 340 (the cohort born 2014) + 4/580 × 580 = 616, P2–P6 steady 575 + 578 + 575 + 574 +
+    # 575: 3,493 pupils (the product: 4,306 in 2020, 7,213 by 2024, from the 3,457 of 2019)
+    assert sum(f.enrolment["QK01"][2020][g] for g in P) == pytest.approx(3493, rel=1e-12)
