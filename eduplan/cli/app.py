@@ -5,53 +5,158 @@ Every command takes --db (env EDUPLAN_DB); reporting commands take --format tabl
 
 from __future__ import annotations
 
+import importlib
 import os
+from collections.abc import MutableMapping
+from difflib import get_close_matches
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table as RichTable
+from typer.core import TyperCommand, TyperGroup
 
 from ..errors import EduplanError
-from ..ingest import current_user, import_files
-from ..ingest.template import write_issue_workbook
-from ..ingest.report import ImportReport
-from ..model import TABLES_BY_NAME
-from ..metrics.summary import district_summary
-from ..plan.scope import NO_PLAN
-from ..quality import run_rules
-from ..sheets import check_output
-from ..store import Store
-from .admin_cmd import export
-from .balance_cmd import balance
 from .common import (
     DEFAULT_DB, DEMO_DB, DbOption, DistrictOption, Format, FormatOption, PlanOption, YearOption, emit_json,
-    err, handle_errors, out, num, safe,
+    err, handle_errors, out, num, safe, use_chinese_framework,
 )
-from .db_cmd import db_app
-from .forecast_cmd import forecast, projects
-from .explain_cmd import explain
-from .indicators_cmd import indicators, quality
-from .plan_cmd import plan_app
-from .template_cmd import template
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from ..ingest.report import ImportReport
+    from ..store import Store
+
+# Every top-level command: the module and attribute that define it, and the one line `eduplan --help` shows
+# for it. The one place these lines live (docs/cli.md is generated from --help). A command's module — and the
+# heavy libraries it needs (pandas, Ibis, scipy) — is imported only when that command runs or its own --help
+# is shown, so that `eduplan --help` and a mistyped command answer at once.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "import": ("eduplan.cli.app", "import_", "校验并导入源数据文件；任何错误都不写入，一次列出全部错误"),
+    "indicators": ("eduplan.cli.indicators_cmd", "indicators", "规划指标监测：数值、分子分母、目标、路径、状态和期末趋势"),
+    "explain": ("eduplan.cli.explain_cmd", "explain", "解释一个指标的数字：口径、各项数据、下级贡献、导入批次、规划目标"),
+    "summary": ("eduplan.cli.app", "summary", "区情摘要：学校、学生、教师、人口、经费，与规划所载的数并列"),
+    "schools": ("eduplan.cli.schools_cmd", "schools", "学校名录：代码、名称、类型、学区、有数据的年度（可筛选）"),
+    "school": ("eduplan.cli.schools_cmd", "school", "一所学校：基本信息、逐年数据和各年的指标值"),
+    "quality": ("eduplan.cli.indicators_cmd", "quality", "数据质量检查：跨字段、跨表、跨年度的警告及涉及的行"),
+    "balance": ("eduplan.cli.balance_cmd", "balance", "义务教育优质均衡评估：差异系数、学校达标、改进方案"),
+    "forecast": ("eduplan.cli.forecast_cmd", "forecast", "学位预测：各学区人口、在校生、学位需求与缺口，情景比较"),
+    "projects": ("eduplan.cli.forecast_cmd", "projects", "重点项目库和年度建设清单：进展、资金与预警"),
+    "template": ("eduplan.cli.template_cmd", "template", "写出源数据表的填报模板（中文表头、计量单位、下拉、填写说明）"),
+    "export": ("eduplan.cli.admin_cmd", "export", "按导入模板的格式导出库中数据（可原样再导入）"),
+    "db": ("eduplan.cli.db_cmd", "db_app", "数据库：状态、各表年度、导入批次、历史版本、撤销、备份与恢复"),
+    "plan": ("eduplan.cli.plan_cmd", "plan_app", "规划：绑定到区（plan use）、查看与检查"),
+    "demo": ("eduplan.cli.app", "demo", "生成示范区（仿硚口，2016–2025）并按用户的导入流程入库"),
+    "docs": ("eduplan.cli.app", "docs", "由代码生成文档（数据模型、导入错误目录、命令参考等）"),
+}
+
+
+def load_command(name: str, group: TyperGroup | None = None):
+    """The click command for a top-level command name (its module imported now)."""
+    module, attr, short = COMMANDS[name]
+    obj = getattr(importlib.import_module(module), attr)
+    markup = getattr(group, "rich_markup_mode", "rich")
+    if isinstance(obj, typer.Typer):
+        cmd = typer.main.get_group(obj)
+    else:
+        from typer.models import CommandInfo
+
+        cmd = typer.main.get_command_from_info(CommandInfo(name=name, callback=obj), pretty_exceptions_short=True,
+                                               rich_markup_mode=markup)
+    cmd.name = name
+    cmd.short_help = short
+    return cmd
+
+
+class LazyCommands(MutableMapping):
+    """A group's commands by name: every name of COMMANDS is there from the start, its click command is built
+    (its module imported) the first time it is looked up."""
+
+    def __init__(self, group: TyperGroup, loaded: dict | None = None):
+        self._group = group
+        self._loaded = dict(loaded or {})
+
+    def __getitem__(self, name: str):
+        if name not in self._loaded:
+            if name not in COMMANDS:
+                raise KeyError(name)
+            self._loaded[name] = load_command(name, self._group)
+        return self._loaded[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in COMMANDS or name in self._loaded
+
+    def __iter__(self):
+        return iter([*COMMANDS, *(n for n in self._loaded if n not in COMMANDS)])
+
+    def __len__(self) -> int:
+        return len(list(iter(self)))
+
+    def __setitem__(self, name: str, cmd) -> None:
+        self._loaded[name] = cmd
+
+    def __delitem__(self, name: str) -> None:
+        del self._loaded[name]
+
+
+class LazyGroup(TyperGroup):
+    """The top-level group: lists every command of COMMANDS with its one-line help, imports a command's
+    module only when the command is used, and speaks Chinese (help frame and usage errors)."""
+
+    _listing = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.commands = LazyCommands(self, self.commands)
+
+    def main(self, *args, **kwargs):
+        use_chinese_framework()
+        return super().main(*args, **kwargs)
+
+    def list_commands(self, ctx) -> list[str]:
+        return list(self.commands)  # the names only: nothing is imported
+
+    def get_command(self, ctx, name: str):
+        if name not in self.commands:
+            return None
+        if self._listing and name in COMMANDS:  # the group's own --help: name and one line, no import
+            return TyperCommand(name=name, short_help=COMMANDS[name][2], help=COMMANDS[name][2])
+        return self.commands[name]
+
+    def format_help(self, ctx, formatter) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
+    def resolve_command(self, ctx, args):
+        name = args[0] if args else ""
+        if name and name not in self.commands and not name.startswith("-") and not ctx.resilient_parsing:
+            near = get_close_matches(name, list(self.commands), n=3, cutoff=0.6)
+            hint = f"。是否想用：{'、'.join(near)}？" if near else "。"
+            ctx.fail(f"没有命令“{name}”{hint}运行 eduplan --help 查看全部命令")
+        return super().resolve_command(ctx, args)
+
 
 app = typer.Typer(
     name="eduplan",
+    cls=LazyGroup,
     help="eduplan：区域教育规划数据系统（教育大数据中心、督导评测、优质均衡、学位预测、规划进展发布）",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-app.add_typer(db_app, name="db")
-app.add_typer(plan_app, name="plan")
-# capability commands live in their own modules; the ones below in this file are the data centre's own
-for _name, _fn in (("indicators", indicators), ("explain", explain), ("quality", quality), ("balance", balance),
-                   ("forecast", forecast), ("projects", projects), ("export", export), ("template", template)):
-    app.command(_name)(_fn)
+
+
+@app.callback()
+def _root() -> None:
+    """eduplan：区域教育规划数据系统（教育大数据中心、督导评测、优质均衡、学位预测、规划进展发布）"""
 
 
 def progress_bar() -> Progress:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                     console=err, transient=False)
 
@@ -70,6 +175,8 @@ def print_quality(findings) -> None:
 
 
 def print_import_report(report: ImportReport, fmt: Format) -> None:
+    from ..model import TABLES_BY_NAME
+
     if fmt == Format.json:
         emit_json(report.to_dict())
         return
@@ -114,7 +221,6 @@ def district_lines(report: ImportReport) -> list[str]:
     return lines
 
 
-@app.command("import")
 @handle_errors
 def import_(
     files: Annotated[list[Path], typer.Argument(help="一个或多个 .xlsx / .xls / .csv 文件", show_default=False)],
@@ -133,6 +239,12 @@ def import_(
 
     例：eduplan import 学校基本信息.xlsx 分年级学生数.xlsx --db 库.duckdb
     """
+    from ..ingest import current_user, import_files
+    from ..ingest.template import write_issue_workbook
+    from ..quality import run_rules
+    from ..sheets import check_output
+    from ..store import Store
+
     if issues_xlsx is not None:
         check_output(issues_xlsx)
     with progress_bar() as bar:
@@ -170,7 +282,6 @@ DemoDbOption = Annotated[
 ]
 
 
-@app.command()
 @handle_errors
 def demo(
     db: DemoDbOption = DEMO_DB,
@@ -188,6 +299,7 @@ def demo(
     """
     from ..demo.run import build_demo_store
     from ..plan.scope import one_scope
+    from ..store import Store
 
     with progress_bar() as bar:
         task = bar.add_task("示范区", total=None)
@@ -211,11 +323,12 @@ def demo(
 
 def scope_summary(store: Store, year: int, scope) -> dict:
     """One district's summary with its plan's headline figures, and the scope it was made for."""
+    from ..metrics.summary import district_summary
+
     result = district_summary(store, year, scope.district_code, scope.plan)
     return {**result, "scope": scope.to_dict()}
 
 
-@app.command()
 @handle_errors
 def summary(
     db: DbOption = DEFAULT_DB,
@@ -258,6 +371,10 @@ def _figure(f: dict) -> str:
 
 
 def print_summary(s: dict) -> None:
+    from rich.table import Table as RichTable
+
+    from ..plan.scope import NO_PLAN
+
     if s.get("empty"):
         out.print("数据库中还没有任何区县数据。")
         return
@@ -294,7 +411,6 @@ def print_summary(s: dict) -> None:
     out.print(ft)
 
 
-@app.command()
 @handle_errors
 def docs(
     output: Annotated[Path, typer.Option("--output", "-o", help="文档目录")] = Path("docs"),

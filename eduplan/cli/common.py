@@ -77,6 +77,10 @@ PlanOption = Annotated[
     typer.Option("--plan", envvar="EDUPLAN_PLAN",
                  help="规划文件（YAML），代替库中为该区绑定的规划（eduplan plan use）；环境变量 EDUPLAN_PLAN"),
 ]
+SettingsOption = Annotated[
+    Optional[Path],
+    typer.Option("--settings", envvar="EDUPLAN_SETTINGS", help="设置文件（YAML），覆盖方法默认值；见 docs/settings.md"),
+]
 YearOption = Annotated[
     Optional[int],
     typer.Option("--year", help="统计年度（默认：库中有数据的最近年度，并提示所用年度）"),
@@ -148,3 +152,155 @@ def handle_errors(fn: Callable) -> Callable:
             raise typer.Exit(130)
 
     return wrapper
+
+
+# ------------------------------------------------------------------ the framework's own words, in Chinese
+
+# Typer (with its vendored click) writes its help frame and its usage errors in English. These are its
+# words in Chinese; `use_chinese_framework()` puts them in place once, before any help or error is shown.
+FRAMEWORK_WORDS = {
+    "DEFAULT_STRING": "[默认：{}]",
+    "ENVVAR_STRING": "[环境变量：{}]",
+    "REQUIRED_LONG_STRING": "[必填]",
+    "DEPRECATED_STRING": "（已弃用）",
+    "ARGUMENTS_PANEL_TITLE": "参数",
+    "OPTIONS_PANEL_TITLE": "选项",
+    "COMMANDS_PANEL_TITLE": "命令",
+    "ERRORS_PANEL_TITLE": "错误",
+    "ABORTED_TEXT": "已中止。",
+    "RICH_HELP": "运行 [blue]{command_path} {help_option}[/] 查看帮助。",
+}
+HELP_OPTION_TEXT = "显示本帮助并退出。"
+USAGE_PREFIX = "用法："
+# gettext-style phrases typer.core translates at call time
+_PHRASES = {
+    "default: {default}": "默认：{default}",
+    "required": "必填",
+    "env var: {var}": "环境变量：{var}",
+    "(dynamic)": "（动态）",
+    "Arguments": "参数",
+    "Options": "选项",
+    "Commands": "命令",
+    "Missing command.": "缺少命令。",
+    "No such command {name!r}.": "没有命令“{name}”。",
+    "Aborted!": "已中止。",
+}
+_TYPE_LABELS = {"int": "整数", "float": "数", "str": "文本", "path": "路径", "file": "文件", "dir": "目录",
+                "datetime": "日期时间", "bool": "是/否"}
+# an English usage error, as click/typer word it → the same in Chinese (the first pattern that matches)
+_ERRORS: list[tuple[re.Pattern, str]] = [(re.compile(p, re.S), r) for p, r in (
+    (r"^No such command '(.*?)'\.? ?Did you mean (.*)\?$", r"没有命令“\1”。是否想用：\2？"),
+    (r"^(没有命令“.*?”)。?\. Did you mean (.*)\?$", r"\1。是否想用：\2？"),
+    (r"^No such command '(.*?)'\.$", r"没有命令“\1”。"),
+    (r"^No such option: (\S+) \(Possible options: (.*)\)$", r"没有选项 \1（是否想用：\2）"),
+    (r"^No such option: (\S+)$", r"没有选项 \1"),
+    (r"^Option '(.*?)' requires an argument\.$", r"选项 \1 后面需要一个值。"),
+    (r"^Option '(.*?)' requires (\d+) arguments\.$", r"选项 \1 后面需要 \2 个值。"),
+    (r"^Option '(.*?)' does not take a value\.$", r"选项 \1 不接受值。"),
+    (r"^Argument '(.*?)' takes (\d+) values\.$", r"参数 \1 需要 \2 个值。"),
+    (r"^Got unexpected extra argument\(s\) \((.*)\)$", r"多余的参数：\1"),
+    (r"^Missing argument '?(.*?)'?\.(?: (.*))?$", r"缺少参数 \1。\2"),
+    (r"^Missing option '?(.*?)'?\.(?: (.*))?$", r"缺少选项 \1。\2"),
+    (r"^Missing parameter: (.*)$", r"缺少参数 \1"),
+    (r"^Missing command\.$", "缺少命令。"),
+    (r"^Could not open file '(.*?)': (.*)$", r"无法打开文件“\1”：\2"),
+)]
+# the reason inside an "Invalid value" message
+_REASONS: list[tuple[re.Pattern, str]] = [(re.compile(p, re.S), r) for p, r in (
+    (r"^(.*) is not one of (.*)\.$", r"\1 不是可选的值（可选：\2）"),
+    (r"^Value (.*) is not a valid (\w+)\.$", r"\1 不是有效的\2"),
+    (r"^Input should be a valid integer.*$", "应为整数"),
+    (r"^Input should be a valid number.*$", "应为数字"),
+    (r"^Input should be a valid boolean.*$", "应为 true 或 false"),
+    (r"^Input should be a valid date.*$", "应为日期（如 2025-09-01）"),
+    (r"^Input should be (.*)$", r"应为 \1"),
+    (r"^Value must be an iterable\.$", "应为一组值"),
+)]
+
+
+def _reason(text: str) -> str:
+    text = text.strip().removeprefix("Value error, ")
+    for pattern, repl in _REASONS:
+        if pattern.match(text):
+            return pattern.sub(repl, text)
+    return text
+
+
+def chinese_error(message: str) -> str:
+    """A usage error of the framework, in Chinese (unchanged when it is already ours)."""
+    msg = str(message).strip()
+    m = re.match(r"^Invalid value for '?(.*?)'?: (.*)$", msg, re.S)
+    if m:
+        return f"{m.group(1)} 的值无效：{_reason(m.group(2))}"
+    m = re.match(r"^Invalid value: (.*)$", msg, re.S)
+    if m:
+        return f"值无效：{_reason(m.group(1))}"
+    for pattern, repl in _ERRORS:
+        if pattern.match(msg):
+            return pattern.sub(repl, msg).strip()
+    return msg
+
+
+_installed = False
+
+
+def use_chinese_framework() -> None:
+    """Put the framework's own words (help frame, usage line, usage errors) in Chinese, once per process."""
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    import typer.core as tcore
+    from typer import _click, rich_utils
+    from typer._click import decorators, formatting
+
+    for name, text in FRAMEWORK_WORDS.items():
+        setattr(rich_utils, name, text)
+    rich_utils.OptionHighlighter.highlights = [*rich_utils.OptionHighlighter.highlights, r"(?P<usage>用法：)"]
+    tcore._ = lambda s: _PHRASES.get(s, s)
+
+    make_help = decorators.help_option
+
+    def help_option(param_decls):
+        add = make_help(param_decls)
+
+        def decorator(cmd):
+            cmd = add(cmd)
+            cmd.params[-1].help = HELP_OPTION_TEXT
+            return cmd
+
+        return decorator
+
+    decorators.help_option = help_option
+
+    write_usage = formatting.HelpFormatter.write_usage
+
+    def chinese_usage(self, prog, args="", prefix=None):
+        args = args.replace("[OPTIONS]", "[选项]").replace("COMMAND [ARGS]...", "命令 [参数]...")
+        return write_usage(self, prog, args, USAGE_PREFIX if prefix is None else prefix)
+
+    formatting.HelpFormatter.write_usage = chinese_usage
+
+    display_type = tcore._TyperParameter.display_type
+
+    def chinese_type(self, ctx):
+        if getattr(self, "is_flag", False):
+            return None  # a switch takes no value: no “<bool>” beside it
+        label = display_type(self, ctx)
+        inner = label[1:-1] if label.startswith("<") and label.endswith(">") else None
+        if inner is None:
+            return label
+        if inner.startswith("list[") and inner.endswith("]"):
+            inner = inner[5:-1]
+            return f"<{_TYPE_LABELS.get(inner, inner)}…>"
+        return f"<{_TYPE_LABELS.get(inner, inner)}>"
+
+    tcore._TyperParameter.display_type = chinese_type
+
+    from typer.exceptions import TyperException
+
+    for cls in (TyperException, _click.exceptions.BadParameter,
+                _click.exceptions.MissingParameter, _click.exceptions.NoSuchOption, _click.exceptions.FileError):
+        orig = cls.__dict__.get("format_message")
+        if orig is not None:
+            cls.format_message = (lambda o: lambda self: chinese_error(o(self)))(orig)

@@ -10,7 +10,6 @@ import typer
 from rich.table import Table as RichTable
 
 from ..errors import EduplanError, StoreError, UnknownTable
-from ..ingest import current_user
 from ..model import TABLES, TABLES_BY_NAME, find_table
 from ..store import KINDS, SCHEMA_VERSION, Store, os_account, time_label
 from ..store.versions import key_from_text, key_text
@@ -38,24 +37,33 @@ def _who(b: dict[str, Any]) -> str:
 @db_app.command("status")
 @handle_errors
 def db_status(db: DbOption = DEFAULT_DB, fmt: FormatOption = Format.table) -> None:
-    """各表行数（当前与历史版本）与全部批次。
+    """各表行数（当前与历史版本）、各表含有哪些年度的数据，以及全部导入批次。
 
     每个批次列出类型、时间（UTC）、用户与系统账户、文件、行数、sha256 和各表的新增、更新、删除。
 
     例：eduplan db status --format json
     """
+    from ..metrics.schools import table_years, year_span
+
     with Store(db, read_only=True) as store:
         counts = store.table_counts()
         history = store.history_counts()
         batches = store.batches()
         version = store.schema_version()
+        years = table_years(store)
     if fmt == Format.json:
         emit_json({"db": str(db), "schema_version": version, "tables": counts, "history": history,
-                   "batches": batches})
+                   "years": years, "batches": batches})
         return
-    rt = RichTable("表", "中文名", "当前行数", "历史版本", title=safe(f"数据库 {db}（结构版本 {version}）"))
+    rt = RichTable(title=safe(f"数据库 {db}（结构版本 {version}）"))
+    rt.add_column("表", overflow="fold", min_width=6)
+    rt.add_column("表名", overflow="fold", min_width=7)
+    rt.add_column("当前行数", justify="right", no_wrap=True)
+    rt.add_column("历史版本", justify="right", no_wrap=True)
+    rt.add_column("年度", overflow="fold", min_width=9)
     for t in TABLES:
-        rt.add_row(t.name, t.label, f"{counts[t.name]:,}", f"{history[t.name]:,}")
+        span = "（不分年度）" if years[t.name] is None else year_span(years[t.name])
+        rt.add_row(t.label, t.name, f"{counts[t.name]:,}", f"{history[t.name]:,}", span)
     out.print(rt)
     out.print(f"[bold]批次[/]（{len(batches)} 个）" if batches else "还没有任何批次。")
     for b in batches:  # a list, not a table: it stays readable in an 80-column terminal
@@ -137,6 +145,8 @@ def db_undo(
     该批次新增的行消失，它改动或删除的行恢复原值。之后的批次又改动过同一批行时拒绝并列出这些批次，
     除非加 --cascade（从新到旧先撤销它们）；撤销后会有行引用不存在的数据时也拒绝。例：eduplan db undo 7
     """
+    from ..ingest import current_user
+
     if not db.exists():
         raise StoreError(f"数据库文件“{db}”不存在")
     with Store(db) as store:

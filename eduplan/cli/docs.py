@@ -23,7 +23,7 @@ def render_cli_reference(app: typer.Typer) -> str:
         res = runner.invoke(app, [*path, "--help"], prog_name="eduplan", terminal_width=100,
                             env={"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"}, color=False)
         lines.extend([f"## `{' '.join(['eduplan', *path])}`", "", "```", *[ln.rstrip() for ln in res.output.strip("\n").splitlines()], "```", ""])
-        for name in sorted(getattr(cmd, "commands", {}) or {}):
+        for name in sorted(getattr(cmd, "commands", {}) or {}):  # the top level's are loaded as they are read
             walk(cmd.commands[name], [*path, name])
 
     walk(typer.main.get_command(app), [])

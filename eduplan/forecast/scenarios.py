@@ -42,6 +42,23 @@ def all_scenarios(extra: list[dict[str, Any]] | None = None) -> dict[str, Scenar
     return out
 
 
+def find_scenario(text: str, extra: list[dict[str, Any]] | None = None) -> str:
+    """The id of the scenario a person names: its id (births-low), its Chinese name (出生低方案) or an
+    unambiguous part of the name (出生低); a generated delay-<project>-<N>y id is returned as it is (checked
+    by get_scenario). ForecastError names the nearest scenarios in Chinese when nothing fits."""
+    from ..indicators.names import NameNotFound, find
+
+    text = str(text).strip()
+    if DELAY.match(text):
+        return text
+    declared = all_scenarios(extra)
+    try:
+        return str(find(text, [(s.id, s.id, [s.name]) for s in declared.values()], "情景"))
+    except NameNotFound as e:
+        raise ForecastError(f"{e}；或 delay-<项目编号>-<年数>y（某项目推迟若干年）；"
+                            "eduplan forecast --list-scenarios 列出全部情景") from None
+
+
 def get_scenario(name: str, extra: list[dict[str, Any]] | None = None,
                  known_projects: set[str] | None = None) -> Scenario:
     """A declared scenario by id, or a generated delay-<project>-<N>y one."""

@@ -29,6 +29,47 @@ from .settings import IndicatorSettings
 from .targets import attach, target_text
 
 
+# the relations terms are written against, as a person knows them (the source table's Chinese name)
+RELATION_LABELS = {"enrolment": "分年级学生数", "teachers": "专任教师", "facilities": "办学条件",
+                   "schools": "学校逐年汇总（在校生、班数、办学条件）", "population": "常住人口分年龄",
+                   "area_year": "区域年度数据", "reported": "上报指标值"}
+
+
+def term_words(t: Term) -> str:
+    """One term in words: its label, the year it is taken from and its coefficient ("在园幼儿数 ÷ 19")."""
+    text = t.label or t.expr
+    if t.lag and "年前" not in text:  # a label may already say when (“三年前初一在校生数”)
+        text += f"（{t.lag} 年前）"
+    c = t.coef
+    if isinstance(c, str) and c.replace(" ", "").startswith("1/"):
+        n = c.replace(" ", "")[2:]
+        return text if n in text else f"{text} ÷ {n}"  # “按 1:19.0 应有教职工” already is pupils ÷ 19
+    v = abs(t.coefficient)
+    return text if v == 1 or f"{v:g}" in text else f"{text} × {v:g}"
+
+
+def _side_words(terms: list[Term]) -> str:
+    out = ""
+    for i, t in enumerate(terms):
+        neg = t.coefficient < 0
+        out += ("−" if neg else "") + term_words(t) if i == 0 else (" − " if neg else " + ") + term_words(t)
+    return out
+
+
+def formula_words(ind) -> str:
+    """How the value is computed, in the words of definitions.yaml's labels:
+    "在园幼儿数（含全部年龄） ÷ 3–5 岁常住人口 × 100" — never the internal expression."""
+    num = _side_words(ind.numerator)
+    if ind.denominator:
+        den = _side_words(ind.denominator)
+        if len(ind.numerator) > 1:
+            num = f"（{num}）"
+        text = f"{num} ÷ " + (f"（{den}）" if len(ind.denominator) > 1 else den)
+    else:
+        text = num
+    return text + (f" × {ind.factor:g}" if ind.factor != 1 else "")
+
+
 def _f(v: Any) -> float | None:
     try:
         x = float(v)
@@ -180,7 +221,8 @@ def explain(store: Store, defs: Definitions, indicator_id: str, year: int, unit:
             col = comp.term_ids[term_key(t)]
             val = _f(trow[col].iloc[0]) if not trow.empty and col in trow.columns else None
             lacking = _missing_schools(store, rels[t.relation], t, year, code, schools)
-            out.append({"label": t.label, "relation": t.relation, "expr": t.expr, "where": t.where,
+            out.append({"label": t.label, "words": term_words(t), "relation": t.relation,
+                        "relation_label": RELATION_LABELS.get(t.relation, t.relation), "expr": t.expr, "where": t.where,
                         "source_year": year - t.lag, "coef": t.coefficient,
                         "value": None if lacking else val, "sum_of_filled": val if lacking else None,
                         "missing_schools": lacking,
@@ -224,7 +266,7 @@ def explain(store: Store, defs: Definitions, indicator_id: str, year: int, unit:
         "indicator": ind.id, "name": ind.name, "unit_of_measure": ind.unit, "year": year,
         "unit": {"type": utype, "code": code, "name": comp.names.get((utype, code), code)},
         "definition": ind.definition, "source": ind.source, "factor": ind.factor,
-        "formula": "value = Σ 分子项 ÷ Σ 分母项 × 系数" if ind.denominator else "value = Σ 分子项 × 系数",
+        "formula": formula_words(ind),
         "numerator": _f(row["numerator"].iloc[0]) if not row.empty else None,
         "denominator": _f(row["denominator"].iloc[0]) if not row.empty else None,
         "value": _f(row["value"].iloc[0]) if not row.empty else None,

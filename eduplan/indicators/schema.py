@@ -111,7 +111,24 @@ class Definitions(BaseModel):
         for i in self.indicators:
             if i.id == indicator_id:
                 return i
-        raise DefinitionError(f"没有指标“{indicator_id}”；可用：{', '.join(i.id for i in self.indicators)}")
+        from .names import nearest_hint
+
+        raise DefinitionError(f"没有指标“{indicator_id}”" + nearest_hint(indicator_id, self._entries())
+                              + "；eduplan indicators 列出全部指标")
+
+    def find(self, text: str) -> Indicator:
+        """The indicator a person names: its id, its Chinese name, or an unambiguous part of the name."""
+        from .names import NameNotFound, find
+
+        try:
+            return self.get(find(text, self._entries(), "指标"))
+        except NameNotFound as e:
+            if not e.ambiguous:
+                return self.get(text)  # raises: 没有指标“…”；最接近的：…
+            raise DefinitionError(f"{e}") from None
+
+    def _entries(self) -> list[tuple[str, str, list[str]]]:
+        return [(i.id, i.id, [i.name]) for i in self.indicators]
 
 
 def _fill(obj: Any, values: dict[str, Any]) -> Any:
