@@ -111,35 +111,39 @@ def schools(findings, rule) -> list[str]:
 def test_pupils_jump_without_classes(findings):
     assert schools(findings, "pupils_jump_without_classes") == [Q1, Q4]
     msgs = sorted(f.message for f in findings["pupils_jump_without_classes"])
-    assert msgs == [f"一小（{Q1}）2019 年在校生 150 人，较上年 100 人增长 50%，但班数未增加（4 → 4）",
-                    f"四小（{Q4}）2019 年在校生 45 人，较上年 30 人增长 50%，但班数未增加（1 → 1）"]
+    assert msgs == [f"一小（{Q1}）2019 年在校生 150 人，较上年 100 人增长 50.0%，但班数未增加（4 → 4）",
+                    f"四小（{Q4}）2019 年在校生 45 人，较上年 30 人增长 50.0%，但班数未增加（1 → 1）"]
 
 
 def test_cohort_jump(findings):
     # P2 130 from 100 (+30 %, not more) and P4 70 (−30 %) are within; P3 131 and P5 69 are beyond;
     # P6 60 from 29 is below the floor of 30
     got = sorted((f.rows[0]["grade"], f.message) for f in findings["cohort_jump"])
-    assert got == [("P3", f"五小（{C}）2019 年 P3 有 131 人，上一年低一年级为 100 人（变化 +31%，超过 ±30%）"),
-                   ("P5", f"五小（{C}）2019 年 P5 有 69 人，上一年低一年级为 100 人（变化 -31%，超过 ±30%）")]
+    assert got == [("P3", f"五小（{C}）2019 年 P3 有 131 人，上一年低一年级为 100 人（变化 +31.0%，超过 ±30%）"),
+                   ("P5", f"五小（{C}）2019 年 P5 有 69 人，上一年低一年级为 100 人（变化 -31.0%，超过 ±30%）")]
 
 
 def test_pupil_teacher_ratio_outlier(findings):
     # 小学 300 / 10 = 30 and 40 / 10 = 4 are within 4–30; 初中 301 / 10 = 30.1 and 39 / 10 = 3.9 are not
     got = sorted((f.rows[0]["school_code"], f.rows[0]["section"], f.message) for f in findings["pupil_teacher_ratio_outlier"])
-    assert got == [(T1, "初中", f"六校（{T1}）2019 年初中 301 名学生、10 名专任教师（生师比 30.1，合理范围 4–30）"),
-                   (T2, "初中", f"七校（{T2}）2019 年初中 39 名学生、10 名专任教师（生师比 3.9，合理范围 4–30）")]
+    assert got == [(T1, "初中", f"六校（{T1}）2019 年初中 301 名学生、10 名专任教师（生师比 30.10，合理范围 4–30）"),
+                   (T2, "初中", f"七校（{T2}）2019 年初中 39 名学生、10 名专任教师（生师比 3.90，合理范围 4–30）")]
 
 
 def test_teaching_area_per_pupil(findings):
     # 601 / 601 = 1.0 and 6,000 / 150 = 40.0 are within 1–40 ㎡; 78 / 79 = 0.987 and 5,961 / 149 = 40.007 are not
     assert schools(findings, "teaching_area_per_pupil") == [Q2, T2]
+    # shown with two decimals, so a figure just past the line is not shown as the line itself
+    assert sorted(f.message for f in findings["teaching_area_per_pupil"]) == [
+        f"七校（{T2}）2019 年生均教学及辅助用房 0.99 ㎡（合理范围 1–40 ㎡：请核对面积单位是否为平方米）",
+        f"二小（{Q2}）2019 年生均教学及辅助用房 40.01 ㎡（合理范围 1–40 ㎡：请核对面积单位是否为平方米）"]
 
 
 def test_population_cohort_jump(findings):
     # ages 1 (125, +25 %) and 3 (75, −25 %) are within; 2 (126) and 4 (74) beyond; 6 (200 from 99) under the floor
     got = sorted((f.rows[0]["age"], f.message) for f in findings["population_cohort_jump"])
-    assert got == [(2, "区域 420104 2019 年 2 岁常住人口 126，上一年 1 岁为 100（变化 +26%，超过 ±25%）"),
-                   (4, "区域 420104 2019 年 4 岁常住人口 74，上一年 3 岁为 100（变化 -26%，超过 ±25%）")]
+    assert got == [(2, "区域 420104 2019 年 2 岁常住人口 126，上一年 1 岁为 100（变化 +26.0%，超过 ±25%）"),
+                   (4, "区域 420104 2019 年 4 岁常住人口 74，上一年 3 岁为 100（变化 -26.0%，超过 ±25%）")]
 
 
 def test_teachers_without_pupils(findings):
