@@ -54,10 +54,13 @@ Teachers (one row per school × section × year, the same every year the school 
   J 初中      54    48        3/40/5/0       2/1/0        3/1/1
   C 小学     130   120        2/90/25/3      4/1/0        6/3/3
   O 小学      10     9        1/7/1/0        0/0/0        1/0/1
+职称 (正高/高/一级/二级/三级/未定): A 0/10/20/20/4/2, B 0/2/5/8/2/1, N 小学 1/15/30/30/6/4, N 初中 1/14/25/18/2/2,
+J 0/10/18/16/2/2, C 0/20/40/45/10/5, O 0/1/3/4/1/0.
 交流轮岗 (符合条件 / 交流 / 其中骨干): A 40/4/1, B 10/0/0 (民办), N 小学 60/6/2, N 初中 50/5/1, J 30/4/1,
 C 80/8/2, O 5/0/0.
 
-Facilities (school totals, the same every year the school has pupils; 办学条件 has no 学段):
+Facilities (school totals, the same every year the school has pupils; 办学条件 has no 学段; 校舍 = 2 × 教学辅助,
+图书 = 10 册 per ㎡ of 教学辅助, 计算机 = 5 per 普通教室):
         教学辅助㎡ 体育㎡  设备万元 多媒体 普通教室 设计班数 音乐/美术室
   A       5400    8000    220     26      26      24        2/2
   B       1500    2000     60     12      12      12        1/1
@@ -113,6 +116,11 @@ TEACHERS = {
 # (school, section) → 符合交流条件, 交流轮岗, 交流轮岗骨干 teachers (the same every year)
 ROTATION = {(A, "小学"): (40, 4, 1), (B, "小学"): (10, 0, 0), (N, "小学"): (60, 6, 2), (N, "初中"): (50, 5, 1),
             (J, "初中"): (30, 4, 1), (C, "小学"): (80, 8, 2), (O, "小学"): (5, 0, 0)}
+# (school, section) → 专业技术职务 正高级, 高级, 一级, 二级, 三级, 未定职级 (adding up to the 专任教师; 中级及以上 =
+# 正高级 + 高级 + 一级: A 30, B 7, N 小学 46, N 初中 40, J 28, C 60, O 4)
+TITLES = {(A, "小学"): (0, 10, 20, 20, 4, 2), (B, "小学"): (0, 2, 5, 8, 2, 1), (N, "小学"): (1, 15, 30, 30, 6, 4),
+          (N, "初中"): (1, 14, 25, 18, 2, 2), (J, "初中"): (0, 10, 18, 16, 2, 2), (C, "小学"): (0, 20, 40, 45, 10, 5),
+          (O, "小学"): (0, 1, 3, 4, 1, 0)}
 # school → teaching ㎡, sports ㎡, equipment 万元, multimedia rooms, classrooms, design classes, music/art rooms
 FACILITIES = {
     A: (5400, 8000, 220.0, 26, 26, 24, 2), B: (1500, 2000, 60.0, 12, 12, 12, 1), N: (11000, 15000, 520.0, 62, 60, 60, 5),
@@ -161,7 +169,9 @@ def teacher_rows() -> list[dict[str, Any]]:
                          "q_postgrad": q[0], "q_bachelor": q[1], "q_college": q[2], "q_secondary": q[3],
                          "bb_district": bb[0], "bb_city": bb[1], "bb_province": bb[2],
                          "pe": pea[0], "music": pea[1], "art": pea[2],
-                         **dict(zip(("rot_eligible", "rot_moved", "rot_backbone"), ROTATION[(school, section)]))})
+                         **dict(zip(("rot_eligible", "rot_moved", "rot_backbone"), ROTATION[(school, section)])),
+                         **dict(zip(("t_senior_full", "t_senior", "t_first", "t_second", "t_third", "t_none"),
+                                    TITLES[(school, section)]))})
     return rows
 
 

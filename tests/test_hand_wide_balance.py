@@ -206,3 +206,36 @@ def test_the_same_schools_as_a_supervisors_spreadsheet(results, tmp_path):
     # and the 学校规模 item from the file alone: N's 2,487 ≤ 2,500
     item = {r.item.id: r for r in got.checklist}["G04_school_size"]
     assert (item.status, item.detail) == ("达标", "所有学校规模符合")
+
+
+# 2012 基本均衡 (methods.md §2): eight coefficients, 综合差异系数 = their mean, ≤ 0.65 (小学) / ≤ 0.55 (初中).
+# Raw totals: B1 教学辅助 ㎡, B2 体育 ㎡, B3 设备 元, B4 计算机 × 100 (5 per 普通教室), B5 图书 (10 per ㎡ of B1),
+# B6 专任教师, B7 高于规定学历, B8 中级及以上 (正高 + 高 + 一级); N's facilities split as in 2017.
+PRIMARY_2012 = {  # school: (pupils, B1 … B8)
+    A: (1059, 5400, 8000, 2_200_000, 130 * 100, 54000, 56, 55, 30),
+    B: (358, 1500, 2000, 600_000, 60 * 100, 15000, 18, 17, 7),
+    N: (1687, 11000, 15000, 5_200_000, 300 * 100, 110000, 86, 84, 46),
+    O: (182, 4800, 7000, 2_400_000, 120 * 100, 48000, 9, 9, 4),
+}
+JUNIOR_2012 = {
+    N: (800, 11000, 15000, 5_200_000, 300 * 100, 110000, 62, 57, 40),
+    J: (597, 3600, 6000, 1_600_000, 60 * 100, 36000, 48, 43, 28),
+}
+
+
+def test_2012_composite_against_the_hand_formula(hand_wide_store):
+    with Store(hand_wide_store, read_only=True) as s:
+        res = evaluate_store(s, 2019, method="2012", checklist=False)
+    for level, table, share, threshold in (("小学", PRIMARY_2012, N_PRIMARY, 0.65), ("初中", JUNIOR_2012, N_JUNIOR, 0.55)):
+        cvs = []
+        for k in range(8):
+            totals = [Fraction(row[1 + k]) * (share if code == N and k < 5 else 1) for code, row in table.items()]
+            cvs.append(hand_cv(totals, [row[0] for row in table.values()]))
+        lv = res.levels[level]
+        assert [i.cv for i in lv.indicators] == pytest.approx(cvs, rel=1e-12, abs=1e-12), level
+        assert lv.official_composite == pytest.approx(sum(cvs) / 8, rel=1e-12)
+        assert (lv.official_threshold, lv.passed) == (threshold, sum(cvs) / 8 <= threshold)
+    # 小学: 0.869, 0.903, 0.976, 0.798, 0.869, 0.021, 0.027, 0.105 → 0.571 ≤ 0.65 (O's new buildings for 182
+    # pupils drive B1–B5); 初中: 0.123, 0.225, 0.092, 0.119, 0.123, 0.018, 0.005, 0.031 → 0.092 ≤ 0.55
+    assert (round(res.levels["小学"].official_composite, 3), round(res.levels["初中"].official_composite, 3)) == (
+        0.571, 0.092)
