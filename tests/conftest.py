@@ -1,3 +1,4 @@
+import os
 import sys
 from pathlib import Path
 
@@ -5,6 +6,14 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+# Hermetic runs: the suite's commands see neither the developer's store, plan, district, settings or debug
+# switch (EDUPLAN_*) nor the terminal's size. COLUMNS/LINES must go before eduplan.cli is imported: a rich
+# Console reads them once when it is made, and would then keep that width for every in-process run; without
+# them it reads os.environ on each print, so `env={"COLUMNS": "250"}` of one CliRunner run applies to that run.
+for _name in [n for n in os.environ if n.startswith("EDUPLAN_") or n in ("COLUMNS", "LINES")]:
+    del os.environ[_name]
+
+from eduplan.settings import use_settings_file  # noqa: E402
 from eduplan.store import Store  # noqa: E402
 
 
@@ -19,27 +28,27 @@ def store(db_path: Path):
         yield s
 
 
-_DEMO: list[Path] = []
+@pytest.fixture(autouse=True)
+def _no_settings_file_left_over():
+    """`--settings` (and use_settings_file) points the whole process at a file and caches what it read; an
+    in-process command run must not leave that to the next test."""
+    yield
+    use_settings_file(None)
 
 
 @pytest.fixture(scope="session")
-def demo_store(tmp_path_factory) -> Path:
-    """The demo district, written as source files and imported through the user's path, once per session.
-    Tests must not write into it (copy it first)."""
-    if not _DEMO:
-        from eduplan.demo.run import DEMO_USER, build, source_files, write_sources
-        from eduplan.ingest import import_files
-        from eduplan.plan.binding import use_plan
+def demo_store() -> Path:
+    """The demo district, written as source files and imported through the user's path as `eduplan demo` does,
+    once per session (helpers.shared_demo). Tests must not write into it (copy it first)."""
+    from helpers import shared_demo
 
-        folder = tmp_path_factory.mktemp("shared-demo")
-        write_sources(build(420104), folder / "sources")
-        db = folder / "demo.duckdb"
-        with Store(db) as s:
-            use_plan(s, "qiaokou-2021-2025", DEMO_USER)  # as `eduplan demo` does
-            report = import_files(s, source_files(folder / "sources"), user=DEMO_USER, kind="demo")
-            assert report.ok, [i.text() for i in report.errors[:10]]
-        _DEMO.append(db)
-    return _DEMO[0]
+    return shared_demo()
+
+
+@pytest.fixture(scope="session")
+def demo_sources(demo_store: Path) -> Path:
+    """The folder of the demo's source files that `demo_store` was imported from. Do not write into it."""
+    return demo_store.parent / "src"
 
 
 _JIANGWAN: list[Path] = []
@@ -54,3 +63,17 @@ def jiangwan_store(tmp_path_factory) -> Path:
 
         _JIANGWAN.append(build_store(tmp_path_factory.mktemp("jiangwan")))
     return _JIANGWAN[0]
+
+
+# ------------------------------------------------------------------ the fast lane (`make test-fast`)
+
+# Tests in files other helpers own that are slow by nature, marked here so that those files need no edit:
+# node id (or file name) → why it must be slow. Slow tests in the files of this lane carry @pytest.mark.slow.
+SLOW: dict[str, str] = {}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = item.nodeid.split("::", 1)[0]
+        if item.nodeid in SLOW or path in SLOW or item.nodeid.split("[", 1)[0] in SLOW:
+            item.add_marker(pytest.mark.slow)

@@ -1,8 +1,15 @@
-"""Small hand-made districts for tests: rows as Python dicts, written as real xlsx/csv files."""
+"""Small hand-made districts for tests: rows as Python dicts, written as real xlsx/csv files; the demo
+district built once per test session (`shared_demo`); the command line run in this process (`eduplan`,
+`cached_cli`)."""
 
 from __future__ import annotations
 
+import atexit
+import functools
 import json
+import shutil
+import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -89,3 +96,51 @@ def cached_cli(db, env: dict | None = None):
         return done[args]
 
     return run
+
+
+def eduplan(*args: Any, env: dict[str, str | None] | None = None):
+    """`eduplan *args` run in this process through the installed entry point `eduplan.cli.app.main` (its safety
+    net for errors included), with stdout and stderr captured apart: typer's CliRunner `Result` (`exit_code`,
+    `stdout`, `stderr`, `output`). `env` sets (or, with None, removes) environment variables for this run only.
+    The process-wide settings override (`--settings`) is reset by an autouse fixture in conftest.py."""
+    from typer.testing import CliRunner, Result
+
+    from eduplan.cli.app import main
+
+    runner = CliRunner()
+    with runner.isolation(env=env) as (stdout, stderr, output):
+        argv, sys.argv = sys.argv, ["eduplan", *map(str, args)]
+        code, exception = 0, None
+        try:
+            main()
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+            exception = e if code else None
+        finally:
+            sys.argv = argv
+            sys.stdout.flush()
+            sys.stderr.flush()
+        result = (stdout.getvalue(), stderr.getvalue(), output.getvalue())
+    return Result(runner, *result, return_value=None, exit_code=code, exception=exception)
+
+
+@functools.cache
+def shared_demo() -> Path:
+    """The demo district (seed 420104) as `eduplan demo` makes it — the shipped plan bound, its source files written
+    into `<folder>/src` and imported through the user's path as the demo's own batches — built once per test
+    process into a temporary folder; returns `<folder>/demo.duckdb`. Tests must not write into it: copy it first.
+    (conftest.py serves it as the `demo_store` and `demo_sources` fixtures.)"""
+    from eduplan.demo.run import DEMO_USER, build, source_files, write_sources
+    from eduplan.ingest import import_files
+    from eduplan.plan.binding import use_plan
+    from eduplan.store import Store
+
+    folder = Path(tempfile.mkdtemp(prefix="eduplan-shared-demo-"))
+    atexit.register(shutil.rmtree, folder, True)
+    write_sources(build(420104), folder / "src")
+    db = folder / "demo.duckdb"
+    with Store(db) as s:
+        use_plan(s, "qiaokou-2021-2025", DEMO_USER)  # as `eduplan demo` does
+        report = import_files(s, source_files(folder / "src"), user=DEMO_USER, kind="demo")
+        assert report.ok, [i.text() for i in report.errors[:10]]
+    return db

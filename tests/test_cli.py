@@ -3,25 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
-from helpers import SMALL, write_one, write_small
-
-EDUPLAN = [sys.executable, "-m", "eduplan.cli.app"]
+from helpers import SMALL, eduplan, write_one, write_small
 
 
-def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    e = {**os.environ, **(env or {})}
-    return subprocess.run([*EDUPLAN, *args], capture_output=True, text=True, env=e, timeout=120)
+def run(*args: str, env: dict | None = None):
+    """`eduplan *args` in this process, through the entry point (tests/test_cli_smoke.py runs the real one)."""
+    return eduplan(*args, env=env)
 
 
 def test_import_then_status_as_json(tmp_path):
     db = tmp_path / "a.duckdb"
     paths = [str(p) for p in write_small(tmp_path / "src")]
     r = run("import", *paths, "--db", str(db), "--format", "json", "--user", "tester")
-    assert r.returncode == 0, r.stderr
+    assert r.exit_code == 0, r.stderr
     doc = json.loads(r.stdout)  # exactly one JSON document on stdout
     assert doc["ok"] and doc["written"] and doc["errors"] == []
     r = run("db", "status", "--format", "json", env={"EDUPLAN_DB": str(db)})
@@ -38,7 +33,7 @@ def test_failed_import_exits_non_zero_and_names_row_and_column(tmp_path):
     rows[1]["female"] = "八十"
     bad = write_one(src, "enrolment", rows)
     r = run("import", *[str(p) for p in sorted(src.iterdir())], "--db", str(db))
-    assert r.returncode == 1
+    assert r.exit_code == 1
     assert "第 3 行" in r.stdout and "女生数" in r.stdout and "八十" in r.stdout and bad.name in r.stdout
     assert "Traceback" not in r.stdout + r.stderr
     assert "数据库未作任何更改" in r.stderr
@@ -56,22 +51,22 @@ def test_failed_import_exits_non_zero_and_names_row_and_column(tmp_path):
 
 def test_missing_database_is_a_clear_error(tmp_path):
     r = run("db", "status", "--db", str(tmp_path / "nope.duckdb"))
-    assert r.returncode == 1 and "不存在" in r.stderr and "Traceback" not in r.stderr
+    assert r.exit_code == 1 and "不存在" in r.stderr and "Traceback" not in r.stderr
 
 
 def test_summary_json(tmp_path):
     db = tmp_path / "a.duckdb"
-    assert run("import", *[str(p) for p in write_small(tmp_path / "src")], "--db", str(db)).returncode == 0
+    assert run("import", *[str(p) for p in write_small(tmp_path / "src")], "--db", str(db)).exit_code == 0
     r = run("summary", "--db", str(db), "--year", "2019", "--format", "json")
     doc = json.loads(r.stdout)
     [d] = doc["districts"]
     assert d["figures"]["education_expenditure_share"] == {
         "name": "公共财政教育支出占公共财政支出的比例", "unit": "%", "value": 21.85, "by_level": None, "published": None}
     r = run("summary", "--db", str(db), "--year", "2019")
-    assert r.returncode == 0 and "学前三年毛入园率" in r.stdout
+    assert r.exit_code == 0 and "学前三年毛入园率" in r.stdout
 
 
-def _wide(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+def _wide(*args: str, env: dict | None = None):
     """run() with a wide terminal, so rich does not wrap the lines a test reads."""
     return run(*args, env={"COLUMNS": "1000", **(env or {})})
 
@@ -86,9 +81,9 @@ def _corrected_enrolment(folder, **changes):
 
 def test_history_undo_and_status_commands(tmp_path):
     db = str(tmp_path / "a.duckdb")
-    assert _wide("import", *[str(p) for p in write_small(tmp_path / "src")], "--db", db, "--user", "统计科").returncode == 0
+    assert _wide("import", *[str(p) for p in write_small(tmp_path / "src")], "--db", db, "--user", "统计科").exit_code == 0
     fix = _corrected_enrolment(tmp_path / "fix", male=91, pupils=176)
-    assert _wide("import", str(fix), "--db", db, "--user", "张三").returncode == 0  # batch 9
+    assert _wide("import", str(fix), "--db", db, "--user", "张三").exit_code == 0  # batch 9
 
     r = _wide("db", "history", "分年级学生数", "2019", "2420104001", "P1", "--db", db, "--format", "json")
     doc = json.loads(r.stdout)
@@ -97,17 +92,17 @@ def test_history_undo_and_status_commands(tmp_path):
     assert doc["versions"][1]["changed"] == {"male": [90, 91], "pupils": [175, 176]}
     assert doc["versions"][1]["imported_at"].endswith("+00:00")
     r = _wide("db", "history", "enrolment", "2019", "2420104001", "P1", "--db", db)
-    assert r.returncode == 0
+    assert r.exit_code == 0
     assert "版本 2  批次 9  导入  " in r.stdout and " UTC  张三（系统账户 " in r.stdout
     assert "    变化：男生数 90 → 91；在校生数 175 → 176" in r.stdout and "    之后：被批次 9 取代" in r.stdout
     r = _wide("db", "history", "分年级学生数", "2019", "2420104001", "--db", db)
-    assert r.returncode == 1 and "“分年级学生数”的主键有 3 个值（依次为 统计年度、学校标识码、年级），给出了 2 个" in r.stderr
+    assert r.exit_code == 1 and "“分年级学生数”的主键有 3 个值（依次为 统计年度、学校标识码、年级），给出了 2 个" in r.stderr
 
     r = _wide("db", "undo", "9", "--db", db, "--user", "李四")
-    assert r.returncode == 0, r.stderr
+    assert r.exit_code == 0, r.stderr
     assert "已撤销 批次 9（分年级学生数.xlsx），记录为批次 10：分年级学生数 更新 1" in r.stderr
     r = _wide("db", "undo", "9", "--db", db)
-    assert r.returncode == 1 and "无需撤销" in r.stderr and "已由批次 10 撤销" in r.stderr
+    assert r.exit_code == 1 and "无需撤销" in r.stderr and "已由批次 10 撤销" in r.stderr
 
     status = json.loads(_wide("db", "status", "--db", db, "--format", "json").stdout)
     last = status["batches"][-1]
@@ -120,15 +115,15 @@ def test_history_undo_and_status_commands(tmp_path):
 
 def test_undo_conflict_and_cascade_from_the_command_line(tmp_path):
     db = str(tmp_path / "a.duckdb")
-    assert _wide("import", *[str(p) for p in write_small(tmp_path / "src")], "--db", db).returncode == 0
-    assert _wide("import", str(_corrected_enrolment(tmp_path / "a", male=91, pupils=176)), "--db", db).returncode == 0
-    assert _wide("import", str(_corrected_enrolment(tmp_path / "b", male=92, pupils=177)), "--db", db).returncode == 0
+    assert _wide("import", *[str(p) for p in write_small(tmp_path / "src")], "--db", db).exit_code == 0
+    assert _wide("import", str(_corrected_enrolment(tmp_path / "a", male=91, pupils=176)), "--db", db).exit_code == 0
+    assert _wide("import", str(_corrected_enrolment(tmp_path / "b", male=92, pupils=177)), "--db", db).exit_code == 0
     r = _wide("db", "undo", "9", "--db", db)
-    assert r.returncode == 1
+    assert r.exit_code == 1
     assert "不能撤销批次 9（分年级学生数.xlsx）：之后的批次 10（分年级学生数.xlsx，导入，" in r.stderr
     assert "请加 --cascade" in r.stderr
     r = _wide("db", "undo", "9", "--cascade", "--db", db)
-    assert r.returncode == 0
+    assert r.exit_code == 0
     assert "已撤销 批次 10" in r.stderr and "已撤销 批次 9" in r.stderr
     summary = json.loads(_wide("summary", "--db", db, "--format", "json").stdout)
     assert summary["year"] == 2019
@@ -136,12 +131,12 @@ def test_undo_conflict_and_cascade_from_the_command_line(tmp_path):
 
 def test_import_replace_from_the_command_line(tmp_path):
     db = str(tmp_path / "a.duckdb")
-    assert _wide("import", *[str(p) for p in write_small(tmp_path / "src")], "--db", db).returncode == 0
+    assert _wide("import", *[str(p) for p in write_small(tmp_path / "src")], "--db", db).exit_code == 0
     fix = write_one(tmp_path / "fix", "enrolment", [r for r in SMALL["enrolment"] if r["grade"] != "P2"])
     r = _wide("import", str(fix), "--db", db)
-    assert r.returncode == 0 and "! 警告" in r.stdout and "年级=P2（批次 5）" in r.stdout and "--replace" in r.stdout
+    assert r.exit_code == 0 and "! 警告" in r.stdout and "年级=P2（批次 5）" in r.stdout and "--replace" in r.stdout
     r = _wide("import", str(fix), "--db", db, "--replace")
-    assert r.returncode == 0
+    assert r.exit_code == 0
     assert "删除 1" in r.stderr and "按 --replace 从“分年级学生数”删除 1 行" in r.stderr
     status = json.loads(_wide("db", "status", "--db", db, "--format", "json").stdout)
     assert status["tables"]["enrolment"] == 4 and status["batches"][-1]["kind"] == "replace"
@@ -154,7 +149,7 @@ def test_user_text_is_never_interpreted_by_the_terminal(tmp_path):
     name = "学校\x1b[2J\x1b]8;;evil\x07[bold red]:x:\x1b]8;;\x07.csv"
     (src / name).write_text("统计年度,学校标识码\n2019,[blink]:smile:\n", encoding="utf-8")
     r = _wide("import", str(src / name), "--db", str(tmp_path / "a.duckdb"))
-    assert r.returncode == 1
+    assert r.exit_code == 1
     both = r.stdout + r.stderr
     assert "\x1b" not in both and "\x07" not in both
     assert "学校[bold red]:x:.csv" in both  # the file name as typed, minus the control sequences
@@ -189,5 +184,5 @@ def test_unwritable_report_is_refused_before_importing(tmp_path):
     db = tmp_path / "a.duckdb"
     r = _wide("import", *[str(p) for p in write_small(tmp_path / "src")], "--db", str(db),
               "--report", str(blocker / "检查清单.xlsx"))
-    assert r.returncode == 1 and f"无法写出文件 {blocker / '检查清单.xlsx'}" in r.stderr
+    assert r.exit_code == 1 and f"无法写出文件 {blocker / '检查清单.xlsx'}" in r.stderr
     assert not db.exists()  # refused before anything was imported

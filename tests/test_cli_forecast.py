@@ -10,18 +10,16 @@ from typer.testing import CliRunner
 
 from eduplan.cli.app import app
 from eduplan.forecast import ForecastSettings, compare, run_scenarios
-from eduplan.settings import use_settings_file
 from eduplan.store import Store
-from test_forecast_demo import demo_db_path
+from helpers import shared_demo
 
 runner = CliRunner()
 DELAY = "delay-sch_rongchuang_zongguan-2y"
 
 
 def invoke(*args: str):
-    res = runner.invoke(app, [*args, "--db", str(demo_db_path())])
-    use_settings_file(None)  # --settings points the process at a file; reset for the next test
-    return res
+    """The command on the session's shared demo store (read only; conftest resets --settings after each test)."""
+    return runner.invoke(app, [*args, "--db", str(shared_demo())])
 
 
 def test_forecast_json_is_one_document_matching_the_api():
@@ -30,7 +28,7 @@ def test_forecast_json_is_one_document_matching_the_api():
     doc = json.loads(res.stdout)
     assert doc["base_year"] == 2020 and doc["baseline"]["scenario"]["id"] == "baseline"
     new = doc["comparison"]["scenarios"][0]["new_shortages"]
-    with Store(demo_db_path(), read_only=True) as s:
+    with Store(shared_demo(), read_only=True) as s:
         api = compare(run_scenarios(s, [DELAY], ForecastSettings(base_year=2020), date(2025, 12, 31)))
     assert new == api["scenarios"][0]["new_shortages"]
     assert [(c["area"], c["year"]) for c in new] == [("QK05", 2024), ("QK05", 2025)]

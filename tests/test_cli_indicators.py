@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import openpyxl
 import pytest
 
 from test_indicators import DATA, D, S3
-from helpers import write_small
+from helpers import eduplan, write_small
 
 
 def run(*args):
-    env = {**os.environ, "COLUMNS": "250"}  # wide enough that table cells are not wrapped
-    return subprocess.run([sys.executable, "-m", "eduplan.cli.app", *args], capture_output=True, text=True, timeout=300,
-                          env=env)
+    return eduplan(*args, env={"COLUMNS": "250"})  # wide enough that table cells are not wrapped
 
 
 @pytest.fixture(scope="module")
@@ -25,15 +20,15 @@ def db(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("ind")
     db = tmp / "d.duckdb"
     r = run("import", *map(str, write_small(tmp / "src", DATA)), "--db", str(db))
-    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.exit_code == 0, r.output
     r = run("plan", "use", "qiaokou-2021-2025", "--db", str(db))  # the hand-made district is 420104
-    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.exit_code == 0, r.output
     return db
 
 
 def test_json_gives_value_numerator_denominator_target_status(db):
     r = run("indicators", "--db", str(db), "--year", "2019", "--format", "json")
-    assert r.returncode == 0, r.stderr
+    assert r.exit_code == 0, r.stderr
     assert "NaN" not in r.stdout and "Infinity" not in r.stdout  # strict JSON: missing values are null
     doc = json.loads(r.stdout)
     by_id = {i["id"]: i for i in doc["indicators"]}
@@ -57,18 +52,18 @@ def test_json_gives_value_numerator_denominator_target_status(db):
 
 def test_table_and_unit(db):
     r = run("indicators", "--db", str(db), "--year", "2019")
-    assert r.returncode == 0 and "学前三年毛入园率" in r.stdout and "不静默遗漏" in r.stdout
+    assert r.exit_code == 0 and "学前三年毛入园率" in r.stdout and "不静默遗漏" in r.stdout
     r = run("indicators", "--db", str(db), "--year", "2019", "--unit", "红星幼儿园", "--format", "json")
     doc = json.loads(r.stdout)
     assert doc["unit"] == {"type": "school", "code": S3, "name": "红星幼儿园"}
     r = run("indicators", "--db", str(db), "--unit", "不存在的学校")
-    assert r.returncode == 1 and "找不到单位" in r.stderr
+    assert r.exit_code == 1 and "找不到单位" in r.stderr
 
 
 def test_xlsx_one_sheet_per_level(db, tmp_path):
     out = tmp_path / "指标.xlsx"
     r = run("indicators", "--db", str(db), "--year", "2019", "--format", "xlsx", "--output", str(out))
-    assert r.returncode == 0, r.stderr
+    assert r.exit_code == 0, r.stderr
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == ["区", "学区组团", "学校", "指标说明"]
     ws = wb["区"]
@@ -89,6 +84,6 @@ def test_explain_cli(db):
     assert doc["unit"]["code"] == D and doc["numerator"] == 238
     assert doc["numerator_terms"][0]["batches"][0]["file_name"] == "分年级学生数.xlsx"
     r = run("explain", "preschool_gross_enrolment", "--db", str(db), "--year", "2019")
-    assert r.returncode == 0 and "红星幼儿园" in r.stdout and "分年级学生数.xlsx" in r.stdout
+    assert r.exit_code == 0 and "红星幼儿园" in r.stdout and "分年级学生数.xlsx" in r.stdout
     r = run("explain", "no_such_indicator", "--db", str(db))
-    assert r.returncode == 1 and "没有指标" in r.stderr
+    assert r.exit_code == 1 and "没有指标" in r.stderr

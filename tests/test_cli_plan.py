@@ -130,10 +130,11 @@ def test_bad_plan_file_gives_chinese_error_no_traceback(tmp_path: Path):
     assert res.exit_code == 1 and "broken.yaml 第 2 行" in res.stderr and "缺少必填字段" in res.stderr
 
 
-def test_through_main_app_if_present():
-    app_mod = pytest.importorskip("eduplan.cli.app")
-    app = getattr(app_mod, "app", None)
-    if app is None:
-        pytest.skip("main app not available")
+def test_through_the_main_app():
+    """`plan` is a group of the `eduplan` app (a renamed or missing module fails here, it is not skipped)."""
+    from eduplan.cli.app import app
+
     res = runner.invoke(app, ["plan", "check", "--format", "json", "--plan", str(default_plan_path())])
     assert res.exit_code == 0 and json.loads(res.stdout)["ok"] is True
+    direct = run("check", "--format", "json")
+    assert json.loads(res.stdout) == json.loads(direct.stdout)  # the same command as plan_app's

@@ -4,10 +4,7 @@ land near the seed's 2019 values, and corrupting any source file fails the impor
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
@@ -16,27 +13,17 @@ import pytest
 from eduplan.demo.run import build, source_files, write_sources
 from eduplan.ingest import import_files
 from eduplan.metrics.summary import district_summary
-from eduplan.plan.binding import bound_plan, use_plan
+from eduplan.plan.binding import bound_plan
 from eduplan.store import Store
+from helpers import eduplan
 
 SEED = 420104
 
 
 @pytest.fixture(scope="session")
-def demo_sources(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("demo-sources")
-    write_sources(build(SEED), folder)
-    return folder
-
-
-@pytest.fixture(scope="session")
-def demo_db(tmp_path_factory, demo_sources) -> Path:
-    db = tmp_path_factory.mktemp("demo-db") / "demo.duckdb"
-    with Store(db) as s:
-        use_plan(s, "qiaokou-2021-2025", "demo")  # as the demo does: the plan names the project categories
-        report = import_files(s, source_files(demo_sources), user="demo")
-        assert report.ok, [i.text() for i in report.errors[:20]]
-    return db
+def demo_db(demo_store) -> Path:
+    """The session's shared demo store (conftest.py), imported from `demo_sources` as `eduplan demo` does."""
+    return demo_store
 
 
 def test_demo_sources_are_deterministic(demo_sources, tmp_path):
@@ -148,9 +135,8 @@ CORRUPTIONS = [_word_in_number, _negative_count, _missing_column, _duplicate_key
 
 
 def _status(db: Path) -> dict:
-    r = subprocess.run([sys.executable, "-m", "eduplan.cli.app", "db", "status", "--db", str(db), "--format", "json"],
-                       capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0, r.stderr
+    r = eduplan("db", "status", "--db", db, "--format", "json")
+    assert r.exit_code == 0, r.stderr
     return json.loads(r.stdout)
 
 
@@ -162,10 +148,8 @@ def test_corrupted_source_fails_and_writes_nothing(corrupt, demo_sources, demo_d
     db = tmp_path / "demo.duckdb"
     shutil.copy(demo_db, db)
     before = _status(db)
-    r = subprocess.run([sys.executable, "-m", "eduplan.cli.app", "import", *map(str, source_files(src)),
-                        "--db", str(db), "--format", "json"],
-                       capture_output=True, text=True, timeout=300, env={**os.environ, "EDUPLAN_USER": "t"})
-    assert r.returncode == 1, r.stdout[-2000:]
+    r = eduplan("import", *source_files(src), "--db", db, "--format", "json", env={"EDUPLAN_USER": "t"})
+    assert r.exit_code == 1, r.stdout[-2000:]
     report = json.loads(r.stdout)
     errors = [e for e in report["errors"] if e["file"] == file]
     assert errors, report["errors"][:5]

@@ -19,7 +19,7 @@ from eduplan.errors import StoreError
 from eduplan.ingest import import_files
 from eduplan.store import Store
 
-from helpers import write_small
+from helpers import eduplan, write_small
 
 EDUPLAN = [sys.executable, "-c", "from eduplan.cli.app import main; main()"]
 
@@ -46,6 +46,7 @@ def test_demo_refuses_a_real_store(tmp_path: Path):
     assert counts(db) == before
 
 
+@pytest.mark.slow  # a whole `eduplan demo --fresh` process killed midway, then a whole demo build
 def test_demo_fresh_killed_midway_keeps_previous_store(demo_store: Path, tmp_path: Path):
     db = tmp_path / "demo.duckdb"
     shutil.copy(demo_store, db)
@@ -67,7 +68,6 @@ def test_demo_fresh_killed_midway_keeps_previous_store(demo_store: Path, tmp_pat
 
     assert verify(db).ok
     # a later demo run cleans up and succeeds
-    res = subprocess.run([*EDUPLAN, "demo", "--fresh", "--sources", str(tmp_path / "src"), "--format", "json"],
-                         env=env, capture_output=True, text=True, timeout=300)
-    assert res.returncode == 0, res.stderr[-2000:]
+    res = eduplan("demo", "--fresh", "--sources", tmp_path / "src", "--format", "json", env={"EDUPLAN_DEMO_DB": str(db)})
+    assert res.exit_code == 0, res.stderr[-2000:]
     assert counts(db) == before

@@ -4,10 +4,6 @@ for exactly those years, by the places the project brings (no cross-学区 place
 
 from __future__ import annotations
 
-import atexit
-import functools
-import shutil
-import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -15,14 +11,12 @@ import pytest
 
 from eduplan.demo.district import build_district
 from eduplan.demo.places import demo_places
-from eduplan.demo.run import build, source_files, write_sources
 from eduplan.forecast import ForecastSettings, compare, run_forecast, run_scenarios
 from eduplan.forecast.report import forecasts_doc
-from eduplan.ingest import import_files
 from eduplan.plan import load_plan
-from eduplan.plan.binding import use_plan
 from eduplan.projects import build_library, check_library
 from eduplan.store import Store
+from helpers import shared_demo
 
 SEED = 420104
 AS_OF = date(2025, 12, 31)  # the demo records progress up to the end of 2025
@@ -30,23 +24,14 @@ PLAN_START = ForecastSettings(base_year=2020)  # the plan's base year: its proje
 PROJECT = "sch_rongchuang_zongguan"  # 硚口区融创(宗关)配建小学, listed 2021–2023, in use 2024
 
 
-@functools.lru_cache(maxsize=1)
 def demo_db_path() -> Path:
-    """The demo district imported once per test session (shared with test_cli_forecast.py)."""
-    folder = Path(tempfile.mkdtemp(prefix="eduplan-forecast-demo-"))
-    atexit.register(shutil.rmtree, folder, True)
-    write_sources(build(SEED), folder / "src")
-    db = folder / "demo.duckdb"
-    with Store(db) as s:
-        use_plan(s, "qiaokou-2021-2025", "demo")  # as `eduplan demo` does
-        report = import_files(s, source_files(folder / "src"), user="demo")
-        assert report.ok, [i.text() for i in report.errors[:20]]
-    return db
+    """The session's shared demo store (helpers.shared_demo; the `demo_store` fixture). Read only."""
+    return shared_demo()
 
 
 @pytest.fixture(scope="module")
-def store():
-    with Store(demo_db_path(), read_only=True) as s:
+def store(demo_store):
+    with Store(demo_store, read_only=True) as s:
         yield s
 
 

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 from eduplan.ingest import import_files
 from eduplan.quality import RULES, run_rules
-from helpers import SMALL, write_small
+from helpers import SMALL, eduplan, write_small
 
 D = "420104"
 S = "2420104001"
@@ -82,14 +80,12 @@ def test_each_rule_fires_with_its_rows(store, tmp_path):
 def test_import_reports_quality_warnings_but_loads(tmp_path):
     db = tmp_path / "q.duckdb"
     paths = [str(p) for p in write_small(tmp_path / "src", _data())]
-    r = subprocess.run([sys.executable, "-m", "eduplan.cli.app", "import", *paths, "--db", str(db), "--format", "json"],
-                       capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0, r.stderr
+    r = eduplan("import", *paths, "--db", db, "--format", "json")
+    assert r.exit_code == 0, r.stderr
     doc = json.loads(r.stdout)
     # after an import, the soft-bound rule is not run again: the import already warned cell by cell
     assert doc["written"] and {f["rule"] for f in doc["quality"]} == {r.id for r in RULES} - {"implausible_value"}
     soft = [i for i in doc["warnings"] if i["type"] == "soft-range"]
     assert len(soft) == 1 and soft[0]["value"] == "400000", soft
-    r = subprocess.run([sys.executable, "-m", "eduplan.cli.app", "quality", "--db", str(db), "--year", "2019"],
-                       capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0 and "生师比" in r.stdout
+    r = eduplan("quality", "--db", db, "--year", "2019")
+    assert r.exit_code == 0 and "生师比" in r.stdout

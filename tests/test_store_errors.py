@@ -19,19 +19,26 @@ import pytest
 from eduplan.errors import StoreError, StoreLocked
 from eduplan.ingest import import_files
 from eduplan.store import Store
-from helpers import SMALL, write_one, write_small
+from helpers import SMALL, eduplan, write_one, write_small
 
 EDUPLAN = [sys.executable, "-m", "eduplan.cli.app"]
 
 
-def run(*args: str, env: dict | None = None, **kw) -> subprocess.CompletedProcess:
+def run(*args: str, env: dict | None = None):
+    """`eduplan *args` in this process (a wide terminal, so that messages are not wrapped)."""
+    return eduplan(*args, env={"COLUMNS": "1000", **(env or {})})
+
+
+def run_process(*args: str, env: dict | None = None, **kw) -> subprocess.CompletedProcess:
+    """`eduplan *args` as a process of its own: for what one process cannot show of itself (a file size limit set
+    before it starts; a store read or written by *another* process while this one imports)."""
     return subprocess.run([*EDUPLAN, *args], capture_output=True, text=True, timeout=120,
                           env={**os.environ, "COLUMNS": "1000", **(env or {})}, **kw)
 
 
 def status(db: Path) -> dict:
     r = run("db", "status", "--db", str(db), "--format", "json")
-    assert r.returncode == 0, r.stderr
+    assert r.exit_code == 0, r.stderr
     return json.loads(r.stdout)
 
 
@@ -53,14 +60,15 @@ def small_db(tmp_path: Path) -> Path:
     return db
 
 
-def _assert_failed_write(r: subprocess.CompletedProcess, cause: str) -> None:
-    assert r.returncode == 1
-    text = r.stdout + r.stderr
+def _assert_failed_write(exit_code: int, text: str, cause: str) -> None:
+    """A run's exit code and its stdout and stderr together."""
+    assert exit_code == 1
     assert f"写入导入批次（数据库“" in text and f"失败：{cause}" in text
     assert "数据库未作任何更改" in text
     assert "cannot rollback" not in text and "Traceback" not in text
 
 
+@pytest.mark.slow  # a process of its own, started under `ulimit -f 8` (the limit cannot be set for this one)
 def test_commit_over_the_file_size_limit_names_the_cause(small_db, tmp_path):
     before = counts_and_batches(small_db)
     big = many_enrolment_rows(tmp_path / "big")
@@ -68,8 +76,8 @@ def test_commit_over_the_file_size_limit_names_the_cause(small_db, tmp_path):
     def limit() -> None:  # ulimit -f 8: every write past 8 KB of a file fails with EFBIG
         resource.setrlimit(resource.RLIMIT_FSIZE, (8192, 8192))
 
-    r = run("import", str(big), "--db", str(small_db), preexec_fn=limit)
-    _assert_failed_write(r, "文件超过了系统允许的大小（ulimit -f）")
+    r = run_process("import", str(big), "--db", str(small_db), preexec_fn=limit)
+    _assert_failed_write(r.returncode, r.stdout + r.stderr, "文件超过了系统允许的大小（ulimit -f）")
     assert "File too large" in r.stderr
     assert counts_and_batches(small_db) == before
 
@@ -97,7 +105,7 @@ def test_commit_on_a_full_disk_names_the_cause(small_tmpfs, tmp_path):
     st = os.statvfs(small_tmpfs)
     (small_tmpfs / "filler").write_bytes(b"\0" * (st.f_bavail * st.f_frsize - 8192))  # leave 8 KB
     r = run("import", str(many_enrolment_rows(tmp_path / "big")), "--db", str(db))
-    _assert_failed_write(r, "磁盘空间不足")
+    _assert_failed_write(r.exit_code, r.output, "磁盘空间不足")
     assert "No space left on device" in r.stderr
     (small_tmpfs / "filler").unlink()
     assert counts_and_batches(db) == before
@@ -111,7 +119,7 @@ def test_read_only_file_system_names_the_cause(small_tmpfs, tmp_path):
     rows = copy.deepcopy(SMALL["enrolment"])
     rows[0].update(male=91, pupils=176)
     r = run("import", str(write_one(tmp_path / "fix", "enrolment", rows)), "--db", str(db))
-    assert r.returncode == 1
+    assert r.exit_code == 1
     text = r.stderr
     assert f"打开数据库文件“{db}”失败：文件系统是只读的" in text and "Traceback" not in text
     assert counts_and_batches(db) == before  # reading still works
@@ -139,7 +147,7 @@ def test_a_held_store_names_the_process_and_what_to_do(small_db, holder):
         assert "它以写入方式打开了数据库，期间其他程序既不能写入也不能读取。请等它结束后重试" in msg
         assert f"结束它（kill {holder.pid}）后重试" in msg
     r = run("db", "status", "--db", str(small_db), env={"EDUPLAN_LOCK_WAIT": "0"})
-    assert r.returncode == 1
+    assert r.exit_code == 1
     text = r.stderr
     assert f"正被进程 {holder.pid}" in text and "IO Error" not in text and "Traceback" not in text
 
@@ -173,6 +181,7 @@ def test_an_open_waits_for_a_short_lock(small_db):
         p.wait()
 
 
+@pytest.mark.slow  # `db status` must run in another process (a lock is per process), twice during the import
 def test_validation_does_not_hold_the_write_lock(small_db, tmp_path):
     """While an import reads and validates, other processes read the store (db status works)."""
     rows = copy.deepcopy(SMALL["enrolment"])
@@ -182,7 +191,7 @@ def test_validation_does_not_hold_the_write_lock(small_db, tmp_path):
 
     def progress(desc: str, done: int, total: int) -> None:
         if desc.startswith("读取") or desc == "校验跨表关系":
-            r = run("db", "status", "--db", str(small_db), "--format", "json", env={"EDUPLAN_LOCK_WAIT": "0"})
+            r = run_process("db", "status", "--db", str(small_db), "--format", "json", env={"EDUPLAN_LOCK_WAIT": "0"})
             seen.append((desc, r.returncode, json.loads(r.stdout)["tables"]["enrolment"] if r.stdout else r.stderr))
 
     report = import_files(small_db, [fix], user="u", progress=progress)
@@ -190,6 +199,7 @@ def test_validation_does_not_hold_the_write_lock(small_db, tmp_path):
     assert seen == [("读取 分年级学生数.xlsx", 0, 5), ("校验跨表关系", 0, 5)]
 
 
+@pytest.mark.slow  # the other import must run in another process, between this one's validation and write
 def test_a_batch_written_during_validation_is_checked_again(small_db, tmp_path):
     """Between validation and the write another process makes school 003 a primary school: the import's
     kindergarten grade for it is then refused, and nothing is written."""
@@ -202,7 +212,7 @@ def test_a_batch_written_during_validation_is_checked_again(small_db, tmp_path):
 
     def progress(desc: str, done: int, total: int) -> None:
         if desc == "写入数据库":  # validated against the store as it was; the lock not yet taken
-            assert run("import", str(theirs), "--db", str(small_db)).returncode == 0
+            assert run_process("import", str(theirs), "--db", str(small_db)).returncode == 0
 
     report = import_files(small_db, [ours], user="u", progress=progress)
     assert not report.written
@@ -213,7 +223,7 @@ def test_a_batch_written_during_validation_is_checked_again(small_db, tmp_path):
 def test_a_missing_input_file_creates_nothing(tmp_path):
     db = tmp_path / "new" / "eduplan.duckdb"
     r = run("import", str(tmp_path / "没有这个文件.xlsx"), "--db", str(db))
-    assert r.returncode == 1
+    assert r.exit_code == 1
     assert "没有这个文件.xlsx" in r.stdout and "数据库未作任何更改" in r.stderr
     assert not db.exists() and not db.parent.exists()
 
@@ -222,13 +232,13 @@ def test_reports_on_an_empty_or_missing_store(tmp_path, small_db):
     empty = tmp_path / "empty.duckdb"
     Store(empty).close()
     r = run("summary", "--db", str(empty))
-    assert r.returncode == 1
+    assert r.exit_code == 1
     assert f"数据库“{empty}”中还没有“学校基本信息”数据，无法计算" in r.stderr
     missing = tmp_path / "missing.duckdb"
     r = run("summary", "--db", str(missing))
-    assert r.returncode == 1 and "不存在" in r.stderr and not missing.exists()
+    assert r.exit_code == 1 and "不存在" in r.stderr and not missing.exists()
     r = run("summary", "--db", str(small_db), "--year", "2030")
-    assert r.returncode == 1
+    assert r.exit_code == 1
     assert "中没有 2030 年的数据（已有年度：2019）" in r.stderr
 
 
