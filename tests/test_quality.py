@@ -50,17 +50,20 @@ def test_each_rule_fires_with_its_rows(store, tmp_path):
         by_rule.setdefault(f.rule, []).append(f)
     assert set(by_rule) == {r.id for r in RULES}
     [jump] = by_rule["pupils_jump_without_classes"]
-    assert "300" in jump.message and "100" in jump.message and jump.rows[0]["year"] == 2019
+    assert jump.message == "崇仁路小学（2420104001）2019 年在校生 300 人，较上年 100 人增长 200.0%，但班数未增加（4 → 4）"
+    assert jump.rows[0]["year"] == 2019
     [cohort] = by_rule["cohort_jump"]
-    assert cohort.rows[0]["grade"] == "P2" and cohort.rows[0]["source_row"] == 4 and "+40%" in cohort.message
+    assert cohort.rows[0]["grade"] == "P2" and cohort.rows[0]["source_row"] == 4
+    assert cohort.message == "崇仁路小学（2420104001）2019 年 P2 有 140 人，上一年低一年级为 100 人（变化 +40.0%，超过 ±30%）"
     [ptr] = by_rule["pupil_teacher_ratio_outlier"]
-    assert "生师比 60.0" in ptr.message
+    assert ptr.message == "崇仁路小学（2420104001）2019 年小学 300 名学生、5 名专任教师（生师比 60.00，合理范围 4–30）"
     missing = {(f.rows[0]["table"], f.rows[0]["year"]) for f in by_rule["missing_related_rows"]}
     assert missing == {("teachers", 2018), ("facilities", 2018)}
     [area] = by_rule["teaching_area_per_pupil"]
-    assert "0.3 ㎡" in area.message
+    assert area.message == ("崇仁路小学（2420104001）2019 年生均教学及辅助用房 0.33 ㎡（合理范围 1–40 ㎡：请核对面积单位是否为平方米）")
     [pop] = by_rule["population_cohort_jump"]
-    assert pop.rows[0]["age"] == 5 and "+100%" in pop.message
+    assert pop.rows[0]["age"] == 5
+    assert pop.message == "区域 420104 2019 年 5 岁常住人口 200，上一年 4 岁为 100（变化 +100.0%，超过 ±25%）"
     [value] = by_rule["implausible_value"]
     assert value.message.startswith("陈家墩学校（2420104002）2019 年“办学条件”的“占地面积”为 400000 平方米，通常 ≤300000（"
                                     "一所中小学：最大的校园约 1 平方公里")
