@@ -138,8 +138,8 @@ def test_investment_sum_passes_when_total_matches():
 def test_count_sum_and_count_mismatch_fire():
     fs = check_modified(lambda d: d["key_projects"]["stated_total"].update(count=36))
     (f,) = by_code(fs, "count-sum")
-    assert "35" in f.message and "36" in f.message
-    assert any("36" in f.message for f in by_code(fs, "count-mismatch"))
+    assert f.message == "重点项目数（幼儿园 + 中小学 + 高中 = 总数）：14 + 14 + 7 = 35 个，与所述总数 36 个不符（相差 1 个）"
+    assert [f.message for f in by_code(fs, "count-mismatch")] == ["重点项目文中为 36 个，表中列出 35 个（不含附属项目）"]
 
 
 def test_group_count_mismatch_when_a_project_is_dropped():
@@ -147,7 +147,10 @@ def test_group_count_mismatch_when_a_project_is_dropped():
         d["key_projects"]["projects"] = [p for p in d["key_projects"]["projects"] if p["id"] != "kg_fudi"]
 
     fs = check_modified(change)
-    assert any("公益普惠性幼儿园新改扩建工程" in f.message and "13" in f.message for f in by_code(fs, "count-mismatch"))
+    assert [(f.severity, f.subject, f.message) for f in by_code(fs, "count-mismatch")] == [
+        ("warning", "kindergarten", "“公益普惠性幼儿园新改扩建工程”文中为 14 所，表中列出 13 所"),
+        ("warning", "kindergarten", "“公益普惠性幼儿园新改扩建工程”文中预计 14 所“完工”，表中标为“完工”的有 13 所"),
+        ("warning", "key_projects", "重点项目文中为 35 个，表中列出 34 个（不含附属项目）")]
 
 
 def test_state_count_mismatch():
@@ -180,7 +183,9 @@ def test_unparseable_comparison_is_an_error_with_line():
 
 def test_level_count_mismatch_is_unparseable():
     text = shipped_text().replace('y2025: "<0.5/<0.45"', 'y2025: "<0.5"')
-    assert by_code(check_text(text), "comparison-unparseable")
+    assert [(f.severity, f.subject, f.message) for f in by_code(check_text(text), "comparison-unparseable")] == [
+        ("error", "compulsory_balance_coefficient", "表“硚口区“十四·五”教育事业发展主要预期指标”中“义务教育优质均衡系数”（y2025）："
+                                                    "“<0.5”应有 2 个以“/”分隔的值（小学/初中）")]
 
 
 def test_year_out_of_period():
@@ -188,15 +193,16 @@ def test_year_out_of_period():
         next(t for t in d["targets"] if t["id"] == "health_knowledge_90")["year"] = 2030
 
     (f,) = by_code(check_modified(change), "year-out-of-period")
-    assert "2030" in f.message and f.severity == "error"
+    assert (f.severity, f.message) == ("error", "目标“学生健康知识掌握率”的年份 2030 不在规划期 2021–2025 内")
 
 
 def test_project_years_out_of_period_and_gaps():
     fs = check_modified(lambda d: project(d, "sch_changmatou").update(years=[2021, 2023, 2026]))
     fs = [f for f in by_code(fs, "project-year-range") if f.subject == "sch_changmatou"]
-    msgs = " ".join(f.message for f in fs)
-    assert "超出规划期" in msgs and "不连续" in msgs and "晚于" in msgs
-    assert any(f.severity == "error" for f in fs)
+    assert [(f.severity, f.message) for f in fs] == [
+        ("error", "项目“硚口区常码头还建地配建小学”列于 2026 年，超出规划期 2021–2025"),
+        ("warning", "项目“硚口区常码头还建地配建小学”所列年份不连续：2021、2023、2026"),
+        ("warning", "项目“硚口区常码头还建地配建小学”列至 2026 年，晚于文中“中小学配建”预计完成的 2025 年底")]
 
 
 def test_unknown_references():
@@ -273,7 +279,8 @@ def test_project_categories_come_from_the_plan_and_are_checked():
         f.message for f in found if f.code == "unknown-project-category")
     # places naming something that is not a 学段, and a category that says nothing about places
     found = _jiangwan(lambda t: t.replace("places: {小学: 24, 初中: 12}", "places: {小学: 24, 九年级: 12}", 1))
-    assert any(f.code == "unknown-level" and "写了“九年级”，不是学段代码" in f.message for f in found)
+    assert [(f.severity, f.subject, f.message) for f in found if f.code == "unknown-level"] == [
+        ("error", "中小学新建", "项目类别“中小学新建”的新增班数写了“九年级”，不是学段代码（中职、初中、学前、小学、特教、高中）")]
     found = _jiangwan(lambda t: t.replace("      places: {}\n      cite: {section: \"五、㈢\"", "      cite: {section: \"五、㈢\"", 1))
     [w] = [f for f in found if f.code == "places-unknown"]
     assert w.severity == "warning" and w.message.startswith("项目类别“校舍维修”没有写新增班数（places；不增加学位写 {}），1 个项目也没有写")
