@@ -122,7 +122,8 @@ def test_infeasible_caps_name_the_school_and_indicator():
     plan = plan_fixes(case, settings)
     assert not plan.feasible and plan.status == "infeasible"
     (why,) = plan.infeasible
-    assert why["school"] == "B" and why["indicators"] == ["L5"] and "体育运动场馆面积" in why["message"]
+    assert why == {"school": "B", "name": "B", "level": "小学", "indicators": ["L5"],
+                   "message": "B（小学）的 L5 生均体育运动场馆面积 在增加上限内无法达到标准的 85%"}
 
 
 def test_infeasible_coefficient_names_the_level_and_indicator():
@@ -130,8 +131,10 @@ def test_infeasible_coefficient_names_the_level_and_indicator():
     settings = BalanceSettings(default_caps=ActionCaps(multimedia_rooms=0))
     plan = plan_fixes(CASE, settings)
     assert plan.status == "infeasible"
-    assert any(d.get("level") == "小学" and d.get("indicator") == "L7" for d in plan.infeasible)
-    assert "L7" in plan.message
+    why = ("小学 L7 每百名学生拥有网络多媒体教室数 的差异系数在上限下无法降到 0.50；不能增加的学校："
+           "A（7.00，全区 4.10）、B（2.00，全区 4.10）、C（2.33，全区 4.10）")
+    assert plan.infeasible == [{"level": "小学", "indicator": "L7", "schools": ["A", "B", "C"], "message": why}]
+    assert plan.message == "在设定的增加上限下没有可行方案：" + why
 
 
 def test_apply_actions_leaves_the_input_alone():
