@@ -19,7 +19,6 @@ rule of the data model or a new quality rule has no row here.
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import shutil
 import zipfile
@@ -694,6 +693,40 @@ def test_every_check_has_a_case():
     assert sorted(rules - {c.id[5:] for c in CASES if c.id.startswith("rule:")}) == []
     assert sorted(r.id for r in RULES) == sorted(c.rule for c in QUALITY)
     assert len({c.id for c in CASES}) == len(CASES)
+
+
+def test_hidden_sheet_is_never_read(fresh_db, tmp_path):
+    """A hidden sheet is not a check with an issue type: it is skipped, named in the file's summary, and
+    nothing of it is validated or written (here its row would be a pattern error)."""
+    def hide(ws):
+        hidden = ws.parent.create_sheet("分年级学生数（旧）")
+        hidden.append(ENR_HEADERS)
+        hidden.append([2018, "24201040X1", "P1", 4, 90, 85, 175])
+        hidden.sheet_state = "hidden"
+
+    paths = sheet("分年级学生数", ENR_HEADERS, ENR_ROW, edit=hide)(tmp_path)
+    before = counts(fresh_db)
+    report = import_files(fresh_db, paths, user="u")
+    assert report.issues == [] and report.written
+    assert report.files[0].sheet_lines() == ["工作表“分年级学生数（旧）”：隐藏的工作表，未读取",
+                                             "工作表“分年级学生数”：分年级学生数 1 行，2020 年"]
+    assert counts(fresh_db)["enrolment"] == before["enrolment"] + 1
+
+
+def test_merged_cells_are_read_as_excel_stores_them(fresh_db, tmp_path):
+    """Merged cells are not a check of their own: Excel keeps the value in the first cell only, so a required
+    cell merged down over the next row is blank there, and that row is refused naming its cell."""
+    def merge(ws):
+        ws.append([2020, None, "P2", 4, 88, 90, 178])
+        ws.merge_cells("B2:B3")
+
+    paths = sheet("分年级学生数", ENR_HEADERS, ENR_ROW, edit=merge)(tmp_path)
+    before = snapshot(fresh_db)
+    report = import_files(fresh_db, paths, user="u")
+    assert [i.text() for i in report.issues] == [
+        "文件“分年级学生数.xlsx”，工作表“分年级学生数”，第 3 行，列“学校标识码”（B3）：列“学校标识码”不能为空"
+        "（规则：必填，10 位数字）"]
+    assert snapshot(fresh_db) == before
 
 
 def test_quality_figures_do_not_contradict_their_rule(fresh_db, tmp_path):
