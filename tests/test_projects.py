@@ -141,7 +141,7 @@ def test_checks_flag_delays_money_and_the_plans_statements():
     assert ("funds-overrun", "hs_no11") in found
     assert ("in-use-later-than-plan", "sch_changmatou") not in found  # 竣工 2022-12 → in use 2023, as planned
     msgs = {f.code: f.message for f in check_library(lib)}
-    assert "50%" in msgs["funds-lagging"]
+    assert "50.0%" in msgs["funds-lagging"]
     # the plan expects 43 中扩建 完工 by the end of 2025; recorded: 开工 only
     assert ("expected-state-missed", "sch_43_extension") in found
     # "预计 2025 年底 12 所学校完工": 1 recorded (常码头) → flagged

@@ -46,13 +46,27 @@ def _names(rows: list[str], n: int = 5) -> str:
     return "、".join(rows[:n]) + (f" 等 {len(rows)} 所" if len(rows) > n else "")
 
 
+THROUGH_TYPES = ("312", "345")  # 九年一贯制、十二年一贯制: the through-school ceiling on their compulsory pupils
+
+
+def size_ceilings() -> tuple[int, int]:
+    """(小学、初中 ceiling, through-school ceiling): the `indicators` settings school_size_ceiling and
+    through_school_size_ceiling, so the checklist item and the indicator oversized_schools move together."""
+    from ..indicators.settings import IndicatorSettings
+    from ..settings import load_section
+
+    s = load_section("indicators", IndicatorSettings)
+    return s.school_size_ceiling, s.through_school_size_ceiling
+
+
 def school_size(records: list[SchoolRecord], settings: BalanceSettings) -> Decision | None:
     over = []
+    school_limit, through_limit = size_ceilings()
     for r in records:
         p = sum(r.pupils.get(lvl, 0) for lvl in LEVELS)
         if exclusion_reason(r.type_code, p, settings) is not None or p == 0:
             continue
-        limit = 2500 if r.type_code in ("312", "345") else 2000
+        limit = through_limit if r.type_code in THROUGH_TYPES else school_limit
         if p > limit:
             over.append(f"{r.name}（{p} 人 > {limit}）")
     if not records:

@@ -65,6 +65,13 @@ def missing_reason(values: dict[str, float | None]) -> str | None:
     return f"缺少数据：{labels}（{'、'.join(s.id for s in gone)} 无法计算，缺失不按 0 计）"
 
 
+def _all(verdicts: list[bool | None]) -> bool | None:
+    """False when one is False, else None when one is unknown, else True."""
+    if any(v is False for v in verdicts):
+        return False
+    return None if any(v is None for v in verdicts) else True
+
+
 def evaluate(units: list[Unit], settings: BalanceSettings) -> dict[str, LevelResult]:
     out: dict[str, LevelResult] = {}
     for level in LEVELS:
@@ -93,9 +100,9 @@ def evaluate(units: list[Unit], settings: BalanceSettings) -> dict[str, LevelRes
             ]
             schools.append(SchoolResult(u.code, u.name, u.type_code, level, u.pupils, u.share, values, shares,
                                         met, ok, misses, missing_reason(values)))
-        cvs_ok = None if not all(r.computable for r in indicators) else all(r.passed for r in indicators)
-        comp = [s.compliant for s in schools]
-        schools_ok = None if any(c is None for c in comp) else all(comp) if lu else None
+        # a known failure decides (False) whatever the missing values are; else missing leaves it open (None)
+        cvs_ok = _all([r.passed if r.computable else None for r in indicators])
+        schools_ok = _all([s.compliant for s in schools]) if lu else None
         if cvs_ok is False or schools_ok is False:
             passed = False
         elif cvs_ok is None or schools_ok is None:

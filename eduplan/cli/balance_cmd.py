@@ -43,7 +43,9 @@ def balance(
     input_: Annotated[Optional[Path], typer.Option("--input", help="单独评估一个 .csv / .xlsx 文件（每校一行），不读数据库")] = None,
     plan_fixes: Annotated[bool, typer.Option("--plan-fixes", help="同时求最低成本的改进方案（2017 方法）")] = False,
     fmt: Annotated[BalanceFormat, typer.Option("--format", "-f", help="输出格式：table、json 或 xlsx")] = BalanceFormat.table,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="xlsx 输出文件（默认 out/balance-<年度>.xlsx）")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="xlsx 输出文件（默认 out/balance-<年度>.xlsx；带 --input 时写在输入文件旁：<文件名>-均衡评估.xlsx）")] = None,
+    template: Annotated[Optional[Path], typer.Option("--template", help="写出督学填报用的单表模板（全部可用表头及计量单位、示例行、填写说明）后退出")] = None,
+    force: Annotated[bool, typer.Option("--force", help="--template：覆盖已存在的文件（默认不覆盖）")] = False,
     district: DistrictOption = None,
     db: DbOption = DEFAULT_DB,
     plan_path: PlanOption = None,
@@ -53,7 +55,9 @@ def balance(
 
     两种判据分开列出：国家标准（所选方法本身的差异系数上限，如 2017 办法 小学 ≤0.50、初中 ≤0.45）判定评估结论；规划目标（该区绑定的规划中“义务教育优质均衡系数”的中期与期末目标）判定规划指标。未绑定规划的区只按国家标准评估。
 
-    优质均衡按县域评估：库中有多个区时须用 --district 指定。不带 --input 时评估数据库中的学校（--year 默认为该区有数据的最近年度）；带 --input 时评估一个每校一行的表格，表头为 学校名称、学校类型（必填）及 小学在校生数、小学专任教师数、教学及辅助用房面积 等（可缺列；空白单元格按 0 计）。
+    优质均衡按县域评估：库中有多个区时须用 --district 指定。不带 --input 时评估数据库中的学校（--year 默认为该区有数据的最近年度）；带 --input 时评估一个每校一行的表格（督学的单表；模板用 --template 文件 写出），xlsx 结果默认写在输入文件旁。
+
+    {HEADERS_HELP}
 
     例：eduplan balance --district <行政区划代码> --year <年度> --plan-fixes --format xlsx --output 均衡评估.xlsx
     """
@@ -61,6 +65,9 @@ def balance(
     from ..balance import plan_fixes as solve_plan
     from ..balance.report import to_json, write_workbook
 
+    if template is not None:
+        _write_template(template, force)
+        return
     use_settings_file(settings)
     conf = load_settings()
     if input_ is not None and year is not None:
@@ -81,11 +88,29 @@ def balance(
     if fmt == BalanceFormat.json:
         emit_json(to_json(result))
     elif fmt == BalanceFormat.xlsx:
-        stem = result.year if result.year is not None else Path(result.source).stem
-        path = write_workbook(result, output or Path(f"out/balance-{stem}.xlsx"))
+        if output is None:  # a supervisor's file: the result beside it; the store's: out/balance-<year>.xlsx
+            output = (input_.with_name(f"{input_.stem}-均衡评估.xlsx") if input_ is not None
+                      else Path(f"out/balance-{result.year}.xlsx"))
+        path = write_workbook(result, output)
         err.print(f"已写出 {safe(path)}")
     else:
         print_result(result)
+
+
+def _write_template(path: Path, force: bool) -> None:
+    """The 督学's one-sheet template for --input; an existing file is kept unless --force."""
+    from ..balance.infile import write_template
+
+    if path.exists() and not force:
+        raise EduplanError(f"文件“{path}”已存在，未覆盖：加 --force 覆盖，或换一个文件名")
+    err.print(f"已写出模板 {safe(write_template(path))}（填好后：eduplan balance --input {safe(path)}）")
+
+
+def _help_with_headers() -> None:
+    """balance --help lists every header --input accepts (from eduplan.balance.infile)."""
+    from ..balance.infile import HEADERS_HELP
+
+    balance.__doc__ = (balance.__doc__ or "").replace("{HEADERS_HELP}", HEADERS_HELP)
 
 
 def _f(v, digits: int = 2) -> str:
@@ -228,3 +253,6 @@ def _print_plan(plan) -> None:
         out.print(f"  起约束作用：{safe(b['message'])}")
     for d in plan.infeasible:
         out.print(f"  [red]不可行：{safe(d['message'])}[/]")
+
+
+_help_with_headers()

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.table import Table as RichTable
 
 from ..errors import EduplanError
 from ..indicators import IndicatorSettings, load_definitions
@@ -189,7 +188,7 @@ def _projection_cell(r) -> str:
 
 
 def quality(
-    year: Annotated[Optional[int], typer.Option("--year", help="只看某一年（默认：全部年份）")] = None,
+    year: Annotated[Optional[int], typer.Option("--year", help="只看某一年（默认：库中全部年度，并提示所查年度）")] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="输出格式：table 或 json")] = Format.table,
     db: DbOption = DEFAULT_DB,
 ) -> None:
@@ -202,10 +201,15 @@ def quality(
 
 @handle_errors
 def _run_quality(year, fmt, db) -> None:
+    from ..plan.scope import data_years
     from ..quality import RULES, run_rules
 
     with reading(db) as store:
         findings = run_rules(store, {year} if year else None)
+        if year is None:
+            years = data_years(store)
+            span = f"{years[0]}–{years[-1]}" if len(years) > 1 else "、".join(map(str, years))
+            err.print(f"未指定 --year：检查库中全部年度（{span}）" if years else "未指定 --year：检查库中全部年度")
     if fmt == Format.json:
         emit_json({"year": year, "rules": [{"id": r.id, "text": r.text} for r in RULES],
                    "findings": [f.to_dict() for f in findings]})
@@ -213,8 +217,10 @@ def _run_quality(year, fmt, db) -> None:
     if not findings:
         out.print(f"数据质量检查：{len(RULES)} 条规则，未发现问题。")
         return
-    t = RichTable("规则", "说明", "涉及行", title=f"数据质量检查：{len(findings)} 条警告")
+    t = Grid(Col("规则", "name", min=8), Col("说明", min=24), Col("涉及行", min=16, drop=1),
+             title=f"数据质量检查：{len(findings)} 条警告",
+             note="终端较窄：{dropped}未显示（加宽终端，或用 --format json 查看全部）")
     for f in findings:
         rows = "；".join(", ".join(f"{k}={v}" for k, v in r.items() if v is not None) for r in f.rows)
         t.add_row(safe(f.rule), safe(f.message), safe(rows))
-    out.print(t)
+    t.print()

@@ -23,6 +23,7 @@ from ..plan.check import SEVERITY_LABEL, Finding, review_name
 from ..plan.schema import COLUMN_KIND_LABEL, Value, fmt_num
 from ..plan.scope import one_scope
 from ..store import Store, time_label
+from .render import Col, Grid
 from .common import (
     DEFAULT_DB, DbOption, DistrictOption, Format, FormatOption, PlanOption, emit_json, err, handle_errors, out, safe,
 )
@@ -47,6 +48,7 @@ SectionOption = Annotated[
 _KIND = {"quantitative": "定量", "qualitative": "定性", "trend": "趋势"}
 _TREND = {"non_decreasing": "逐年只增不减", "non_increasing": "逐年只减不增"}
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+CHECK_SHOWN = 5  # findings `plan check` lists without --all
 
 
 def _plan_in_use(db: Path, district: str | None, plan_path: Path | None) -> tuple[Plan, dict | None]:
@@ -163,9 +165,11 @@ def show(
 @plan_app.command("check")
 @handle_errors
 def check(plan_path: PlanOption = None, fmt: FormatOption = Format.table, db: DbOption = DEFAULT_DB,
-          district: DistrictOption = None) -> None:
+          district: DistrictOption = None,
+          show_all: Annotated[bool, typer.Option("--all", help="列出全部问题（默认只列各级别数目和前几条）")] = False) -> None:
     """检查规划内部是否一致（合计、文表一致、项目年份等）；有“错误”级问题时退出码为 1。
     默认检查库中为该区绑定的规划；--plan 检查一个规划文件，数据库存在时还检查它所属的区是否在库中（不在时为错误）。
+    表格先给出各级别的条数，再列出前几条（错误在前）；--all 列出全部，--format json 含全部。
 
     例：eduplan plan check --plan 规划.yaml --format json
     """
@@ -178,17 +182,19 @@ def check(plan_path: PlanOption = None, fmt: FormatOption = Format.table, db: Db
         emit_json({"ok": ok, "plan": plan.meta.id, "counts": counts, "findings": [f.to_dict() for f in findings]})
     else:
         out.print(f"[bold]{safe(plan.meta.title)}[/]（{safe(plan.source_name)}）")
-        if findings:
-            t = RichTable(title="规划检查结果", show_lines=True)
-            t.add_column("级别", no_wrap=True)
-            t.add_column("代码", overflow="fold")
-            t.add_column("说明", overflow="fold", ratio=3)
-            t.add_column("位置", overflow="fold", ratio=2)
-            for f in findings:
-                t.add_row(f"[{_STYLE[f.severity]}]{SEVERITY_LABEL[f.severity]}[/]", safe(f.code), safe(f.message), safe(f.where))
-            out.print(t)
         summary = f"共 {len(findings)} 条：错误 {counts['error']}，警告 {counts['warning']}，提示 {counts['info']}。"
         out.print(("[green]通过[/]：" if ok else "[bold red]未通过[/]：") + summary)
+        shown = findings if show_all else findings[:CHECK_SHOWN]
+        if shown:
+            t = Grid(Col("级别", min=4), Col("说明", min=24), Col("位置", min=16, drop=1), Col("代码", "name", min=24, drop=2),
+                     title="规划检查结果" if show_all else f"规划检查结果（前 {len(shown)} 条，错误在前）",
+                     show_lines=True, note="终端较窄：{dropped}未显示（加宽终端，或用 --format json 查看全部）")
+            for f in shown:
+                t.add_row(f"[{_STYLE[f.severity]}]{SEVERITY_LABEL[f.severity]}[/]", safe(f.message), safe(f.where),
+                          safe(f.code))
+            t.print()
+        if len(shown) < len(findings):
+            out.print(f"另有 {len(findings) - len(shown)} 条未列出：eduplan plan check --all 列出全部，或 --format json。")
     if not ok:
         raise typer.Exit(1)
 

@@ -62,6 +62,20 @@ def with_unit(v: Any, unit: str | None) -> str:
     return text if text == "—" or not unit else f"{text} {unit}"
 
 
+def years_text(years: Iterable[int]) -> str:
+    """“2026–2030”, “2024、2026–2028”: consecutive years as a range (“—” for none)."""
+    ys = sorted(set(years))
+    parts: list[str] = []
+    i = 0
+    while i < len(ys):
+        j = i
+        while j + 1 < len(ys) and ys[j + 1] == ys[j] + 1:
+            j += 1
+        parts.append(str(ys[i]) if j == i else f"{ys[i]}–{ys[j]}" if j > i + 1 else f"{ys[i]}、{ys[j]}")
+        i = j + 1
+    return "、".join(parts) or "—"
+
+
 def page_width() -> int | None:
     """Columns a table may take: COLUMNS, else the terminal's width; None (no limit) for a file or pipe."""
     cols = os.environ.get("COLUMNS", "").strip()
@@ -79,7 +93,7 @@ def text_width(cell: str) -> int:
     return max(Text.from_markup(line).cell_len for line in cell.split("\n"))
 
 
-FIGURE_WORD_MAX = 16  # longer words holding a figure may still be folded
+FIGURE_WORD_MAX = 12  # longer words holding a figure may still be folded
 
 
 def _figure_word(cell: str) -> int:
@@ -88,11 +102,11 @@ def _figure_word(cell: str) -> int:
     return min(max((Text(w).cell_len for w in words), default=0), FIGURE_WORD_MAX)
 
 
-def _console(width: int) -> Console:
+def _console(width: int, soft_wrap: bool = False) -> Console:
     """A console writing where `out` writes, `width` columns wide (so a table is never squeezed by rich)."""
     term = out.is_terminal
     return Console(file=out.file, width=max(width, 20), force_terminal=term, color_system=out.color_system if term else None,
-                   emoji=False, highlight=False, soft_wrap=False, no_color=out.no_color)
+                   emoji=False, highlight=False, soft_wrap=soft_wrap, no_color=out.no_color)
 
 
 @dataclass
@@ -198,7 +212,7 @@ class Grid:
 
     def _print_blocks(self, width: int | None) -> None:
         """One block per row: the first column as its heading, then “header：value” lines."""
-        console = _console(width or 80)
+        console = _console(width or 80, soft_wrap=True)  # lines as long as their text: the terminal wraps them
         if self.title:
             console.print(self.title)
         for r in self.rows:

@@ -29,9 +29,9 @@ MESSAGES: dict[str, str] = {
     "milestone-overdue": "{name}：{milestone}计划 {planned}，截至 {as_of} 仍未完成（已逾期 {days} 天）",
     "in-use-later-than-plan": "{name}：预计 {in_use_year} 年投入使用，比规划推算的 {plan_in_use_year} 年晚 {years} 年（依据：{basis}）",
     "expected-state-missed": "{name}：规划预计 {year} 年底{expected}，按{basis}届时为“{state}”",
-    "funds-lagging": "{name}：资金执行滞后，截至 {year} 年底累计支出 {spent:,.0f} 万元，为累计年度计划 {planned:,.0f} 万元的 {rate:.0%}（预警线 {threshold:.0%}）",
+    "funds-lagging": "{name}：资金执行滞后，截至 {year} 年底累计支出 {spent:,.0f} 万元，为累计年度计划 {planned:,.0f} 万元的 {rate:.1%}（预警线 {threshold:.0%}）",
     "funds-unreported": "{name}：{years} 年{what}未填报，不判断资金执行是否滞后（未填报不按 0 计）",
-    "funds-overrun": "{name}：超支，累计支出 {spent:,.0f} 万元，超过{basis} {budget:,.0f} 万元的 {rate:.0%}（预警线 {threshold:.0%}）",
+    "funds-overrun": "{name}：超支，累计支出 {spent:,.0f} 万元，超过{basis} {budget:,.0f} 万元的 {rate:.1%}（预警线 {threshold:.0%}）",
     "group-investment-exceeds": "{group}：已登记的项目计划投资合计 {recorded:,.0f} 万元，超过规划所列本组投资 {stated:,.0f} 万元",
     "plan-statement": "{group}：规划称“预计 {year} 年底 {count} 所{state}”，{basis}为 {actual} 所",
 }
