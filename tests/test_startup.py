@@ -30,3 +30,73 @@ def test_help_and_usage_errors_import_no_heavy_library(args):
             f"sys.argv = ['eduplan', *{args!r}]\n"
             "try:\n    main()\nexcept SystemExit:\n    pass")
     assert _loaded_after(code) == []
+
+
+def _values(db, defs, **kw):
+    from eduplan.indicators import compute
+    from eduplan.store import Store
+
+    with Store(db, read_only=True) as s:
+        v = compute(s, defs, **kw).values
+    return v.sort_values(["indicator", "year", "unit_type", "unit_code", "bdim", "bval"]).reset_index(drop=True)
+
+
+def test_the_compiled_sql_cache_gives_identical_values(demo_store, tmp_path, monkeypatch):
+    import pandas as pd
+
+    from eduplan.indicators import engine, load_definitions
+
+    defs = load_definitions()
+    monkeypatch.setenv("EDUPLAN_CACHE_DIR", "none")  # compiled afresh by Ibis, nothing on disk
+    monkeypatch.setattr(engine, "_SQL_CACHE", {})
+    fresh = _values(demo_store, defs)
+    fresh_school = _values(demo_store, defs, school="2420104001")
+
+    monkeypatch.setenv("EDUPLAN_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(engine, "_SQL_CACHE", {})
+    _values(demo_store, defs)
+    _values(demo_store, defs, school="2420104001")
+    files = sorted((tmp_path / "sql").glob("*.json"))
+    groups = {(t.relation, t.lag) for i in defs.indicators if i.kind == "ratio" for t in i.terms}
+    school_groups = {(t.relation, t.lag) for i in defs.indicators if i.kind == "ratio" and "school" in i.units
+                     for t in i.terms}
+    assert len(files) == len(groups) + len(school_groups)
+
+    def no_compile(*args, **kwargs):
+        raise AssertionError("compiled although the SQL is cached")
+
+    monkeypatch.setattr(engine, "_SQL_CACHE", {})  # a new process: only the disk cache
+    monkeypatch.setattr(engine, "_compile_aggregate", no_compile)
+    pd.testing.assert_frame_equal(_values(demo_store, defs), fresh, check_exact=True)
+    pd.testing.assert_frame_equal(_values(demo_store, defs, school="2420104001"), fresh_school, check_exact=True)
+
+
+def test_a_damaged_cache_file_is_compiled_afresh(demo_store, tmp_path, monkeypatch):
+    import pandas as pd
+
+    from eduplan.indicators import engine, load_definitions
+
+    defs = load_definitions()
+    monkeypatch.setenv("EDUPLAN_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(engine, "_SQL_CACHE", {})
+    first = _values(demo_store, defs, school="2420104001")
+    for f in (tmp_path / "sql").glob("*.json"):
+        f.write_text("{not json", encoding="utf-8")
+    monkeypatch.setattr(engine, "_SQL_CACHE", {})
+    pd.testing.assert_frame_equal(_values(demo_store, defs, school="2420104001"), first, check_exact=True)
+    assert all(f.read_text(encoding="utf-8").startswith('{"what"') for f in (tmp_path / "sql").glob("*.json"))
+
+
+def test_the_cache_key_follows_the_store_schema_and_the_terms(tmp_path):
+    from eduplan.indicators import engine, load_definitions
+    from eduplan.store import Store
+
+    defs = load_definitions()
+    t = defs.get("preschool_gross_enrolment").numerator[0]
+    with Store(tmp_path / "a.duckdb") as a:
+        sig_a = engine._schema_signature(a)
+        a.con.execute("ALTER TABLE enrolment ADD COLUMN extra INTEGER")
+        engine._SCHEMAS.pop(a, None)
+        assert engine._schema_signature(a) != sig_a
+    other = t.model_copy(update={"where": "level == '小学'"})
+    assert engine.term_key(other) != engine.term_key(t)

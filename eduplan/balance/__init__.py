@@ -22,16 +22,30 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import importlib
+
 from ..errors import EduplanError
 from . import method2012, method2017
 from .checklist import evaluate_checklist, evaluate_checklist_file
 from .data import SchoolRecord, records_from_store, split_units, store_years
-from .infile import BalanceInputError, read_balance_file
 from .plan_apply import Action, apply_actions
-from .planner import Plan, PlannerError, plan_fixes
 from .result import BalanceResult
 from .series import coefficient_series, coefficient_series_by_district, plan_indicator_status
 from .settings import BalanceSettings, load_settings
+
+# imported when first used: the planner needs scipy (about a second to import), the file reader the import
+# stage's readers; `eduplan indicators` needs neither (it reads the coefficient series only)
+_LAZY = {"Plan": ".planner", "PlannerError": ".planner", "plan_fixes": ".planner",
+         "BalanceInputError": ".infile", "read_balance_file": ".infile"}
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
 
 METHODS = {"2017": method2017.evaluate, "2012": method2012.evaluate}
 METHOD_NAMES = {"2017": "优质均衡（教督〔2017〕6号）", "2012": "基本均衡（2012 暂行办法）"}
@@ -100,6 +114,8 @@ def evaluate_store(store, year: int, method: str = "2017", settings: BalanceSett
 def evaluate_file(path: str | Path, method: str = "2017", settings: BalanceSettings | None = None) -> BalanceResult:
     """The evaluation of a standalone spreadsheet (one row per school); BalanceInputError lists every
     problem when the file has errors."""
+    from .infile import BalanceInputError, read_balance_file
+
     settings = settings or load_settings()
     _method(method)
     records, issues, absent = read_balance_file(path)

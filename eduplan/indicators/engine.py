@@ -16,17 +16,20 @@ the unit, its value, numerator and denominator are missing (NaN) and `missing` s
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import json
+import os
+import weakref
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterable
 
-import ibis
 import numpy as np
 import pandas as pd
 
 from ..store import Store
 from .expr import compile_expr
-from .relations import build_relations
 from .schema import Definitions, Indicator, Term
 
 KEYS = ["year", "unit_type", "unit_code", "bdim", "bval"]
@@ -41,6 +44,8 @@ def missing_expr(t: Term, rel) -> Any:
     """Ibis boolean: the row should contribute to the term but cannot (its value, or a column its filter
     tests, is NULL). With three-valued logic a filter that is false whatever the NULL holds (e.g.
     `level == '学前' and …` on a 小学 row) is not missing."""
+    import ibis
+
     value = compile_expr(t.expr, rel)
     if not isinstance(value, ibis.Expr):
         value = rel.year * 0 + value
@@ -60,37 +65,119 @@ class Computation:
     names: dict[tuple[str, str], str] = field(default_factory=dict)  # (unit_type, code) -> name
 
 
-_SQL_CACHE: dict[tuple, str] = {}
+_SQL_CACHE: dict[str, str] = {}
 _SCHOOL = "__eduplan_school__"  # compiled as a literal, then bound as a query parameter
+BACKEND = "duckdb"  # the store is a DuckDB file (eduplan.store); the SQL dialect compiled to
+CACHE_ENV = "EDUPLAN_CACHE_DIR"
+_SCHEMAS: "weakref.WeakKeyDictionary[Store, str]" = weakref.WeakKeyDictionary()
+_CODE: list[str] = []
+
+
+def sql_cache_dir() -> Path | None:
+    """Where compiled SQL is kept between runs (None: not on disk)."""
+    env = os.environ.get(CACHE_ENV)
+    if env is not None and env.strip().lower() in ("", "none", "off", "0"):
+        return None
+    if env:
+        return Path(env) / "sql"
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "eduplan" / "sql"
+
+
+def _code_signature() -> str:
+    """The versions of the compilers and the source of the code that builds the queries."""
+    if not _CODE:
+        from importlib.metadata import PackageNotFoundError, version
+
+        h = hashlib.sha256()
+        for pkg in ("ibis-framework", "sqlglot", "duckdb"):
+            try:
+                h.update(f"{pkg}={version(pkg)};".encode())
+            except PackageNotFoundError:
+                h.update(f"{pkg}=?;".encode())
+        here = Path(__file__).parent
+        for name in ("engine.py", "relations.py", "expr.py"):
+            h.update((here / name).read_bytes())
+        _CODE.append(h.hexdigest())
+    return _CODE[0]
+
+
+def _schema_signature(store: Store) -> str:
+    """The store's tables and column types (a query compiled for one schema is not reused for another)."""
+    sig = _SCHEMAS.get(store)
+    if sig is None:
+        rows = store.run("SELECT table_name, column_name, data_type FROM information_schema.columns "
+                         "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position")
+        sig = hashlib.sha256(repr(rows).encode()).hexdigest()
+        _SCHEMAS[store] = sig
+    return sig
+
+
+def _read_cached(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        return doc["sql"] if isinstance(doc, dict) and isinstance(doc.get("sql"), str) else None
+    except (OSError, ValueError):
+        return None  # absent, unreadable or damaged: compile afresh
+
+
+def _write_cached(path: Path | None, sql: str, what: str) -> None:
+    if path is None:
+        return
+    try:  # atomic: a reader sees the whole file or none
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"what": what, "sql": sql}, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only or full cache directory only costs the compile next time
 
 
 def _aggregate_sql(store: Store, relation: str, terms: list[tuple[str, Term]], keys: list[str], lag: int,
                    one_school: bool) -> str:
-    """The grouped conditional-sum query for one relation and lag, compiled by Ibis once per process
-    (compiling costs more than running it; the SQL text depends only on the declarations). With
-    `one_school` the school filter sits inside the query (bound as a parameter) so it is applied
-    before the joins and the grouping."""
-    ck = (store.ibis().name, relation, lag, tuple(keys), one_school, tuple((tid, term_key(t)) for tid, t in terms))
-    sql = _SQL_CACHE.get(ck)
+    """The grouped conditional-sum query for one relation and lag. Compiled by Ibis only when neither this
+    process nor the disk cache has it (see the module docstring). With `one_school` the school filter sits
+    inside the query (bound as a parameter) so it is applied before the joins and the grouping."""
+    ck = (BACKEND, relation, lag, tuple(keys), one_school, tuple((tid, term_key(t)) for tid, t in terms))
+    key = hashlib.sha256(repr((ck, _schema_signature(store), _code_signature())).encode()).hexdigest()
+    sql = _SQL_CACHE.get(key)
+    if sql is not None:
+        return sql
+    folder = sql_cache_dir()
+    path = None if folder is None else folder / f"{key}.json"
+    sql = _read_cached(path)
     if sql is None:
-        rel = build_relations(store)[relation]
-        if one_school:
-            rel = rel.filter(rel.school_code == _SCHOOL)
-        if lag:
-            rel = rel.mutate(year=rel.year + lag)
-        aggs = {}
-        for tid, t in terms:
-            value = compile_expr(t.expr, rel)
-            if not isinstance(value, ibis.Expr):
-                value = rel.year * 0 + value  # a constant, e.g. "1" to count schools
-            cond = compile_expr(t.where, rel) if t.where else None
-            aggs[tid] = value.sum(where=cond) if cond is not None else value.sum()
-            aggs[tid + MISSING] = missing_expr(t, rel).cast("int64").sum()
-        sql = ibis.to_sql(rel.group_by(keys).aggregate(**aggs), dialect=store.ibis().name)
-        if one_school:
-            assert sql.count(f"'{_SCHOOL}'") == 1
-            sql = sql.replace(f"'{_SCHOOL}'", "?")
-        _SQL_CACHE[ck] = sql
+        sql = _compile_aggregate(store, relation, terms, keys, lag, one_school)
+        _write_cached(path, sql, f"{relation} lag {lag} by {','.join(keys)}")
+    _SQL_CACHE[key] = sql
+    return sql
+
+
+def _compile_aggregate(store: Store, relation: str, terms: list[tuple[str, Term]], keys: list[str], lag: int,
+                       one_school: bool) -> str:
+    import ibis
+
+    from .relations import build_relations
+
+    rel = build_relations(store)[relation]
+    if one_school:
+        rel = rel.filter(rel.school_code == _SCHOOL)
+    if lag:
+        rel = rel.mutate(year=rel.year + lag)
+    aggs = {}
+    for tid, t in terms:
+        value = compile_expr(t.expr, rel)
+        if not isinstance(value, ibis.Expr):
+            value = rel.year * 0 + value  # a constant, e.g. "1" to count schools
+        cond = compile_expr(t.where, rel) if t.where else None
+        aggs[tid] = value.sum(where=cond) if cond is not None else value.sum()
+        aggs[tid + MISSING] = missing_expr(t, rel).cast("int64").sum()
+    sql = ibis.to_sql(rel.group_by(keys).aggregate(**aggs), dialect=BACKEND)
+    if one_school:
+        assert sql.count(f"'{_SCHOOL}'") == 1
+        sql = sql.replace(f"'{_SCHOOL}'", "?")
     return sql
 
 

@@ -152,7 +152,8 @@ def load_definitions(settings: IndicatorSettings | None = None, path: Path | Non
 @lru_cache(maxsize=8)
 def _load(settings_json: str, path: str) -> Definitions:
     settings = IndicatorSettings.model_validate_json(settings_json)
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    # libyaml's parser when installed (the same document, several times faster than the pure-Python one)
+    raw = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     raw = _fill(raw, settings.model_dump())
     try:
         defs = Definitions(**raw)
