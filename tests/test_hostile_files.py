@@ -107,7 +107,9 @@ def test_cell_at_amj100000(tmp_path):
     wb.close()
     kind, file, sheet, row, cell, text = _one_error(run_import(tmp_path, p))
     assert (kind, sheet, row, cell) == ("sheet-too-large", "分年级学生数", 100000, "AMJ100000")
-    assert "单元格 AMJ100000 有内容，超过列数上限 256 列（A–IV 列；设置项 import.max_columns）" in text
+    assert text == ("文件“分年级学生数.xlsx”，工作表“分年级学生数”，第 100000 行：工作表“分年级学生数”单元格 AMJ100000 有内容，"
+                    "超过列数上限 256 列（A–IV 列；设置项 import.max_columns）：请删除该单元格的内容后保存再导入"
+                    "（工作表声明的数据范围为 A1:AMJ100000）")
 
 
 def test_note_in_xfd1_of_a_real_file(tmp_path):
@@ -117,14 +119,17 @@ def test_note_in_xfd1_of_a_real_file(tmp_path):
     wb.save(p)
     kind, file, sheet, row, cell, text = _one_error(run_import(tmp_path, p))
     assert (kind, sheet, row, cell) == ("sheet-too-large", "分年级学生数", 1, "XFD1")
-    assert "单元格 XFD1 有内容，超过列数上限 256 列" in text and "请删除该单元格的内容后保存再导入" in text
+    assert text == ("文件“分年级学生数.xlsx”，工作表“分年级学生数”，第 1 行：工作表“分年级学生数”单元格 XFD1 有内容，"
+                    "超过列数上限 256 列（A–IV 列；设置项 import.max_columns）：请删除该单元格的内容后保存再导入"
+                    "（工作表声明的数据范围为 A1:XFD6）")
 
 
 def test_too_many_cells(tmp_path):
     p = _enrolment_workbook(tmp_path / "分年级学生数.xlsx")
     kind, file, sheet, row, cell, text = _one_error(run_import(tmp_path, p, settings="import:\n  max_cells: 20\n"))
-    assert (kind, sheet) == ("sheet-too-large", "分年级学生数")
-    assert "有内容的单元格（连同此前各表）超过 20 个（设置项 import.max_cells）" in text
+    assert (kind, sheet, row) == ("sheet-too-large", "分年级学生数", 2)
+    assert text == ("文件“分年级学生数.xlsx”，工作表“分年级学生数”，第 2 行：工作表“分年级学生数”有内容的单元格（连同此前各表）"
+                    "超过 20 个（设置项 import.max_cells）：请把数据拆成几个文件导入")
 
 
 # ---------------------------------------------------------------- zip bombs
@@ -191,14 +196,16 @@ def test_zip_bomb(tmp_path, copies):
 def test_zip_bomb_below_the_total_is_caught_by_its_ratio(tmp_path):
     p = _bomb(tmp_path / "分年级学生数.xlsx", 200)
     kind, file, sheet, row, cell, text = _one_error(run_import(tmp_path, p))
-    assert kind == "file-unsafe" and "内部文件“xl/worksheets/sheet1.xml”的压缩比为" in text
+    assert (kind, text) == ("file-unsafe", "文件“分年级学生数.xlsx”：工作簿内部文件“xl/worksheets/sheet1.xml”的压缩比为 "
+                                           "1,003 倍，超过上限 250 倍（设置项 import.max_zip_ratio；可能是“压缩炸弹”），不予读取")
 
 
 def test_zip_member_that_lies_about_its_size(tmp_path):
     # declared 1 MiB, holds 4 GiB: decompression stops at the declared size and the file is refused
     p = _bomb(tmp_path / "分年级学生数.xlsx", 4000, declared_mb=1)
     kind, file, sheet, row, cell, text = _one_error(run_import(tmp_path, p))
-    assert (kind, file) == ("file-unreadable", "分年级学生数.xlsx")
+    assert (kind, text) == ("file-unreadable", "文件“分年级学生数.xlsx”：工作簿内部文件“xl/worksheets/sheet1.xml”已损坏"
+                                               "（BadZipFile），请用 Excel 或 WPS 打开后另存为 .xlsx 再导入")
 
 
 def test_zip_checks_read_only_the_directory():
@@ -278,7 +285,7 @@ def test_csv_with_a_huge_field(tmp_path):
     p.write_text("学区代码,学区名称,行政区划代码\nQK01," + "长" * 3_000_000 + ",420104\n", encoding="utf-8")
     kind, file, sheet, row, cell, text = _one_error(run_import(tmp_path, p))
     assert (kind, row) == ("cell-too-long", 2)
-    assert "第 2 行附近有一个字段超过 5,000 个字符（设置项 import.max_cell_chars）" in text
+    assert text == "文件“学区组团.csv”，第 2 行：第 2 行附近有一个字段超过 5,000 个字符（设置项 import.max_cell_chars），不予读取"
 
 
 def test_xlsx_with_huge_cell_text(tmp_path):
@@ -290,7 +297,8 @@ def test_xlsx_with_huge_cell_text(tmp_path):
     wb.close()
     kind, file, sheet, row, cell, text = _one_error(run_import(tmp_path, p))
     assert (kind, sheet, row, cell) == ("cell-too-long", "学区组团", 2, "B2")
-    assert "单元格 B2 的内容有 32,000 个字符，超过上限 5,000 个字符（设置项 import.max_cell_chars）" in text
+    assert text == ("文件“学区组团.xlsx”，工作表“学区组团”，第 2 行：工作表“学区组团”单元格 B2 的内容有 32,000 个字符，"
+                    "超过上限 5,000 个字符（设置项 import.max_cell_chars）")
 
 
 @pytest.mark.parametrize("suffix", [".ods", ".xlsb"])
@@ -302,8 +310,8 @@ def test_ods_and_xlsb_are_refused_asking_for_xlsx(tmp_path, suffix):
     path.write_bytes(b"PK\x03\x04" + b"\x00" * 100)
     sheets, issues = read_file(path)
     assert sheets == []
-    assert [i.type for i in issues] == ["file-type"]
-    assert f"不支持 {suffix} 格式" in issues[0].message and "另存为 .xlsx" in issues[0].message
+    assert [(i.type, i.text()) for i in issues] == [("file-type", f"文件“学校基本信息{suffix}”：不支持 {suffix} 格式"
+                                                                 "（读取前无法限定其大小）：请用 Excel 或 WPS 另存为 .xlsx 后再导入")]
 
 
 def test_unsupported_compression_method_is_refused_naming_the_member(tmp_path):
