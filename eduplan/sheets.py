@@ -307,6 +307,7 @@ class NumberStyle:
 
 
 PERCENT = NumberStyle(3, "0.0%", 0.01)      # a value in percent points: 85.5 → 85.5%
+PERCENT_2 = NumberStyle(4, "0.00%", 0.01)   # percent points judged against 100 % (99.98 %, never "100.0%")
 SHARE = NumberStyle(3, "0.0%")              # a fraction: 0.855 → 85.5%
 RATE = NumberStyle(4, "0.00%")              # a flow rate as a fraction (升级率、辍学率): 0.9812 → 98.12%
 COUNT = NumberStyle(0, "#,##0")             # persons, 元, classes, places, schools, rooms …
@@ -322,7 +323,8 @@ UNIT_STYLES: dict[str, NumberStyle] = {
                           "学位", "套", "Mbps", "条")},
     **{u: YEAR for u in ("年度", "年份")},
     **{u: ONE_DECIMAL for u in ("㎡", "平方米", "m²", "年", "厘米", "人/班", "岁")},
-    **{u: TWO_DECIMALS for u in ("万元", "亿元", "㎡/生", "册/生", "人/百名学生", "间/百名学生", "台/百名学生")},
+    **{u: TWO_DECIMALS for u in ("万元", "亿元", "㎡/生", "册/生", "人/百名学生", "间/百名学生", "台/百名学生",
+                                 "学位/千人")},
     "人/生": COEFFICIENT,
 }
 
@@ -330,6 +332,15 @@ UNIT_STYLES: dict[str, NumberStyle] = {
 def style_for(unit: str | None) -> NumberStyle:
     """The number style of a unit of measure (TWO_DECIMALS for a unit not in UNIT_STYLES)."""
     return UNIT_STYLES.get((unit or "").strip(), TWO_DECIMALS)
+
+
+def quantity_style(x: Any) -> NumberStyle:
+    """A quantity whose unit is not declared (an indicator's numerator or denominator): COUNT when whole,
+    else TWO_DECIMALS."""
+    try:
+        return COUNT if float(x).is_integer() else TWO_DECIMALS
+    except (TypeError, ValueError, OverflowError):
+        return TWO_DECIMALS
 
 
 def decimals_allowed(num_format: str) -> int:
@@ -481,9 +492,12 @@ def write_table(wb, st: Styles, name: str, columns: list[Col], rows: list[list[A
                 break
             put_cell(ws, st, i, j, v, styles[j])
             widths[j] = max(widths[j], text_width(_cell_text(v, styles[j])) + 2)
+    lines = 1
     for j, c in enumerate(columns):
         w = min(widths[j], c.max_width)
         ws.set_column(j, j, w, st.wrap if widths[j] > c.max_width else None)
+        lines = max(lines, -(-(text_width(c.header) + 1) // max(w - 1, 1)))
+    ws.set_row(top, 15 * min(lines, 6))  # the header wraps: room for its lines
     ws.freeze_panes(top + 1, freeze_cols)
     if columns:
         ws.autofilter(top, 0, top + max(len(rows), 1), len(columns) - 1)

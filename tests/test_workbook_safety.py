@@ -122,11 +122,12 @@ def test_indicator_workbook(hostile_db, tmp_path):
     texts = scan(out)
     missing = [n for n in NAMES if not contains(texts, n)]
     assert missing == []
-    # the layout is unchanged: a title row, headers on row 2, numbers as numbers with their format
+    # title and provenance rows, headers on row 3, numbers as numbers in their unit's format
     ws = openpyxl.load_workbook(out)["区"]
-    assert [c.value for c in ws[2]][:6] == ["指标", "单位", "单位代码", "单位名称", "分组", "数值"]
-    values = [r[5] for r in ws.iter_rows(min_row=3) if r[5].value is not None]
-    assert values and all(c.data_type == "n" and c.number_format == "#,##0.00" for c in values)
+    assert [c.value for c in ws[3]][:6] == ["指标", "计量单位", "区代码", "区", "分组", "数值"]
+    values = [r[5] for r in ws.iter_rows(min_row=4) if r[5].value is not None]
+    assert values and all(c.data_type == "n" and c.number_format in ("0.0%", "#,##0", "0.000", "#,##0.00", '0.0":1"',
+                                                                     "#,##0.0") for c in values)
 
 
 def test_balance_workbook_from_the_store(hostile_db, tmp_path):
@@ -136,15 +137,14 @@ def test_balance_workbook_from_the_store(hostile_db, tmp_path):
     texts = scan(out)
     assert [n for n in NAMES if not contains(texts, n)] == []
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["概要", "小学", "初中", "学校", "改进方案", "检查清单"]
-    ws = wb["小学"]
-    assert ws["A1"].value == "指标" and ws["G2"].data_type == "n" and ws["G2"].number_format == "0.000"
+    assert wb.sheetnames == ["概要", "差异系数", "学校", "方差贡献", "改进方案", "检查清单", "说明"]
+    ws = wb["差异系数"]
+    assert ws["A3"].value == "学段" and ws["H4"].data_type == "n" and ws["H4"].number_format == "0.000"
     # school names in the 学校 sheet are string cells, exactly as stored
-    school_names = {r[2].value for r in wb["学校"].iter_rows(min_row=2)}
+    ws = wb["学校"]
+    school_names = {r[2].value for r in ws.iter_rows(min_row=4, max_row=ws.max_row) if r[0].value in ("小学", "初中")}
     assert school_names == set(NAMES)
-    ws = wb["学校"]  # widths, number formats and the filter as before
-    assert ws.column_dimensions["C"].width == pytest.approx(30.71, abs=0.01) and ws.auto_filter.ref.startswith("A1:J")
-    assert ws["D2"].data_type == "n" and ws["D2"].number_format == "#,##0"
+    assert ws.auto_filter.ref.startswith("A3:") and ws["E4"].data_type == "n" and ws["E4"].number_format == "#,##0"
 
 
 def _supervisor_file(path: Path, names: list[str]) -> Path:
@@ -180,9 +180,9 @@ def test_projects_workbook(hostile_db, tmp_path):
     assert res.exit_code == 0, res.output
     texts = scan(out)
     assert [n for n in NAMES if not contains(texts, n)] == []
-    ws = openpyxl.load_workbook(out)["项目库"]  # the plain sheet's shape: header, freeze, numbers
-    assert [c.value for c in ws[1]][:3] == ["项目编号", "项目名称", "类别"] and ws.freeze_panes == "A2"
-    investments = [r[9] for r in ws.iter_rows(min_row=2) if r[9].value is not None]
+    ws = openpyxl.load_workbook(out)["项目库"]  # the sheet's shape: title rows, header, freeze, numbers
+    assert [c.value for c in ws[3]][:3] == ["项目编号", "项目名称", "类别"] and ws.freeze_panes == "C4"
+    investments = [r[9] for r in ws.iter_rows(min_row=4) if r[9].value is not None]
     assert investments and all(c.data_type == "n" for c in investments)
 
 

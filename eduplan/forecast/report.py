@@ -1,13 +1,17 @@
-"""Render forecasts: one JSON-ready document and an Excel workbook (one sheet per part, Chinese headers)."""
+"""Render forecasts: one JSON-ready document and an Excel workbook to forward (one sheet per part, Chinese
+headers, title rows, every number in its unit's style — eduplan.sheets — and a 说明 sheet). A negative
+dropout rate (more pupils moved in than dropped out or left) is shown as 净转入, never as a rate below 0."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
 from .engine import Forecast, compare
 from .enrolment import GRADES_OF, level_total
-from ..sheets import workbook, write_sheet
+from ..model.codes import GRADES
+from ..sheets import COUNT, SHARE, Col, Styles, provenance, workbook, write_notes_sheet, write_table
 
 LEVEL_ORDER = {"学前": 0, "小学": 1, "初中": 2, "高中": 3, "中职": 4}
 
@@ -78,80 +82,148 @@ def forecasts_doc(forecasts: list[Forecast], year: int | None = None, scope: Any
 
 # ------------------------------------------------------------------ xlsx
 
+PLACES, PERSONS, YEAR, WAN = "学位", "人", "年度", "万元"
+NET_INFLOW = "净转入：转入多于辍学与转出，辍学率不适用"
 
-def _sheet(wb, name: str, headers: list[str], rows: list[list[Any]], widths: list[int] | None = None) -> None:
-    write_sheet(wb, name, headers, rows, widths, header_colour="#DDEBF7")
+
+def _grade(g: str) -> str:
+    try:
+        return GRADES.label_of(g)
+    except KeyError:
+        return g
 
 
-def write_forecast_xlsx(forecasts: list[Forecast], path: Path, names: dict[str, str] | None = None) -> Path:
+def _setting(v: Any) -> str:
+    """A setting's value as a clerk reads it."""
+    if v is None:
+        return "未设置"
+    if isinstance(v, bool):
+        return "是" if v else "否"
+    if isinstance(v, dict):
+        return "；".join(f"{k}：{_setting(x)}" for k, x in v.items()) or "（空）"
+    if isinstance(v, (list, tuple)):
+        return "、".join(_setting(x) for x in v) or "（空）"
+    return str(v)
+
+
+def write_forecast_xlsx(forecasts: list[Forecast], path: Path, names: dict[str, str] | None = None,
+                        store: str | Path | None = None, produced: dt.date | None = None) -> Path:
+    """The forecasts as a workbook (see the module docstring); `store` names the database in the title rows.
+    An unwritable `path` raises OutputError and leaves nothing behind."""
     path = Path(path)
     names = names or {}
     base = forecasts[0]
-    with workbook(path) as wb:
-        def area_name(a: str) -> str:
-            return names.get(a) or base.inputs.zones.get(a) or ("全区" if a == base.inputs.district_code else a)
+    inp = base.inputs
+    title = f"{inp.district_name or inp.district_code} 学位预测（基年 {base.base_year} 年）"
+    sub = provenance(store, f"{base.base_year}（基年）", None, produced) + "；情景：" + "、".join(
+        f.scenario.name for f in forecasts)
+    project_names = {p.project_id: p.name for f in forecasts for p in f.projects}
+    parts: list[tuple[str, str, list[Col]]] = []
 
+    def area_name(a: str) -> str:
+        return names.get(a) or inp.zones.get(a) or ("全区" if a == inp.district_code else a)
+
+    def project(i: str) -> str:
+        return project_names.get(i, i)
+
+    def sheet(name: str, what: str, cols: list[Col], rows: list[list[Any]], freeze_cols: int = 0,
+              notes: list[str] | None = None) -> None:
+        write_table(wb, st, name, cols, rows, f"{title}：{name}", sub, freeze_cols, notes)
+        parts.append((name, what, cols))
+
+    with workbook(path) as wb:
+        st = Styles(wb)
         for f in forecasts:
-            tag = "" if f is base else f"（{f.scenario.id}）"
-            _sheet(wb, f"学位缺口汇总{tag}", ["学区", "学区名称", "学段", "缺位年份", "最大缺位", "首个缺位年", "项目补上缺口的年份",
-                                          "补缺项目", "缺位年份待建项目"],
-                   [[r["area"], area_name(r["area"]), r["level"], "、".join(map(str, r["shortage_years"])),
-                     r["max_shortage"], r["first_shortage_year"], "、".join(map(str, r["closed_years"])),
-                     "、".join(r["closing_projects"]), "、".join(r["pending_for_shortage"])] for r in f.summary()])
-            _sheet(wb, f"学位缺口{tag}", ["学区", "学区名称", "学段", "年度", "学位需求", "现有学位", "项目新增学位", "可用学位",
-                                       "缺口（需求−可用）", "缺位", "邻区吸收", "无学位儿童", "已投用项目", "待建项目"],
-                   [[r.area, area_name(r.area), r.level, r.year, round(r.need), r.existing, r.project_places,
-                     r.available, round(r.gap), r.shortage, round(r.absorbed), r.unplaced,
-                     "、".join(f"{i}（{p}）" for i, p in r.projects),
-                     "、".join(f"{i}（{p}，{y}年）" for i, p, y in r.pending)]
-                    for r in sorted(f.gap, key=lambda r: (r.area, LEVEL_ORDER[r.level], r.year))])
+            tag = "" if f is base else f"（{f.scenario.name}）"
+            sheet(f"学位缺口汇总{tag}", f"每个学区每个学段的缺位概况（{f.scenario.name}）", [
+                Col("学区代码"), Col("学区名称"), Col("学段"), Col("缺位年份", max_width=40),
+                Col("最大缺位", PLACES, "各年缺位（需求超过可用学位的部分）的最大值"),
+                Col("首个缺位年", YEAR), Col("项目补上缺口的年份", max_width=40),
+                Col("补缺项目", max_width=50), Col("缺位年份待建项目", max_width=50)],
+                [[r["area"], area_name(r["area"]), r["level"], "、".join(map(str, r["shortage_years"])),
+                  r["max_shortage"], r["first_shortage_year"], "、".join(map(str, r["closed_years"])),
+                  "、".join(project(i) for i in r["closing_projects"]),
+                  "、".join(project(i) for i in r["pending_for_shortage"])] for r in f.summary()], 3)
+            sheet(f"学位缺口{tag}", f"每个学区、学段、年度的学位需求与可用学位（{f.scenario.name}）", [
+                Col("学区代码"), Col("学区名称"), Col("学段"), Col("年度", YEAR),
+                Col("学位需求", PLACES, "预测在校生（学前按目标毛入园率）所需学位"),
+                Col("现有学位", PLACES, "现有学校的学位（容量班数 × 标准班额）"),
+                Col("项目新增学位", PLACES, "已投入使用的项目新增的学位"), Col("可用学位", PLACES, "现有学位 + 项目新增学位"),
+                Col("缺口（需求−可用）", PLACES, "正数为缺学位，负数为有余"), Col("缺位", PLACES, "缺口中为正的部分"),
+                Col("邻区吸收", PLACES, "允许跨学区安置时由邻近学区吸收的学位"), Col("无学位儿童", PERSONS),
+                Col("已投用项目", max_width=50), Col("待建项目", max_width=50)],
+                [[r.area, area_name(r.area), r.level, r.year, r.need, r.existing, r.project_places, r.available,
+                  r.gap, r.shortage, r.absorbed, r.unplaced,
+                  "、".join(f"{project(i)}（{p}）" for i, p in r.projects),
+                  "、".join(f"{project(i)}（{p}，{y}年）" for i, p, y in r.pending)]
+                 for r in sorted(f.gap, key=lambda r: (r.area, LEVEL_ORDER[r.level], r.year))], 3)
         if len(forecasts) > 1:
             rows = []
             for c in compare(forecasts)["scenarios"]:
                 for ch in c["changes"]:
-                    rows.append([c["scenario"], c["name"], ch["area"], area_name(ch["area"]), ch["level"], ch["year"],
+                    rows.append([c["name"], ch["area"], area_name(ch["area"]), ch["level"], ch["year"],
                                  ch["baseline_shortage"], ch["scenario_shortage"], ch["change"], ch["available_change"],
-                                 ch["need_change"], ch["new_shortage"]])
-            _sheet(wb, "情景比较", ["情景", "情景名称", "学区", "学区名称", "学段", "年度", "基准缺位", "情景缺位", "变化",
-                                "可用学位变化", "需求变化", "新出现缺位"], rows)
+                                 ch["need_change"], "是" if ch["new_shortage"] else "否", c["scenario"]])
+            sheet("情景比较", "各情景与基准情景的缺位差异（只列有变化的学区、学段、年度）", [
+                Col("情景名称"), Col("学区代码"), Col("学区名称"), Col("学段"), Col("年度", YEAR),
+                Col("基准缺位", PLACES), Col("情景缺位", PLACES), Col("变化", PLACES, "情景缺位 − 基准缺位"),
+                Col("可用学位变化", PLACES), Col("需求变化", PLACES), Col("新出现缺位", note="基准情景不缺、该情景缺"),
+                Col("情景代码", note="--scenario 使用的代码")], rows, 3,
+                notes=[] if rows else ["各情景与基准情景的缺位相同，没有变化。"])
         f = base
         last = max(f.settings.horizon, f.settings.gap_horizon)
         pop_rows = []
         for area, by_year in f.population.items():
             for t in sorted(by_year):
                 if t >= f.base_year:
-                    pop_rows.append([area, area_name(area), t, "观测" if t == f.base_year else "预测",
-                                     *[round(float(x)) for x in by_year[t]]])
-        _sheet(wb, "人口预测", ["区域", "名称", "年度", "类型", *[f"{a}岁" for a in range(23)]], pop_rows)
+                    pop_rows.append([area, area_name(area), t, "观测" if t == f.base_year else "预测", *by_year[t]])
+        sheet("人口预测", "各区域分年龄常住人口（基年为观测，其后为预测）",
+              [Col("区域代码"), Col("名称"), Col("年度", YEAR), Col("类型"),
+               *[Col(f"{a}岁", PERSONS) for a in range(23)]], pop_rows, 4)
         enr_rows = []
         for area, by_year in f.enrolment.items():
             for t in range(f.base_year, last + 1):
                 for level, grades in GRADES_OF.items():
                     by_grade = by_year[t]
-                    enr_rows.append([area, area_name(area), t, level, round(level_total(by_grade, level)),
-                                     *[round(by_grade.get(g, 0.0)) for g in grades]])
-        _sheet(wb, "在校生预测", ["区域", "名称", "年度", "学段", "在校生", "一年级", "二年级", "三年级", "四年级", "五年级", "六年级"],
-               enr_rows)
+                    enr_rows.append([area, area_name(area), t, level, level_total(by_grade, level),
+                                     *[by_grade.get(g, 0.0) for g in grades]])
+        sheet("在校生预测", "各区域各学段分年级在校生预测",
+              [Col("区域代码"), Col("名称"), Col("年度", YEAR), Col("学段"), Col("在校生", PERSONS),
+               *[Col(f"{n}年级", PERSONS) for n in "一二三四五六"]], enr_rows, 4)
         rate_rows = []
         for area, r in f.rates.items():
             for g in r.promotion:
-                rate_rows.append([area, area_name(area), g, round(r.promotion[g], 4), round(r.repetition[g], 4),
-                                  round(r.dropout[g], 4)])
+                d = r.dropout[g]
+                rate_rows.append([area, area_name(area), _grade(g), r.promotion[g], r.repetition[g],
+                                  d if d >= 0 else None, -d if d < 0 else None, NET_INFLOW if d < 0 else ""])
             for lvl, v in r.intake.items():
-                rate_rows.append([area, area_name(area), f"{lvl}入学率", round(v, 4), None, None])
+                rate_rows.append([area, area_name(area), f"{lvl}入学率", v, None, None, None, ""])
             for lvl, v in r.transition.items():
-                rate_rows.append([area, area_name(area), f"升入{lvl}", round(v, 4), None, None])
-        _sheet(wb, "流动率", ["区域", "名称", "年级/项目", "升级率（或入学率、升学率）", "留级率", "辍学率"], rate_rows)
-        _sheet(wb, "学校容量", ["学校标识码", "学校名称", "学区", "学段", "容量班数", "容量依据", "学位", "在校生", "班数",
-                            "平均班额", "使用率", "超容量", "大班额班数", "超标准班额班数", "撤并年份"],
-               [[d["school_code"], d["name"], d["zone"], d["level"], d["classes_allowed"], d["basis"], d["places"],
-                 d["pupils"], d["classes"], d["avg_class_size"], d["utilisation"], d["over_capacity"], d["big_classes"],
-                 d["classes_over_norm"], d["closed_year"]] for d in (sc.to_dict() for sc in f.schools)])
-        _sheet(wb, "项目新增学位", ["项目编号", "项目名称", "学区", "学段", "新增学位", "投入使用年度", "情景推迟（年）"],
-               [[p.project_id, p.name, p.zone, p.level, p.places, p.in_use_year, p.delayed_by] for p in f.projects])
-        _sheet(wb, "千人指标", ["区域", "名称", "学段", "年度", "常住人口", "千人指标学位", "学位需求", "每千人需求", "需求÷千人指标"],
-               [[y["area"], area_name(y["area"]), y["level"], y["year"], y["residents"], y["yardstick_places"],
-                 y["need"], y["need_per_1000"], y["ratio"]] for y in f.yardstick])
+                rate_rows.append([area, area_name(area), f"升入{lvl}", v, None, None, None, ""])
+        sheet("流动率", "各区域各年级的升级、留级、辍学率（近年实际的平均，含净迁移）", [
+            Col("区域代码"), Col("名称"), Col("年级/项目"),
+            Col("升级率（或入学率、升学率）", "率", "下一年升入上一年级（或入学、升学）的学生占本年级学生的比例，含净迁移，可超过 100%"),
+            Col("留级率", "率"), Col("辍学率", "率", "辍学与转出多于转入的部分；为负（净转入）时不填，见“净转入率”"),
+            Col("净转入率", "率", "转入多于辍学与转出的部分"), Col("说明", max_width=40)], rate_rows, 3)
+        sheet("学校容量", "每所学校的容量、在校生、班额与使用率（基年）", [
+            Col("学校标识码"), Col("学校名称", max_width=36), Col("学区代码"), Col("学段"), Col("容量班数", "班"),
+            Col("容量依据"), Col("学位", PLACES), Col("在校生", PERSONS), Col("班数", "班"), Col("平均班额", "人/班"),
+            Col("使用率", style=SHARE, note="在校生 ÷ 学位"), Col("超容量"), Col("大班额班数", "班", "56 人及以上的班"),
+            Col("超标准班额班数", "班"), Col("撤并年份", YEAR)],
+            [[d["school_code"], d["name"], d["zone"], d["level"], d["classes_allowed"], d["basis"], d["places"],
+              d["pupils"], d["classes"], d["avg_class_size"], d["utilisation"],
+              "是" if d["over_capacity"] else "否", d["big_classes"], d["classes_over_norm"], d["closed_year"]]
+             for d in (sc.to_dict() for sc in f.schools)], 2)
+        sheet("项目新增学位", "重点项目新增的学位及其投入使用年度", [
+            Col("项目编号"), Col("项目名称", max_width=36), Col("学区代码"), Col("学段"), Col("新增学位", PLACES),
+            Col("投入使用年度", YEAR), Col("情景推迟（年）", style=COUNT)],
+            [[p.project_id, p.name, p.zone, p.level, p.places, p.in_use_year, p.delayed_by] for p in f.projects], 2)
+        sheet("千人指标", "按千人指标（每千名常住人口的学位数）核算的学位与预测需求的比较", [
+            Col("区域代码"), Col("名称"), Col("学段"), Col("年度", YEAR), Col("常住人口", PERSONS),
+            Col("千人指标学位", PLACES), Col("学位需求", PLACES), Col("每千人需求", "学位/千人"),
+            Col("需求÷千人指标", style=SHARE)],
+            [[y["area"], area_name(y["area"]), y["level"], y["year"], y["residents"], y["yardstick_places"],
+              y["need"], y["need_per_1000"], y["ratio"]] for y in f.yardstick], 3)
         res_rows = []
         for r in f.resources:
             for lvl, v in r["levels"].items():
@@ -159,24 +231,36 @@ def write_forecast_xlsx(forecasts: list[Forecast], path: Path, names: dict[str, 
                                  v["staff_needed"], v["staff_current"], v["staff_priced"], v["staff_gap"],
                                  v["staff_private_current"], v["staff_private_needed"],
                                  v["classes_needed"], v["classes_available"]])
-        _sheet(wb, "资源需求", ["年度", "学段", "在校生", "其中公办", "其中民办", "公办需要教职工（编制标准）",
-                            "公办现有教职工（基年）", "公办计价教职工（两者较大）", "公办教职工缺口", "民办现有教职工（基年）",
-                            "民办需要教职工（编制标准）", "需要班数", "可用班数"], res_rows)
+        sheet("资源需求", "各年各学段的教职工与班级需求", [
+            Col("年度", YEAR), Col("学段"), Col("在校生", PERSONS), Col("其中公办", PERSONS), Col("其中民办", PERSONS),
+            Col("公办需要教职工（编制标准）", PERSONS), Col("公办现有教职工（基年）", PERSONS),
+            Col("公办计价教职工（两者较大）", PERSONS), Col("公办教职工缺口", PERSONS),
+            Col("民办现有教职工（基年）", PERSONS), Col("民办需要教职工（编制标准）", PERSONS),
+            Col("需要班数", "班"), Col("可用班数", "班")], res_rows, 2)
         label = f.resources[0]["financing_gap_label"] if f.resources else ""
         label_norm = f.resources[0]["financing_gap_at_norm_label"] if f.resources else ""
-        _sheet(wb, "经费", ["年度", "人员经费（公办，万元）", "人员经费（按编制标准，万元）", "公用经费（公办，万元）",
-                          "基建投资（万元）", "合计（万元）", "教育预算（万元）", "资金缺口（公办，万元）",
-                          "资金缺口（按编制标准，万元）", "说明"],
-               [[r["year"], r["staff_cost"], r["staff_cost_at_norm"], r["public_funds"], r["capital"], r["total"],
-                 r["budget"], r["financing_gap"], r["financing_gap_at_norm"], label if i == 0 else (
-                     label_norm if i == 1 else None)]
-                for i, r in enumerate(f.resources)])
-        notes = [["基年", f.base_year], ["情景", f.scenario.name],
-                 ["规划", f.plan.meta.title if f.plan else "未绑定规划（无规划目标）"],
-                 ["学位缺口计算到", f.horizon.basis if f.horizon else f.settings.gap_horizon],
-                 ["学前目标毛入园率", f.preschool.text() if f.preschool else f.settings.preschool_target_rate],
-                 ["跨学区安置", "允许" if f.settings.cross_zone_placement else "不允许（按学区计算缺口）"],
-                 *[["说明", n] for n in f.notes],
-                 *[[f"设置 {k}", str(v)] for k, v in f.settings.model_dump(mode="json").items()]]
-        _sheet(wb, "说明与设置", ["项目", "内容"], notes, [24, 120])
+        sheet("经费", "各年人员经费、公用经费、基建投资与教育预算的比较", [
+            Col("年度", YEAR), Col("人员经费（公办，万元）", WAN), Col("人员经费（按编制标准，万元）", WAN),
+            Col("公用经费（公办，万元）", WAN), Col("基建投资（万元）", WAN), Col("合计（万元）", WAN),
+            Col("教育预算（万元）", WAN), Col("资金缺口（公办，万元）", WAN, "正数为缺钱，负数为有余"),
+            Col("资金缺口（按编制标准，万元）", WAN)],
+            [[r["year"], r["staff_cost"], r["staff_cost_at_norm"], r["public_funds"], r["capital"], r["total"],
+              r["budget"], r["financing_gap"], r["financing_gap_at_norm"]] for r in f.resources], 1,
+            notes=[x for x in (label, label_norm) if x])
+        settings = [[k, _setting(v)] for k, v in f.settings.model_dump(mode="json").items()]
+        write_table(wb, st, "说明与设置", [Col("设置项代码", note="设置文件中的键（forecast 一节）"),
+                                           Col("设置值", max_width=80)], settings,
+                    f"{title}：设置", sub)
+        parts.append(("说明与设置", "本次预测使用的全部设置（设置文件 forecast 一节）", []))
+        method = [f"基年：{f.base_year}；情景：{f.scenario.name}",
+                  f"规划：{f.plan.meta.title if f.plan else '未绑定规划（无规划目标）'}",
+                  f"学位缺口计算到：{f.horizon.basis if f.horizon else f.settings.gap_horizon}",
+                  f"学前目标毛入园率：{f.preschool.text() if f.preschool else f.settings.preschool_target_rate}",
+                  f"跨学区安置：{'允许' if f.settings.cross_zone_placement else '不允许（按学区计算缺口）'}",
+                  "方法：常住人口按队列要素法（存活、迁移、出生）逐年推算；在校生按各年级升级、留级、辍学率和入学、升学率推算；"
+                  "学位需求与现有学位和项目新增学位比较得出缺口。",
+                  f"净转入：{NET_INFLOW}。",
+                  *f.notes]
+        write_notes_sheet(wb, st, title, sub, [(n, w) for n, w, _ in parts],
+                          [(n, c) for n, _, cols in parts for c in cols if c.note or c.unit], method)
     return path

@@ -15,6 +15,7 @@ from typing import Any, Iterable
 from ..errors import EduplanError
 from ..ingest import write_csv, write_workbook
 from ..model import TABLES, Table, find_table
+from ..sheets import provenance
 from ..store import Store
 
 FORMATS = {".xlsx": "xlsx", ".csv": "csv"}
@@ -67,8 +68,13 @@ def export_table(store: Store, table: str | Table, path: Path, year: int | None 
     if fmt == "csv":
         write_csv(t, Path(path), rows, encoding=csv_encoding)
     else:
-        write_workbook(t, Path(path), rows)
+        write_workbook(t, Path(path), rows, note=_note(store, year))
     return len(rows)
+
+
+def _note(store: Store, year: int | None) -> str:
+    """导出自 库.duckdb；年度：2019；生成日期：… — written under the 填写说明 title."""
+    return "导出自" + provenance(getattr(store, "path", None), year)
 
 
 def export_all(store: Store, folder: Path, fmt: str = "xlsx", year: int | None = None) -> dict[str, int]:
@@ -88,6 +94,6 @@ def export_all(store: Store, folder: Path, fmt: str = "xlsx", year: int | None =
         if fmt == "csv":
             write_csv(t, path, rows)
         else:
-            write_workbook(t, path, rows)
+            write_workbook(t, path, rows, note=_note(store, year))
         written[t.name] = len(rows)
     return written
