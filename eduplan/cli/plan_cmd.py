@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.table import Table as RichTable
 from rich.tree import Tree
 
 from ..errors import PlanError
@@ -119,14 +118,15 @@ def history(db: DbOption = DEFAULT_DB, district: DistrictOption = None, fmt: For
     if not docs:
         out.print("库中还没有绑定任何规划（eduplan plan use 规划文件）。")
         return
-    t = RichTable(title="规划绑定历史（eduplan plan use <编号> 恢复某一版）")
-    for col in ("编号", "区", "规划", "文件", "sha256", "绑定时间", "绑定人", "状态"):  # wrap, never cut with “…”
-        t.add_column(col, overflow="fold")
+    t = Grid(Col("编号", "num"), Col("区", min=6), Col("规划", "name", min=12), Col("文件", "name", min=10, drop=2),
+             Col("sha256", min=12, drop=3), Col("绑定时间", min=10), Col("绑定人", "name", min=6, drop=1),
+             Col("状态", min=4), title="规划绑定历史（eduplan plan use <编号> 恢复某一版）",
+             note="终端较窄：{dropped}未显示（加宽终端，或用 --format json 查看全部）")
     for r in docs:
         t.add_row(str(r["binding_id"]), r["district_code"], safe(r["title"]), safe(r["file_name"]), r["sha256"][:12],
                   r["bound_at"], safe(r["user_name"]),
                   "当前" if r["current"] else f"已被 {r['superseded_by']} 取代")
-    out.print(t)
+    t.print()
 
 
 @plan_app.command("show")
@@ -244,21 +244,18 @@ def _print_header(plan: Plan) -> None:
 
 def _print_tables(plan: Plan) -> None:
     for tab in plan.tables:
-        t = RichTable(title=tab.title, caption=tab.cite.section)
-        t.add_column("序号", justify="right")
-        t.add_column("指标", overflow="fold", min_width=10)
-        t.add_column("单位")
-        for c in tab.columns:
-            t.add_column(f"{c.label}\n（{COLUMN_KIND_LABEL[c.kind]}）", justify="right")
+        t = Grid(Col("序号", "num"), Col("指标", "name", min=10), Col("单位", min=4),
+                 *(Col(f"{c.label}\n（{COLUMN_KIND_LABEL[c.kind]}）", "num") for c in tab.columns),
+                 title=tab.title, caption=tab.cite.section)
         for r in tab.rows:
             t.add_row(str(r.seq or ""), safe(r.name), safe(r.unit), *(_cell(r.values.get(c.key)) for c in tab.columns))
-        out.print(t)
+        t.print()
 
 
 def _print_targets(plan: Plan) -> None:
-    t = RichTable(title="文中目标")
-    for col in ("编号", "指标", "目标", "年份", "类型", "上报项", "出处"):
-        t.add_column(col, overflow="fold")
+    t = Grid(Col("编号", "name", min=10, drop=3), Col("指标", "name", min=10), Col("目标", min=10), Col("年份", "num"),
+             Col("类型", min=4, drop=1), Col("上报项", "name", min=10, drop=2), Col("出处", min=8, drop=1),
+             title="文中目标", note="终端较窄：{dropped}未显示（加宽终端，或用 --format json 查看全部）")
     for x in plan.targets:
         if x.kind == "quantitative":
             goal = x.text(_unit(x.unit))
@@ -266,17 +263,17 @@ def _print_targets(plan: Plan) -> None:
             goal = _TREND.get(x.trend or "", "趋势")
         else:
             goal = "（定性）"
-        t.add_row(safe(x.id), safe(x.name), safe(goal), str(x.year or ""), _KIND[x.kind], x.reported_item or "", x.cite.section)
-    out.print(t)
+        t.add_row(safe(x.id), safe(x.name), safe(goal), str(x.year or ""), _KIND[x.kind], safe(x.reported_item or ""),
+                  safe(x.cite.section))
+    t.print()
 
 
 def _print_baselines(plan: Plan) -> None:
-    t = RichTable(title=f"{review_name(plan)}回顾中的基线")
-    for col in ("指标", "数值", "年份", "出处"):
-        t.add_column(col, overflow="fold")
+    t = Grid(Col("指标", "name", min=10), Col("数值", min=8), Col("年份", min=4), Col("出处", min=8, drop=1),
+             title=f"{review_name(plan)}回顾中的基线", note="终端较窄：{dropped}未显示（加宽终端，或用 --format json 查看全部）")
     for b in plan.baselines:
-        t.add_row(safe(b.name), safe(b.text(_unit(b.unit))), str(b.year or "期内"), b.cite.section)
-    out.print(t)
+        t.add_row(safe(b.name), safe(b.text(_unit(b.unit))), str(b.year or "期内"), safe(b.cite.section))
+    t.print()
 
 
 def _print_tasks(plan: Plan) -> None:
@@ -294,23 +291,20 @@ def _print_projects(plan: Plan) -> None:
     if kp is None:
         return
     total = kp.stated_total
-    g_t = RichTable(title=kp.title, caption=f"文中合计：{total.count} 个，约 {fmt_num(total.investment)} {total.unit}")
-    for col in ("项目组", "文中所数", "表中所数", f"投资（{kp.stated_total.unit}）", "预计完成"):
-        g_t.add_column(col, overflow="fold")
+    g_t = Grid(Col("项目组", "name", min=10), Col("文中所数", "num"), Col("表中所数", "num"),
+               Col(f"投资（{kp.stated_total.unit}）", "num"), Col("预计完成", min=12), title=safe(kp.title),
+               caption=f"文中合计：{total.count} 个，约 {fmt_num(total.investment)} {total.unit}")
     for g in kp.groups:
         n = sum(1 for p in kp.projects if p.group == g.id and p.counted)
         states = "，".join(f"{k} {v}" for k, v in g.stated_states.items())
-        g_t.add_row(g.name, str(g.stated_count), str(n), fmt_num(g.investment), f"{g.completion_year} 年底（{states}）")
-    out.print(g_t)
-    p_t = RichTable(title=kp.table_title)
-    p_t.add_column("项目", overflow="fold", ratio=3)
-    p_t.add_column("年份", overflow="fold", ratio=2)
-    p_t.add_column("预计状态", no_wrap=True)
+        g_t.add_row(safe(g.name), str(g.stated_count), str(n), fmt_num(g.investment), f"{g.completion_year} 年底（{states}）")
+    g_t.print()
+    p_t = Grid(Col("项目", "name", min=14), Col("年份", min=10), Col("预计状态", min=6), title=safe(kp.table_title))
     category = None
     for p in kp.projects:
         if p.category != category:
             category = p.category
-            p_t.add_row(f"[bold]{category}[/]", "", "", end_section=False)
+            p_t.add_row(f"[bold]{safe(category)}[/]", "", "")
         name = p.name if p.counted else f"{p.name}（附属，不计入所数）"
-        p_t.add_row(f"  {name}", "、".join(str(y) for y in p.years), p.expected_state)
-    out.print(p_t)
+        p_t.add_row(f"  {safe(name)}", "、".join(str(y) for y in p.years), safe(p.expected_state))
+    p_t.print()

@@ -146,7 +146,7 @@ class Grid:
         head = text_width(c.header)
         cells = max([text_width(r[i]) for r in self.rows] or [0])
         if c.kind == "num":  # the widest figure whole; a long header may take two lines
-            return max(cells, (head + 1) // 2, 2)
+            return max(cells, head if head <= 8 else (head + 1) // 2, 2)
         # a word holding a figure (“≥99（2025”) is never folded inside: the column is at least that wide
         figures = max([_figure_word(r[i]) for r in self.rows] or [0])
         if c.kind == "name":
