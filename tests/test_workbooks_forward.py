@@ -239,7 +239,7 @@ def test_checklist_names_items_in_chinese_and_keeps_the_code_apart(books):
     heads = [c.value for c in ws[3]]
     assert heads[0] == "项目" and heads[-1] == "评估项目代码"
     first = [c.value for c in ws[4]]
-    assert first[0] == "政府保障程度（一）" and first[-1] == "G01_layout"
+    assert first[0] == "政府保障程度第（一）项" and first[-1] == "G01_layout"
     g12 = next(r for r in ws.iter_rows(min_row=4) if r[-1].value == "G12_certification")
     assert g12[4].value == "未达标" and g12[5].number_format == "0.00%" and g12[6].value == "%"
 

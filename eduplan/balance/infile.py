@@ -376,5 +376,5 @@ def _facility_label(q: str) -> str:
 
 
 def _label(q: str) -> str:
-    return {"qual": "高于规定学历教师数", "backbone": "县级以上骨干教师数", "pe_art": "体育艺术专任教师数",
-            "senior_title": "中级及以上职称教师数"}[q]
+    return {"teachers": "专任教师数", "qual": "高于规定学历教师数", "backbone": "县级以上骨干教师数",
+            "pe_art": "体育艺术专任教师数", "senior_title": "中级及以上职称教师数"}[q]

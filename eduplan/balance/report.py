@@ -8,7 +8,6 @@ per school and 学段 with the indicators as columns, each cell coloured against
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,6 @@ CHECKLIST_UNITS = {"G03_music_art_rooms": "所", "G04_school_size": "所", "G05_
                    "G07_special_school_funding": "元", "G08_teacher_salary": "%", "G09_training_360": "%",
                    "G11_rotation": "%", "G12_certification": "%", "Q01_junior_retention": "%",
                    "Q02_disabled_enrolment": "%", "S01_social_recognition": "%"}
-_ITEM_NUMBER = re.compile(r"第（([一二三四五六七八九十]+)）项")
 
 
 def to_json(result: BalanceResult) -> dict[str, Any]:
@@ -88,7 +86,8 @@ def _level_rows(r: BalanceResult):
 def _overview(wb, st: Styles, r: BalanceResult, title: str, sub: str) -> list[Col]:
     cols = [Col("学段"), Col("参评学校数", "所"), Col("在校生数", "人"), Col("综合系数（规划口径）", "系数"),
             Col("差异系数全部达标（国家标准）"), Col("学校全部达标（国家标准）"), Col("达标学校数", "所"),
-            Col("达标学校比例", style=SHARE), Col("结论（国家标准）")]
+            Col("达标学校比例", style=SHARE), Col("无法判定学校数", "所", "缺少数据、无法判定是否达标的学校（缺失不按 0 计）"),
+            Col("结论（国家标准）")]
     rows = []
     for lvl, lr in r.levels.items():
         n = len(lr.schools)
@@ -96,6 +95,7 @@ def _overview(wb, st: Styles, r: BalanceResult, title: str, sub: str) -> list[Co
         rows.append([lvl, n, sum(s.pupils for s in lr.schools), lr.composite if lr.composite is not None else "—",
                      YES[lr.cv_passed], YES[lr.schools_passed] if in_2017 else "—",
                      lr.compliant_count if in_2017 else "—", (lr.compliant_count / n) if in_2017 and n else None,
+                     getattr(lr, "undecided_count", None) if in_2017 else "—",
                      Text(YES[lr.passed], bad=lr.passed is False)])
     notes: list[str] = []
     if r.notes:
@@ -171,6 +171,11 @@ def _cv_sheet(wb, st: Styles, r: BalanceResult, title: str, sub: str) -> list[Co
     return cols
 
 
+def _code(s) -> str | None:
+    """The school's 学校标识码; blank for a supervisor's file without one (its name is then its key)."""
+    return None if s.code == s.name else s.code
+
+
 def _short(spec) -> str:
     return f"{spec.id} {spec.name}（{spec.unit}）"
 
@@ -192,7 +197,7 @@ def _schools_sheet(wb, st: Styles, r: BalanceResult, title: str, sub: str) -> li
     rows = []
     for lvl, lr, s in _level_rows(r):
         std = {i.spec.id: i.standard for i in lr.indicators}
-        row: list[Any] = [lvl, s.code, s.name, type_label(s.type_code), s.pupils, s.facility_share]
+        row: list[Any] = [lvl, _code(s), s.name, type_label(s.type_code), s.pupils, s.facility_share]
         for k, spec in specs.items():
             v = s.values.get(k)
             style = style_for(spec.unit)
@@ -234,7 +239,7 @@ def _shares_sheet(wb, st: Styles, r: BalanceResult, title: str, sub: str) -> lis
     ids = list(dict.fromkeys(i.spec.id for lr in r.levels.values() for i in lr.indicators))
     cols = [Col("学段"), Col("学校标识码"), Col("学校名称", max_width=36), Col("学生数", "人")]
     cols += [Col(f"{k} 方差贡献", style=SHARE) for k in ids]
-    rows = [[lvl, s.code, s.name, s.pupils, *[s.shares.get(k) for k in ids]] for lvl, _, s in _level_rows(r)]
+    rows = [[lvl, _code(s), s.name, s.pupils, *[s.shares.get(k) for k in ids]] for lvl, _, s in _level_rows(r)]
     write_table(wb, st, "方差贡献", cols, rows, title, sub, freeze_cols=3,
                 notes=["方差贡献：该校对该项指标加权方差的贡献占比（同一学段同一指标合计 100%）。"])
     return cols
@@ -262,10 +267,9 @@ def _plan_sheet(wb, st: Styles, plan, title: str, sub: str) -> list[Col]:
     return cols
 
 
-def _item_label(d: dict[str, Any]) -> str:
-    """政府保障程度（一）: the item's place in 教督〔2017〕6号."""
-    m = _ITEM_NUMBER.search(d["source"])
-    return f"{d['dimension']}（{m.group(1)}）" if m else d["dimension"]
+def _item_label(it) -> str:
+    """政府保障程度第（一）项: the item as 教督〔2017〕6号 names it."""
+    return it.item.label
 
 
 def _checklist_sheet(wb, st: Styles, items, title: str, sub: str) -> list[Col]:
@@ -277,7 +281,7 @@ def _checklist_sheet(wb, st: Styles, items, title: str, sub: str) -> list[Col]:
         d = it.to_dict()
         unit = CHECKLIST_UNITS.get(d["id"]) or ("%" if "%" in d["threshold"] else None)
         style = PERCENT_2 if unit == "%" else (style_for(unit) if unit else TWO_DECIMALS)
-        rows.append([_item_label(d), d["text"], d["threshold"], DECIDED.get(d["decided"], d["decided"]),
+        rows.append([_item_label(it), d["text"], d["threshold"], DECIDED.get(d["decided"], d["decided"]),
                      Text(d["status"], bad=d["status"] == "未达标"),
                      Num(d["value"], style) if d["value"] is not None else None, unit or "", d["detail"],
                      d["evidence"] or "", d["assessor"] or "", d["assessed_on"] or "", d["source"], d["id"]])
