@@ -88,7 +88,7 @@ def test_balance_school_names_whole_at_80_columns(demo_store):
     schools = column_text(res.stdout.split("小学未达标或无法判定的学校")[1].split("拉大差异")[0], 0)
     assert schools == "武汉市硚口区义烈巷小学武汉市硚口区六角亭小学武汉市硚口区汉正街小学"
     misses = column_text(res.stdout.split("小学未达标或无法判定的学校")[1].split("拉大差异")[0], 4)
-    assert misses == "L54.55/7.5（60.7%）L54.54/7.5（60.6%）L53.62/7.5（48.3%）"
+    assert misses == "L54.55/7.50（60.73%）L54.54/7.50（60.59%）L53.62/7.50（48.33%）"
     # 元/生 whole yuan, 系数 three decimals
     assert "2,000" in res.stdout and "4,063" in res.stdout and "0.341" in res.stdout
     checklist = column_text(res.stdout.split("检查清单（未达标与待评估项）")[1], 0)

@@ -160,7 +160,7 @@ def print_result(r) -> None:
                       figure(ind.threshold, digits=2) if ind.threshold else "—", verdict)
         t.print()
         rule = "均值" if lr.composite_rule == "mean" else "最大值"
-        line = f"规划口径综合系数（各单项{rule}）：[bold]{_f(lr.composite, 3)}[/]"
+        line = f"规划口径综合系数（各单项{rule}）：[bold]{figure(lr.composite, '系数')}[/]"
         if r.method == "2012":
             line += (f"；国家标准：综合差异系数 {_f(lr.official_composite, 3)}（上限 {lr.official_threshold}）"
                      f"{YES[lr.cv_passed]}")
@@ -218,8 +218,8 @@ def _print_misses(lr) -> None:
              Col("未达标项（生均值/标准，达标比例）或缺失数据", min=20), title=f"{lr.level}未达标或无法判定的学校")
     units = {i.spec.id: i.spec.unit for i in lr.indicators}
     for s in bad:
-        misses = [f"{m.indicator} {figure(m.value, units.get(m.indicator))}/{m.standard:g}（{m.ratio:.1%}）"
-                  for m in s.misses]
+        misses = [f"{m.indicator} {figure(m.value, units.get(m.indicator))}/{figure(m.standard, units.get(m.indicator))}"
+                  f"（{figure(m.ratio * 100, '%')}%）" for m in s.misses]
         if s.reason:
             misses.append(f"[yellow]{safe(s.reason)}[/]")
         t.add_row(safe(s.name), f"{s.pupils:,}", "—" if s.met is None else str(s.met), YES[s.compliant], "；".join(misses))
@@ -236,7 +236,7 @@ def _print_contributors(lr, n: int = 3) -> None:
         names = {s.code: s.name for s in lr.schools}
         unit = ind.spec.unit if lr.method == "2017" else None
         t.add_row(ind.spec.id, figure(ind.cv, "系数"),
-                  "、".join(f"{safe(names[s.code])}（{_fv(s.x, unit)}，{s.share:.0%}）" for s in top))
+                  "、".join(f"{safe(names[s.code])}（{_fv(s.x, unit)}，{figure(s.share * 100, '%')}%）" for s in top))
     if t.rows:
         t.print()
 

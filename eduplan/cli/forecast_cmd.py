@@ -182,7 +182,7 @@ def print_forecast(forecasts, year: int | None = None) -> None:
             d = c.to_dict()
             ct.add_row(safe(c.name), _zone_label(f, c.zone) if c.zone else "—", c.level, f"{c.pupils:,}", f"{c.places:,}",
                        "—" if not d["utilisation"] else f"{figure(d['utilisation'] * 100, '%')} %",
-                       figure(d["avg_class_size"], digits=1),
+                       figure(d["avg_class_size"], "人/班"),
                        "未填报" if c.classes_56plus is None else str(c.classes_56plus), safe(d["basis"]))
         ct.print()
     if year is not None:
