@@ -401,7 +401,7 @@ def print_summary(s: dict) -> None:
     else:
         title = "主要数字（规划指标表所列，由当前数据计算）"
         caption = None if shown else f"规划未载 {s['year']} 年的数"
-    heads = ["指标", "数值", "单位"] + ([f"规划所载 {s['year']}"] if shown else [])
+    heads = ["指标", "数值", "计量单位"] + ([f"规划所载 {s['year']}"] if shown else [])
     ft = RichTable(*heads, title=title, caption=caption)
     for f in figures.values():
         cells = [safe(f["name"]), _figure(f), safe(f["unit"])]
