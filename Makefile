@@ -60,6 +60,7 @@ docs: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_import.py
 	$(BIN)/python benchmarks/bench_indicators.py
+	$(BIN)/python benchmarks/bench_startup.py
 
 ## Backtests of the indicator projections and of the places forecast (figures in docs/monitoring.md, docs/forecast.md).
 backtest: $(STAMP)

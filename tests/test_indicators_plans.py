@@ -256,12 +256,12 @@ def test_cli_xlsx_has_a_district_column(two, tmp_path):
     res = run("indicators", "--db", db, "--year", 2019, "--format", "xlsx", "--output", out)
     assert res.exit_code == 0, res.output
     ws = openpyxl.load_workbook(out)["区"]
-    heads = [c.value for c in ws[2]]
-    rows = [r for r in ws.iter_rows(min_row=3, values_only=True)
+    heads = [c.value for c in ws[3]]  # rows 1–2: title and provenance
+    rows = [r for r in ws.iter_rows(min_row=4, values_only=True)
             if r[0] == "学前三年毛入园率" and r[heads.index("分组")] is None]
     got = {r[heads.index("所属区")]: (r[heads.index("目标值")], r[heads.index("状态")], r[heads.index("状态说明")])
            for r in rows}
-    assert got == {f"硚口区（{D}）": (95.0, "有风险", "2019 年中期目标 ≥95 未达成"),
+    assert got == {f"硚口区（{D}）": (0.95, "有风险", "2019 年中期目标 ≥95 未达成"),  # a percent cell: 0.95 shown 95.0%
                    f"汉阳区（{D2}）": (None, "无规划目标", None)}
 
 

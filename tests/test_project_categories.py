@@ -152,7 +152,7 @@ def test_template_for_a_store_of_two_districts(two_districts, tmp_path):
             "用 --district 指定一个区，即以该区的代码和规划类别为示例") in res.stderr
     row = [c.value for c in openpyxl.load_workbook(out)["重点项目库"][2]]
     assert row[:5] == ["sch_example_primary", "示例小学异地新建", "中小学新建", "异地新建", "XQ01"]
-    res = _template("重点项目库", "--db", two_districts, "--district", "虚构区", "--output", out)
+    res = _template("重点项目库", "--db", two_districts, "--district", "虚构区", "--output", out, "--force")
     assert _dropdown(out, "重点项目库", "C") == ["幼儿园", "中小学"]
     row = [c.value for c in openpyxl.load_workbook(out)["重点项目库"][2]]
     assert row[:5] == ["kg_east", "东区幼儿园", "幼儿园", "新建", "XG01"]
