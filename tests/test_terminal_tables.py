@@ -100,7 +100,9 @@ def test_forecast_school_names_whole_at_80_columns(demo_store):
     crowded = res.stdout.split("超容量或有大班额的学校")[1].split("资源需求")[0]
     assert column_text(crowded, 0).startswith("武汉市硚口区额头湾小学武汉市汉铁初级中学武汉市土垱中学")
     assert "2026–2030" in res.stdout  # shortage years as a range, not a list cut at the column's edge
-    assert "情景“出生低方案”（births-low）：各学区各年度的缺位与基准情景相同（无变化）" in res.stdout
+    # a scenario that changes no shortage says why, with the change of need it does make
+    assert ("情景“出生低方案”（births-low）：各学区各年度的缺位与基准情景相同：学位需求合计变化 -2,248 人、"
+            "可用学位合计变化 +0 个（2026–2030 年各年相加），都落在有富余学位的学区和年度，没有改变任何缺位") in res.stdout
 
 
 def test_plan_check_prints_counts_then_the_first_findings(demo_store):

@@ -156,7 +156,7 @@ def print_result(r) -> None:
             verdict = (YES[ind.passed] if r.method == "2017" else "") if ind.computable else f"[yellow]{safe(ind.reason)}[/]"
             t.add_row(ind.spec.id, ind.spec.name, ind.spec.unit,
                       figure(ind.standard, ind.spec.unit) if ind.standard else "—",
-                      _fv(ind.mean, ind.spec.unit if r.method == "2017" else None), figure(ind.cv, "系数"),
+                      _fv(ind.mean, ind.spec.unit), figure(ind.cv, "系数"),
                       figure(ind.threshold, digits=2) if ind.threshold else "—", verdict)
         t.print()
         rule = "均值" if lr.composite_rule == "mean" else "最大值"
@@ -234,7 +234,7 @@ def _print_contributors(lr, n: int = 3) -> None:
             continue
         top = sorted((s for s in ind.schools if s.share is not None), key=lambda s: -s.share)[:n]
         names = {s.code: s.name for s in lr.schools}
-        unit = ind.spec.unit if lr.method == "2017" else None
+        unit = ind.spec.unit
         t.add_row(ind.spec.id, figure(ind.cv, "系数"),
                   "、".join(f"{safe(names[s.code])}（{_fv(s.x, unit)}，{figure(s.share * 100, '%')}%）" for s in top))
     if t.rows:

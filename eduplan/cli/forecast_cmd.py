@@ -130,13 +130,10 @@ def _zone_label(f, area: str) -> str:
     return safe(f"{area} {f.inputs.zones.get(area, '')}".strip())
 
 
-def _unchanged(fs, sid: str) -> str:
-    """Why a scenario shows no change against the baseline: it has no results, or its gaps are the same."""
-    name = safe(fs.scenario.name if fs is not None else sid)
-    if fs is not None and not fs.gap:
-        why = "；".join(safe(n) for n in fs.notes) or "该情景没有可计算的学位数据"
-        return f"[yellow]情景“{name}”（{safe(sid)}）没有结果：{why}[/]"
-    return f"情景“{name}”（{safe(sid)}）：各学区各年度的缺位与基准情景相同（无变化）"
+def _unchanged(c: dict) -> str:
+    """A scenario that changes no shortage, and why (eduplan.forecast.compare's explanation)."""
+    text = f"情景“{safe(c['name'])}”（{safe(c['scenario'])}）：{safe(c.get('explanation') or '缺位无变化')}"
+    return f"[yellow]{text}[/]" if "没有结果" in text else text
 
 
 def print_forecast(forecasts, year: int | None = None) -> None:
@@ -203,12 +200,11 @@ def print_forecast(forecasts, year: int | None = None) -> None:
                   title="情景比较（与基准情景相比缺位有变化的学区和年度）",
                   note="终端较窄：{dropped}未显示（加宽终端，或用 --format json / xlsx 查看全部）")
         same: list[str] = []
-        by_id = {fs.scenario.id: fs for fs in forecasts[1:]}
         for c in compare(forecasts)["scenarios"]:
             if not c["changes"]:
-                same.append(_unchanged(by_id.get(c["scenario"]), c["scenario"]))
+                same.append(_unchanged(c))
             for ch in c["changes"]:
-                ct.add_row(c["scenario"], _zone_label(f, ch["area"]), ch["level"], str(ch["year"]),
+                ct.add_row(safe(c["name"]), _zone_label(f, ch["area"]), ch["level"], str(ch["year"]),
                            f"{ch['baseline_shortage']:,}", f"{ch['scenario_shortage']:,}",
                            f"[bold red]+{ch['change']:,}[/]" if ch["change"] > 0 else f"[green]{ch['change']:,}[/]",
                            f"{ch['available_change']:,}")

@@ -266,6 +266,22 @@ def _library_notes(library: Library) -> list[str]:
 # ------------------------------------------------------------------ comparison
 
 
+def _no_change(f: Forecast, ref: dict[tuple[str, str, int], GapRow]) -> str:
+    """Why a scenario changes no shortage: it has no results, or its change of need stays within the
+    places to spare (or there is none)."""
+    if not f.gap:
+        why = "；".join(f.notes) or "没有可计算学位缺口的学区和学段"
+        return f"该情景没有结果：{why}"
+    need = round(sum(r.need - ref[(r.area, r.level, r.year)].need for r in f.gap if (r.area, r.level, r.year) in ref))
+    places = sum(r.available - ref[(r.area, r.level, r.year)].available for r in f.gap
+                 if (r.area, r.level, r.year) in ref)
+    if need == 0 and places == 0:
+        return "学位需求和可用学位都与基准情景相同，缺位无变化"
+    years = sorted({r.year for r in f.gap})
+    return (f"各学区各年度的缺位与基准情景相同：学位需求合计变化 {need:+,} 人、可用学位合计变化 {places:+,} 个"
+            f"（{years[0]}–{years[-1]} 年各年相加），都落在有富余学位的学区和年度，没有改变任何缺位")
+
+
 def compare(forecasts: list[Forecast]) -> dict[str, Any]:
     """Each scenario against the first (the baseline): the 学区, level and year it pushes into a shortage
     (or deepens one), and by how many places."""
@@ -285,7 +301,8 @@ def compare(forecasts: list[Forecast]) -> dict[str, Any]:
         out.append({"scenario": f.scenario.id, "name": f.scenario.name, "description": f.scenario.description,
                     "changes": changes,
                     "new_shortages": [c for c in changes if c["new_shortage"]],
-                    "total_change": sum(c["change"] for c in changes), "notes": f.notes})
+                    "total_change": sum(c["change"] for c in changes), "notes": f.notes,
+                    "explanation": None if changes else _no_change(f, ref)})
     return {"baseline": base.scenario.id, "scenarios": out}
 
 
