@@ -242,3 +242,20 @@ def test_twelve_year_school_counts_only_its_compulsory_pupils():
     assert size_item([sized("12", "345", 小学=1500, 初中=1000, 高中=800)]) == (PASS, 0.0, "所有学校规模符合")
     assert size_item([sized("12", "345", 小学=1500, 初中=1001, 高中=800)]) == (
         FAIL, 1.0, "超规模学校：学校12（2501 人 > 2500）")
+
+
+def test_the_ceilings_are_the_indicator_settings(tmp_path):
+    # a bureau that lowers the nine-year ceiling to 2,000 in its settings file fails a 2,001-pupil 九年一贯制
+    # school in the checklist too (one setting for the indicator oversized_schools and item G04)
+    from eduplan.settings import use_settings_file
+
+    f = tmp_path / "settings.yaml"
+    f.write_text("indicators:\n  through_school_size_ceiling: 2000\n  school_size_ceiling: 1500\n", encoding="utf-8")
+    use_settings_file(f)
+    try:
+        assert size_item([sized("9", "312", 小学=1200, 初中=801)]) == (FAIL, 1.0, "超规模学校：学校9（2001 人 > 2000）")
+        assert size_item([sized("1", "211", 小学=1501)]) == (FAIL, 1.0, "超规模学校：学校1（1501 人 > 1500）")
+        assert size_item([sized("1", "211", 小学=1500)]) == (PASS, 0.0, "所有学校规模符合")
+    finally:
+        use_settings_file(None)
+    assert size_item([sized("9", "312", 小学=1200, 初中=801)]) == (PASS, 0.0, "所有学校规模符合")
