@@ -135,9 +135,6 @@ def test_junior_retention_from_transfers_and_deaths(values):
     assert all(math.isnan(_value(values, "junior_retention_rate", t)) for t in (2016, 2017, 2018))
 
 
-@pytest.mark.xfail(strict=True, reason="product bug (requests.md, to lead): oversized_schools counts only 211/311 "
-                   "against 2,000, so the 初中部 of a 完全中学 (341) over 2,000 is not counted, while the 优质均衡 "
-                   "学校规模 item (balance/checklist.py) counts it")
 def test_complete_secondary_school_junior_section_over_the_ceiling(tmp_path):
     """methods.md §1.4: 学校规模 小学、初中 ≤ 2,000; a 完全中学 is evaluated by its 初中部 (balance scope_types:
     341 只计初中部), so 3 × 670 = 2,010 初中 pupils (its 400 高中 pupils aside) are over 2,000 — as the
