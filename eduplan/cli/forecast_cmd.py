@@ -113,7 +113,7 @@ def _run_forecast(scenario, year, base_year, as_of, list_scenarios, fmt, output,
     if latest is not None:
         chosen = forecasts[0].base_year
         why = "" if chosen == latest else f"（在校生数据到 {latest} 年，分年龄人口只到 {chosen} 年）"
-        err.print(f"未指定 --base-year：基年为库中在校生和人口都有数据的最近年度 {chosen} 年{why}")
+        err.print(f"未指定 --base-year：基年为库中在校生和人口都有数据的最近年度 {chosen} 年{why}", soft_wrap=True)
     if fmt == OutFormat.json:
         emit_json(forecasts_doc(forecasts, year, sc.scope))
         return
@@ -300,7 +300,7 @@ def _default_year(store, district_code: str, day: date) -> int:
         year, note = resolve_year(store, None, district_code)
     except StoreError:
         year, note = day.year, f"未指定 --year：库中没有年度数据，使用核查日期所在年度 {day.year} 年"
-    err.print(safe(note))
+    err.print(safe(note), soft_wrap=True)
     return year
 
 

@@ -53,8 +53,8 @@ def scoped(db: Path, district: str | None, plan: Path | None, year: int | None =
             chosen, note = resolve_year(store, year, found[0].district_code if len(found) == 1 else None)
             store.require_data(need, year=chosen)
             if note and not quiet:
-                err.print(safe(note))
+                err.print(safe(note), soft_wrap=True)
         if not quiet:
-            for s in found:
-                err.print(safe(s.plan_text()))
+            for s in found:  # one line each (a file name is never broken by the console; a terminal wraps it)
+                err.print(safe(s.plan_text()), soft_wrap=True)
         yield Scoped(store, found, chosen)
