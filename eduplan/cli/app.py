@@ -265,7 +265,7 @@ def import_(
         print_import_report(report, fmt)
         print_quality(findings)
     if issues_xlsx is not None:
-        write_issue_workbook([i for i in report.issues if i.level != "info"], issues_xlsx)
+        write_issue_workbook([i for i in report.issues if i.level != "info"], issues_xlsx, store=db)
         err.print(f"检查清单已写出：{safe(issues_xlsx)}")
     if not report.ok:
         raise typer.Exit(1)
