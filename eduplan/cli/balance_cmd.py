@@ -91,7 +91,7 @@ def balance(
         if output is None:  # a supervisor's file: the result beside it; the store's: out/balance-<year>.xlsx
             output = (input_.with_name(f"{input_.stem}-均衡评估.xlsx") if input_ is not None
                       else Path(f"out/balance-{result.year}.xlsx"))
-        path = write_workbook(result, output)
+        path = write_workbook(result, output, store=None if input_ is not None else db)
         err.print(f"已写出 {safe(path)}")
     else:
         print_result(result)

@@ -118,7 +118,7 @@ def _run_forecast(scenario, year, base_year, as_of, list_scenarios, fmt, output,
         emit_json(forecasts_doc(forecasts, year, sc.scope))
         return
     if fmt == OutFormat.xlsx:
-        path = write_forecast_xlsx(forecasts, output or Path(f"out/forecast-{forecasts[0].base_year}.xlsx"))
+        path = write_forecast_xlsx(forecasts, output or Path(f"out/forecast-{forecasts[0].base_year}.xlsx"), store=db)
         err.print(f"已写出 {safe(path)}")
         return
     print_forecast(forecasts, year)
@@ -283,7 +283,7 @@ def _run_projects(year, as_of, fmt, output, db, district, plan_path, settings_pa
     if fmt == OutFormat.json:
         emit_json(library_doc(lib, year, findings, sc.scope))
     elif fmt == OutFormat.xlsx:
-        path = write_projects_xlsx(lib, year, findings, output or Path(f"out/年度建设清单-{year}.xlsx"))
+        path = write_projects_xlsx(lib, year, findings, output or Path(f"out/年度建设清单-{year}.xlsx"), store=db)
         err.print(f"已写出 {safe(path)}")
     else:
         _print_projects(lib, year, annual_list(lib, year, findings), findings)

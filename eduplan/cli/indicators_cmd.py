@@ -125,7 +125,7 @@ def _run_indicators(year, unit, fmt, output, district, db, plan_path, settings_p
             emit_json({"year": year, "districts": reports})
         return
     if fmt == "xlsx":
-        path = write_indicator_workbook(reports, output or Path(f"out/indicators-{year}.xlsx"))
+        path = write_indicator_workbook(reports, output or Path(f"out/indicators-{year}.xlsx"), store=db)
         err.print(f"已写出 {safe(path)}")
         return
     for rep in reports:
