@@ -54,7 +54,7 @@ def test_defaults_required_and_env_vars_are_said_in_chinese():
 
 
 @pytest.mark.parametrize("args,said", [
-    (["explain"], "缺少参数 indicator。"),
+    (["explain"], "缺少参数 指标。"),
     (["explain", "x", "--bogus"], "没有选项 --bogus"),
     (["explain", "x", "y"], "多余的参数：y"),
     (["indicators", "--year", "abc"], "--year 的值无效：应为整数"),
@@ -72,7 +72,7 @@ def test_usage_errors_are_chinese(args, said):
 
 def test_usage_error_shows_the_usage_line_and_where_help_is():
     r = runner.invoke(app, ["explain"], terminal_width=200)
-    assert "用法：eduplan explain [选项] {indicator}" in r.output
+    assert "用法：eduplan explain [选项] {指标}" in r.output
     assert "运行 eduplan explain --help 查看帮助。" in r.output
     assert "╭─ 错误 " in r.output
 

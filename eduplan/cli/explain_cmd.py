@@ -16,7 +16,7 @@ from .common import (
 
 def explain(
     indicator: Annotated[str, typer.Argument(help="指标：中文名称（如 学前三年毛入园率）、名称中不重复的一部分（如 毛入园率），或指标代码",
-                                             show_default=False)],
+                                             metavar="指标", show_default=False)],
     year: YearOption = None,
     unit: Annotated[Optional[str], typer.Option("--unit", help="统计单位：学区或学校的代码或名称（默认：区）")] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="输出格式：table 或 json")] = Format.table,

@@ -64,7 +64,8 @@ def _run_schools(district, zone, school_type, name, db, fmt) -> None:
 
 
 def school(
-    which: Annotated[str, typer.Argument(help="学校：10 位学校代码、名称，或名称中不重复的一部分", show_default=False)],
+    which: Annotated[str, typer.Argument(help="学校：10 位学校代码、名称，或名称中不重复的一部分", metavar="学校",
+                                         show_default=False)],
     year: Annotated[Optional[int], typer.Option("--year", help="只显示这一年（默认：有数据的全部年度）")] = None,
     db: DbOption = DEFAULT_DB,
     fmt: FormatOption = Format.table,
