@@ -91,3 +91,11 @@ def test_a_year_without_facility_rows_cannot_be_decided(gaps):
     out = run(gaps, "--year", "2024").stdout
     assert "未达标 with" not in out and "0.00/" not in out
     assert out.index("没有办学条件数据") < out.index("小学：")
+
+
+def test_plan_fixes_on_missing_data_show_the_evaluation_then_say_why(gaps):
+    res = runner.invoke(app, ["balance", "--year", "2025", "--plan-fixes", "--db", str(gaps)], env=ENV)
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    assert "学校达标 40/44 所、无法判定 1 所，结论 未达标" in res.stdout
+    assert ("武汉市硚口区崇仁路小学（小学）缺少“每百名学生拥有高于规定学历教师数”所需的数据，无法制定改进方案"
+            in "".join(res.stderr.split()))

@@ -61,7 +61,7 @@ def balance(
 
     例：eduplan balance --district <行政区划代码> --year <年度> --plan-fixes --format xlsx --output 均衡评估.xlsx
     """
-    from ..balance import evaluate_file, evaluate_store, load_settings
+    from ..balance import PlannerError, evaluate_file, evaluate_store, load_settings
     from ..balance import plan_fixes as solve_plan
     from ..balance.report import to_json, write_workbook
 
@@ -81,10 +81,16 @@ def balance(
     else:
         with scoped(db, district, plan_path, year, need=("school", "enrolment")) as sc:
             result = evaluate_store(sc.store, sc.year, method.value, conf, scope=sc.scope)
+    unsolved = None
     if plan_fixes:
         if fmt == BalanceFormat.table:
             err.print("正在求解改进方案……")
-        result.plan = solve_plan(result.records, conf)
+        try:
+            result.plan = solve_plan(result.records, conf)
+        except PlannerError as e:  # e.g. a school's data missing: the table still shows the evaluation
+            if fmt != BalanceFormat.table:
+                raise
+            unsolved = e
     if fmt == BalanceFormat.json:
         emit_json(to_json(result))
     elif fmt == BalanceFormat.xlsx:
@@ -95,6 +101,8 @@ def balance(
         err.print(f"已写出 {safe(path)}")
     else:
         print_result(result)
+        if unsolved is not None:
+            raise unsolved
 
 
 def _write_template(path: Path, force: bool) -> None:
