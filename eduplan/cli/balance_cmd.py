@@ -18,7 +18,7 @@ from .common import (
     DEFAULT_DB, DbOption, DistrictOption, PlanOption, YearOption, emit_json, err, handle_errors, num, out, safe,
 )
 from .guards import scoped
-from .render import Col, Grid, decimals, figure
+from .render import Col, Grid, figure
 
 
 class BalanceFormat(str, enum.Enum):

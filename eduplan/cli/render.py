@@ -223,14 +223,3 @@ class Grid:
                     console.print(f"  {c.header}：{' '.join(cell.split(chr(10)))}")
         if self.caption:
             console.print(self.caption)
-
-
-def show(grid: Grid) -> None:
-    """Print a Grid (a shorthand kept for symmetry with out.print)."""
-    grid.print()
-
-
-def columns_fit(headers: Iterable[str]) -> int:
-    """Width the headers alone need in a boxed table (for choosing a layout before filling it)."""
-    hs = list(headers)
-    return sum(text_width(h) for h in hs) + BORDER * len(hs) + 1
