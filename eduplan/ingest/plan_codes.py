@@ -134,7 +134,7 @@ def districts_of(store, batches: list[dict[str, list[dict[str, Any]]]]) -> list[
         found = set(names)
     out = []
     for code in sorted(found):
-        bp = bound_plan(store, code)
+        b = store.plan_bindings(code)  # the binding row holds id and title: no need to parse the plan
         out.append({"district_code": code, "district_name": names.get(code),
-                    "plan": None if bp is None else {"id": bp[0].meta.id, "title": bp[0].meta.title}})
+                    "plan": None if not b else {"id": b[-1]["plan_id"], "title": b[-1]["title"]}})
     return out
