@@ -69,7 +69,22 @@ def jiangwan_store(tmp_path_factory) -> Path:
 
 # Tests in files other helpers own that are slow by nature, marked here so that those files need no edit:
 # node id (or file name) → why it must be slow. Slow tests in the files of this lane carry @pytest.mark.slow.
-SLOW: dict[str, str] = {}
+_HOSTILE = "each imports a hostile file (up to ~100 MB unpacked) in a child process of its own with capped memory"
+SLOW: dict[str, str] = {
+    **{f"tests/test_hostile_files.py::{name}": _HOSTILE for name in (
+        "test_cell_at_xfd1048576", "test_cell_at_amj100000", "test_note_in_xfd1_of_a_real_file", "test_too_many_cells",
+        "test_zip_bomb", "test_zip_bomb_below_the_total_is_caught_by_its_ratio",
+        "test_zip_member_that_lies_about_its_size", "test_dev_zero_behind_a_csv_name", "test_fifo",
+        "test_directory_named_like_a_csv", "test_file_too_large", "test_csv_of_500k_columns",
+        "test_csv_with_a_huge_field", "test_xlsx_with_huge_cell_text")},
+    "tests/test_demo_data.py::test_same_seed_same_data_other_seed_other_data":
+        "builds the demo district twice more (same seed, another seed) to compare",
+    "tests/test_indicators_status.py::test_demo_every_year_projections_inside_the_domain_never_zero_width":
+        "every indicator of the whole demo district reported for each of its ten years",
+    "tests/test_backup_export.py::test_export_all_import_identical":
+        "exports every table of the whole demo and imports it all again (test_export_csv_round_trip_and_filters "
+        "keeps a round trip in the fast lane)",
+}
 
 
 def pytest_collection_modifyitems(config, items):

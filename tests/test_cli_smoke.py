@@ -44,9 +44,10 @@ def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 def _help(words: tuple[str, ...], tmp_path: Path) -> None:
     r = run(*words, "--help", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    flat, name = "".join(r.stdout.split()), "".join(words)  # without spaces: the terminal may wrap inside a word
-    assert f"eduplan{name}[OPTIONS]" in flat  # the usage line, under the script's name
-    assert f"例：eduplan{name}" in flat  # the docstring ends with an example
+    usage = next(line for line in r.stdout.splitlines() if line.strip())
+    assert f"eduplan {' '.join(words)} " in usage  # the usage line, under the script's name
+    flat = "".join(r.stdout.split())  # without spaces: the terminal may wrap a line inside a word
+    assert f"例：eduplan{''.join(words)}" in flat  # the docstring ends with an example
     assert r.stderr == ""
     assert list(tmp_path.iterdir()) == []  # help writes nothing
 

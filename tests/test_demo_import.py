@@ -26,6 +26,7 @@ def demo_db(demo_store) -> Path:
     return demo_store
 
 
+@pytest.mark.slow  # generates and writes the whole demo a second time
 def test_demo_sources_are_deterministic(demo_sources, tmp_path):
     write_sources(build(SEED), tmp_path)
     for a in source_files(demo_sources):
@@ -132,6 +133,9 @@ def _gbk_csv_bad_value(folder: Path):
 
 CORRUPTIONS = [_word_in_number, _negative_count, _missing_column, _duplicate_key, _unknown_code,
                _not_a_spreadsheet, _empty_file, _gbk_csv_bad_value]
+# Each case validates the whole demo twice. The fast lane keeps one workbook and the GB18030 CSV; the rest are slow
+# (each kind of check has its small case in tests/test_import_checks.py).
+FAST = (_word_in_number, _gbk_csv_bad_value)
 
 
 def _status(db: Path) -> dict:
@@ -140,7 +144,8 @@ def _status(db: Path) -> dict:
     return json.loads(r.stdout)
 
 
-@pytest.mark.parametrize("corrupt", CORRUPTIONS, ids=[c.__name__.strip("_") for c in CORRUPTIONS])
+@pytest.mark.parametrize("corrupt", [pytest.param(c, id=c.__name__.strip("_"), marks=() if c in FAST else pytest.mark.slow)
+                                     for c in CORRUPTIONS])
 def test_corrupted_source_fails_and_writes_nothing(corrupt, demo_sources, demo_db, tmp_path):
     src = tmp_path / "src"
     shutil.copytree(demo_sources, src)

@@ -40,6 +40,7 @@ def delay(store):
     return run_scenarios(store, [f"delay-{PROJECT}-2y"], PLAN_START, AS_OF)
 
 
+@pytest.mark.slow  # builds the demo district twice more
 def test_demo_places_are_deterministic():
     a = demo_places(build_district(SEED), SEED)
     b = demo_places(build_district(SEED), SEED)
