@@ -30,7 +30,7 @@ def _every_command_path() -> list[list[str]]:
 def test_top_level_help_lists_every_command_with_its_one_line():
     r = runner.invoke(app, ["--help"], terminal_width=200)
     assert r.exit_code == 0
-    assert "用法：eduplan [选项] 命令 [参数]..." in r.stdout
+    assert "用法： eduplan [选项] 命令 [参数]..." in r.stdout
     assert "显示本帮助并退出。" in r.stdout
     for name, (_, _, line) in COMMANDS.items():
         assert f" {name} " in r.stdout and line in r.stdout
@@ -42,7 +42,7 @@ def test_top_level_help_lists_every_command_with_its_one_line():
 def test_every_help_is_chinese(path):
     r = runner.invoke(app, [*path, "--help"], terminal_width=200)
     assert r.exit_code == 0, r.output
-    assert r.stdout.lstrip().startswith("用法：eduplan")
+    assert r.stdout.lstrip().startswith("用法： eduplan")
     for word in ENGLISH:
         assert word not in r.stdout, word
 
@@ -72,7 +72,7 @@ def test_usage_errors_are_chinese(args, said):
 
 def test_usage_error_shows_the_usage_line_and_where_help_is():
     r = runner.invoke(app, ["explain"], terminal_width=200)
-    assert "用法：eduplan explain [选项] {指标}" in r.output
+    assert "用法： eduplan explain [选项] {指标}" in r.output
     assert "运行 eduplan explain --help 查看帮助。" in r.output
     assert "╭─ 错误 " in r.output
 

@@ -171,7 +171,7 @@ FRAMEWORK_WORDS = {
     "RICH_HELP": "运行 [blue]{command_path} {help_option}[/] 查看帮助。",
 }
 HELP_OPTION_TEXT = "显示本帮助并退出。"
-USAGE_PREFIX = "用法："
+USAGE_PREFIX = "用法： "  # a space before the command, as a terminal user copies it
 # gettext-style phrases typer.core translates at call time
 _PHRASES = {
     "default: {default}": "默认：{default}",
