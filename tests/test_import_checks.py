@@ -597,8 +597,15 @@ def base_db(tmp_path_factory) -> Path:
     return db
 
 
+@pytest.fixture(scope="module")
+def base_state(base_db) -> tuple[dict[str, tuple[int, str]], dict[str, int]]:
+    """The base store's snapshot and row counts: those of every fresh copy before its import."""
+    return snapshot(base_db), counts(base_db)
+
+
 @pytest.fixture
 def fresh_db(base_db, tmp_path) -> Path:
+    """A copy of the base store (the same bytes: its snapshot is base_state's)."""
     db = tmp_path / "store.duckdb"
     shutil.copy(base_db, db)
     return db
@@ -614,11 +621,11 @@ def times(db: Path) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_import_check(case: Case, fresh_db: Path, tmp_path: Path):
+def test_import_check(case: Case, fresh_db: Path, base_state, tmp_path: Path):
     folder = tmp_path / "in"
     folder.mkdir()
     paths = case.build(folder)
-    before, before_counts = snapshot(fresh_db), counts(fresh_db)
+    before, before_counts = base_state
     if case.settings is not None:
         settings = tmp_path / "settings.yaml"
         settings.write_text(case.settings, encoding="utf-8")
