@@ -35,11 +35,12 @@ OPTION = re.compile(r"--[a-z][a-z-]*")  # a command-line option a text tells the
 def codes_a_user_types() -> set[str]:
     """Settings keys and reported-item codes: texts name them because a user writes them in a settings file
     or in the 上报指标值 table."""
+    from eduplan.balance.settings import BalanceSettings
     from eduplan.forecast.settings import ForecastSettings
     from eduplan.indicators.settings import IndicatorSettings
     from eduplan.model.codes import REPORTED
 
-    keys = set(ForecastSettings.model_fields) | set(IndicatorSettings.model_fields)
+    keys = set(ForecastSettings.model_fields) | set(IndicatorSettings.model_fields) | set(BalanceSettings.model_fields)
     return keys | set(REPORTED.values)
 
 
@@ -362,3 +363,22 @@ def test_balance_template_example_row_is_skipped_and_a_filled_row_read(books, tm
     wb.save(tmp_path / "改过.xlsx")
     _, issues, _ = read_balance_file(tmp_path / "改过.xlsx")
     assert [(i.type, i.row, i.cell) for i in issues] == [("example-row-modified", 2, "W2")]
+
+
+def test_colours_and_counts_follow_the_floor_the_evaluation_used(books, tmp_path):
+    """With `compliance_floor: 0.99`, 崇仁路小学's L2 at 97.9 % of its standard is below the floor: red, and the
+    school is not compliant; the 差异系数 sheet names 99 % in its header."""
+    settings = tmp_path / "s.yaml"
+    settings.write_text("balance:\n  compliance_floor: 0.99\n", encoding="utf-8")
+    out = tmp_path / "b.xlsx"
+    res = cli("balance", "--year", YEAR, "--format", "xlsx", "--output", out, "--db", books["db"], "--settings", settings)
+    assert res.exit_code == 0, res.output
+    wb = openpyxl.load_workbook(out)
+    heads = [c.value for c in wb["差异系数"][3]]
+    assert heads[12] == "低于标准 99% 的学校数"
+    row = next(r for r in wb["学校"].iter_rows(min_row=4) if r[1].value == "2420104011")
+    assert row[7].fill.fgColor.rgb.endswith("FFC7CE") and row[14].value == "未达标"
+    l2 = next(r for r in wb["差异系数"].iter_rows(min_row=4, values_only=True) if r[:2] == ("小学", "L2"))
+    # four 小学 schools are below the L2 standard of 1 per 100 pupils: 0.974 (英中), 0.979 (崇仁路) below 0.99, and
+    # 0.990 (古田四路: 1/101), 0.993 (新合村) at or above it
+    assert l2[10:13] == (35, round(35 / 39, 3), 2)

@@ -19,8 +19,7 @@ from .result import BalanceResult
 
 YES = {True: "达标", False: "未达标", None: "无法判定"}
 MET = {True: "已达成", False: "未达成", None: "无法判定"}  # a plan target
-BELOW, BELOW_FLOOR, MEETS = "#FFEB9C", "#FFC7CE", "#C6EFCE"  # below the standard; below 85 % of it; meets it
-FLOOR = 0.85  # 2017: at most one indicator below its standard, and that one at least 85 % of it
+BELOW, BELOW_FLOOR, MEETS = "#FFEB9C", "#FFC7CE", "#C6EFCE"  # below the standard; below the floor; meets it
 DECIDED = {"data": "数据", "judgement": "判定"}
 # the unit of measure of a checklist item's value (the rest are judgements: a value in the threshold's terms)
 CHECKLIST_UNITS = {"G03_music_art_rooms": "所", "G04_school_size": "所", "G05_class_size": "班",
@@ -47,6 +46,7 @@ def write_workbook(result: BalanceResult, path: str | Path, store: str | Path | 
     r = result
     who = f"{r.district['label']} " if r.district else ""
     title = f"义务教育均衡评估 — {who}{METHOD_NAMES[r.method]}"
+    pct = f"{floor_of(r):.0%}"
     sub = provenance(store if r.source == "store" else None, r.year,
                      None if r.source == "store" else f"文件 {r.source}", produced)
     with workbook(path) as wb:
@@ -55,7 +55,7 @@ def write_workbook(result: BalanceResult, path: str | Path, store: str | Path | 
                   _overview(wb, st, r, title, sub)),
                  ("差异系数", "每个学段每项指标的全区均值、标准差、差异系数 CV 及其国家标准上限、结论，以及达到标准的学校数与比例",
                   _cv_sheet(wb, st, r, title, sub)),
-                 ("学校", "每所学校（分学段）一行，各项指标的生均值为列；低于标准的单元格为黄色，低于标准 85% 的为红色",
+                 ("学校", f"每所学校（分学段）一行，各项指标的生均值为列；低于标准的单元格为黄色，低于标准 {pct} 的为红色",
                   _schools_sheet(wb, st, r, title, sub)),
                  ("方差贡献", "每所学校对各项指标加权方差的贡献比例（找出拉大差异的学校）",
                   _shares_sheet(wb, st, r, title, sub))]
@@ -67,7 +67,7 @@ def write_workbook(result: BalanceResult, path: str | Path, store: str | Path | 
                           _checklist_sheet(wb, st, r.checklist, title, sub)))
         method = [
             f"评估方法：{METHOD_NAMES[r.method]}。差异系数 CV = 标准差 S ÷ 全区均值 X̄，按学生数加权。",
-            "2017 优质均衡：每所学校至少 6 项指标达到标准，其余 1 项不低于标准的 85%，学校即达标；"
+            f"2017 优质均衡：每所学校至少 6 项指标达到标准，其余 1 项不低于标准的 {pct}（设置 compliance_floor），学校即达标；"
             "每项指标的校际差异系数小学 ≤ 0.50、初中 ≤ 0.45。",
             "九年一贯制、十二年一贯制学校按学段分别参评：设施（用房、场馆、仪器、教室）按学段在校生比例拆分（设施拆分比例）。",
             "缺失的数据不按 0 计：无法计算的指标、无法判定的学校注明原因。",
@@ -75,6 +75,22 @@ def write_workbook(result: BalanceResult, path: str | Path, store: str | Path | 
         write_notes_sheet(wb, st, title, sub, [(name, what) for name, what, _ in parts],
                           [(name, c) for name, _, cols in parts for c in cols], method)
     return path
+
+
+def floor_of(r: BalanceResult) -> float:
+    """The compliance floor the result was judged with (2017: the one indicator below its standard must reach
+    this share of it): the result's own when it carries one, else the active `balance` settings'."""
+    floor = getattr(r, "compliance_floor", None)
+    if floor is None:
+        from .settings import load_settings
+
+        floor = load_settings().compliance_floor
+    return float(floor)
+
+
+def _misses(s) -> dict[str, Any]:
+    """The judged misses of a school by indicator (each knows whether it reaches the floor)."""
+    return {m.indicator: m for m in s.misses}
 
 
 def _level_rows(r: BalanceResult):
@@ -137,19 +153,20 @@ def _num(ws, st: Styles, row: int, col: int, value: Any, style) -> None:
 
 
 def _cv_sheet(wb, st: Styles, r: BalanceResult, title: str, sub: str) -> list[Col]:
+    pct = f"{floor_of(r):.0%}"
     cols = [Col("学段"), Col("指标代码"), Col("指标", max_width=40), Col("计量单位"), Col("标准"), Col("全区均值 X̄"),
             Col("标准差 S"), Col("差异系数 CV", "系数"), Col("国家标准上限", "系数"), Col("结论"),
             Col("达到标准的学校数", "所"), Col("达到标准的学校比例", style=SHARE),
-            Col("低于标准 85% 的学校数", "所"), Col("说明", max_width=50)]
+            Col(f"低于标准 {pct} 的学校数", "所"), Col("说明", max_width=50)]
     rows, notes = [], []
     for lvl, lr in r.levels.items():
         for ind in lr.indicators:
             style = style_for(ind.spec.unit)
-            vals = [s.values.get(ind.spec.id) for s in lr.schools]
-            known = [v for v in vals if v is not None]
             std = ind.standard
-            meets = sum(1 for v in known if std and v >= std - 1e-9) if std else None
-            floor = sum(1 for v in known if std and v < FLOOR * std - 1e-9) if std else None
+            meets = sum(1 for s in lr.schools if s.values.get(ind.spec.id) is not None
+                        and ind.spec.id not in _misses(s)) if std else None
+            floor = sum(1 for s in lr.schools if (m := _misses(s).get(ind.spec.id)) is not None
+                        and not m.above_floor) if std and r.method == "2017" else None
             rows.append([lvl, ind.spec.id, ind.spec.name, ind.spec.unit,
                          Num(std, style) if std is not None else "—",
                          Num(ind.mean, style) if ind.mean is not None else "—",
@@ -166,7 +183,7 @@ def _cv_sheet(wb, st: Styles, r: BalanceResult, title: str, sub: str) -> list[Co
             official = "—" if lr.official_composite is None else COEFFICIENT.text(lr.official_composite)
             notes.append(f"{lvl}综合差异系数（8 项均值）：{official}；上限 {lr.official_threshold}；{YES[lr.cv_passed]}")
     notes.append("达到标准的学校比例：达到该项标准的学校占参评学校的比例；2017 方法下每所学校至多 1 项低于标准，"
-                 "且不得低于标准的 85%。")
+                 f"且不得低于标准的 {pct}。")
     write_table(wb, st, "差异系数", cols, rows, title, sub, freeze_cols=3, notes=notes)
     return cols
 
@@ -181,6 +198,7 @@ def _short(spec) -> str:
 
 
 def _schools_sheet(wb, st: Styles, r: BalanceResult, title: str, sub: str) -> list[Col]:
+    pct = f"{floor_of(r):.0%}"
     specs = {}
     for lr in r.levels.values():
         for ind in lr.indicators:
@@ -189,10 +207,10 @@ def _schools_sheet(wb, st: Styles, r: BalanceResult, title: str, sub: str) -> li
     cols = [Col("学段", note="学校参评的学段（一贯制学校每个学段一行）"), Col("学校标识码", note="10 位学校标识码"),
             Col("学校名称", max_width=36), Col("办学类型"), Col("学生数", "人", "该学段在校生数"),
             Col("设施拆分比例", style=SHARE, note="一贯制学校的设施按学段在校生比例拆分给本学段的比例")]
-    cols += [Col(_short(spec), spec.unit, f"{spec.name}，生均值（{spec.unit}）；低于标准为黄色，低于标准 85% 为红色",
+    cols += [Col(_short(spec), spec.unit, f"{spec.name}，生均值（{spec.unit}）；低于标准为黄色，低于标准 {pct} 为红色",
                  max_width=16) for spec in specs.values()]
     if in_2017:
-        cols += [Col("达标项数", "项", "达到标准的指标数"), Col("学校是否达标", note="至少 6 项达到标准、其余不低于 85%"),
+        cols += [Col("达标项数", "项", "达到标准的指标数"), Col("学校是否达标", note=f"至少 6 项达到标准、其余不低于 {pct}"),
                  Col("未达标项", max_width=50, note="指标 生均值/标准（达到标准的比例）"), Col("说明", max_width=50)]
     rows = []
     for lvl, lr, s in _level_rows(r):
@@ -206,7 +224,8 @@ def _schools_sheet(wb, st: Styles, r: BalanceResult, title: str, sub: str) -> li
             elif v is None:
                 row.append(Text("无法计算", fill=None))
             elif in_2017 and std.get(k):
-                fill = MEETS if v >= std[k] - 1e-9 else (BELOW if v >= FLOOR * std[k] - 1e-9 else BELOW_FLOOR)
+                miss = _misses(s).get(k)  # the judged answer, at the floor the evaluation used
+                fill = MEETS if miss is None else (BELOW if miss.above_floor else BELOW_FLOOR)
                 row.append(Num(v, style, fill))
             else:
                 row.append(Num(v, style))
@@ -224,13 +243,13 @@ def _schools_sheet(wb, st: Styles, r: BalanceResult, title: str, sub: str) -> li
             for ind in lr.indicators:
                 if not ind.standard or not n:
                     continue
-                meets = sum(1 for s in lr.schools if (v := s.values.get(ind.spec.id)) is not None
-                            and v >= ind.standard - 1e-9)
+                meets = sum(1 for s in lr.schools if s.values.get(ind.spec.id) is not None
+                            and ind.spec.id not in _misses(s))
                 parts.append(f"{ind.spec.id} {meets}/{n}（{meets / n:.1%}）")
             if parts:
                 notes.append(f"{lvl}达到标准的学校：" + "、".join(parts))
-        notes.append("颜色：绿色 = 达到标准；黄色 = 低于标准但不低于标准的 85%；红色 = 低于标准的 85%。"
-                     "每所学校至少 6 项达到标准、其余 1 项不低于 85%，学校达标。")
+        notes.append(f"颜色：绿色 = 达到标准；黄色 = 低于标准但不低于标准的 {pct}；红色 = 低于标准的 {pct}。"
+                     f"每所学校至少 6 项达到标准、其余 1 项不低于 {pct}，学校达标。")
     write_table(wb, st, "学校", cols, rows, title, sub, freeze_cols=3, notes=notes)
     return cols
 
