@@ -90,15 +90,19 @@ class LineList(list):
     lines: list[int]
 
 
-class _LineLoader(yaml.SafeLoader):
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when installed: the same YAML, ~10× faster
+
+
+class _LineLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     duplicates: list[tuple[str, int]]
 
-    def compose_node(self, parent, index):  # noqa: ANN001 - PyYAML's signature
-        # A plan never needs anchors and aliases; refusing them bounds the work (no “billion laughs”).
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+
+def _refuse_aliases(text: str) -> None:
+    """A plan never needs anchors and aliases; refusing them before composing bounds the work (no
+    “billion laughs”). A scan of the parser's events (libyaml when installed)."""
+    for event in yaml.parse(text, Loader=_BaseLoader):
+        if isinstance(event, yaml.AliasEvent):
             raise yaml.composer.ComposerError(None, None, "规划文件不使用锚点和别名（*引用）", event.start_mark)
-        return super().compose_node(parent, index)
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
@@ -133,6 +137,7 @@ def _read_yaml(text: str, source_name: str) -> tuple[Any, list[str]]:
     loader = _LineLoader(text)
     loader.duplicates = []
     try:
+        _refuse_aliases(text)
         data = loader.get_single_data()
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
