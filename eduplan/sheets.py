@@ -6,8 +6,13 @@ the writing finished — an unwritable path gives an `OutputError` with a Chines
 path and the cause, and nothing is left behind (`check_output(path)` runs the same checks up
 front). `workbook(path)` does the same for an xlsxwriter workbook whose strings are never
 interpreted (no formulas, no links, no numbers parsed from text), and `put` / `put_row` write one
-cell by its Python type: text always as text. `write_sheet` is the plain data sheet every forwarded
-list shares (bold header row, widths, frozen header, autofilter).
+cell by its Python type: text always as text.
+
+Every workbook to forward shares one look, defined here: `NumberStyle` by unit of measure (UNIT_STYLES:
+0.0% for %, 0.00% for flow rates, #,##0 for 人/元/班, 0.000 for 系数 …; values rounded to the unit's
+decimals when written), `write_table` (title and provenance rows, a bold frozen header with a filter,
+widths fitted to the content — CJK characters count double — and notes below) and `write_notes_sheet`
+(the 说明 sheet: the sheets, every column with its 计量单位 and definition, the source and method).
 
 A utility at the bottom of the package: it imports nothing of eduplan but eduplan.errors.
 """
@@ -245,23 +250,6 @@ def add_sheet(wb, name: str) -> Any:
         tag = f"（{n}）"
         candidate = base[:31 - len(tag)] + tag
     return wb.add_worksheet(candidate)
-
-
-def write_sheet(wb, name: str, headers: list[str], rows: list[list[Any]], widths: list[int] | None = None,
-                header_colour: str = "#DDEBF7") -> Any:
-    """A data sheet: bold coloured header row, column widths, one `put` per cell, frozen header, autofilter."""
-    ws = add_sheet(wb, name)
-    head = wb.add_format({"bold": True, "bg_color": header_colour, "border": 1, "text_wrap": True})
-    for j, h in enumerate(headers):
-        ws.write_string(0, j, h, head)
-        width = widths[j] if widths and j < len(widths) else max(10, min(60, len(h) * 2 + 4))
-        ws.set_column(j, j, width)
-    for i, row in enumerate(rows, start=1):
-        put_row(ws, i, 0, row)
-    ws.freeze_panes(1, 0)
-    if rows:
-        ws.autofilter(0, 0, len(rows), len(headers) - 1)
-    return ws
 
 
 # ------------------------------------------------------------------ units of measure: the one rule

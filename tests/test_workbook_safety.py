@@ -25,7 +25,7 @@ from typer.testing import CliRunner
 
 from eduplan.cli.app import app
 from eduplan.settings import use_settings_file
-from eduplan.sheets import OutputError, check_output, put, workbook, write_sheet
+from eduplan.sheets import Col, OutputError, Styles, check_output, put, workbook, write_table
 from eduplan.store import Store
 from helpers import SMALL, write_one
 from test_balance_input import FULL, ROWS
@@ -336,7 +336,7 @@ def test_failure_while_writing_keeps_the_old_file(tmp_path):
             raise RuntimeError("boom")
     assert path.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["报表.xlsx"]
     with workbook(path) as wb:
-        write_sheet(wb, "表", ["名称"], [["甲"]])
+        write_table(wb, Styles(wb), "表", [Col("名称")], [["甲"]])
     assert openpyxl.load_workbook(path)["表"]["A2"].value == "甲"
     assert [p.name for p in tmp_path.iterdir()] == ["报表.xlsx"]
     assert path.stat().st_mode & 0o777 == mode  # not the temporary file's private 0600
