@@ -1,5 +1,8 @@
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 # them it reads os.environ on each print, so `env={"COLUMNS": "250"}` of one CliRunner run applies to that run.
 for _name in [n for n in os.environ if n.startswith("EDUPLAN_") or n in ("COLUMNS", "LINES")]:
     del os.environ[_name]
+# The indicator engine keeps compiled SQL between runs (eduplan/indicators/engine.py, default ~/.cache/eduplan):
+# the suite's go to a folder of its own, shared by its in-process runs and the processes it starts, removed after.
+os.environ["EDUPLAN_CACHE_DIR"] = tempfile.mkdtemp(prefix="eduplan-test-cache-")
+atexit.register(shutil.rmtree, os.environ["EDUPLAN_CACHE_DIR"], True)
 
 from eduplan.settings import use_settings_file  # noqa: E402
 from eduplan.store import Store  # noqa: E402

@@ -44,7 +44,7 @@ def test_failed_import_exits_non_zero_and_names_row_and_column(tmp_path):
     import openpyxl
 
     ws = openpyxl.load_workbook(xlsx)["导入检查"]
-    rows = [[c.value for c in r] for r in ws.iter_rows()]
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=3)]  # below the title and provenance rows
     assert rows[0][:4] == ["级别", "文件", "工作表", "行"]
     assert ["错误", bad.name, "分年级学生数", 3] == rows[1][:4] and rows[1][6] == "八十"
 

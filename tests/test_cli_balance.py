@@ -66,8 +66,8 @@ def test_xlsx_output(db, tmp_path):
     res = run("--db", db, "--year", 2019, "--plan-fixes", "--format", "xlsx", "--output", out)
     assert res.exit_code == 0, res.output
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["概要", "小学", "初中", "学校", "改进方案", "检查清单"]
-    assert wb["小学"]["A1"].value == "指标" and wb["小学"]["G2"].number_format == "0.000"
+    assert wb.sheetnames == ["概要", "差异系数", "学校", "方差贡献", "改进方案", "检查清单", "说明"]
+    assert wb["差异系数"]["A3"].value == "学段" and wb["差异系数"]["H4"].number_format == "0.000"
 
 
 def test_method_2012(db):

@@ -101,5 +101,5 @@ def test_projects_table_and_xlsx(tmp_path):
     res = invoke("projects", "--year", "2024", "--as-of", "2025-12-31", "--format", "xlsx", "--output", str(path))
     assert res.exit_code == 0, res.output
     wb = openpyxl.load_workbook(path, read_only=True)
-    assert wb.sheetnames == ["2024年度建设清单", "预警与核查", "分组合计", "项目库", "项目进展", "项目资金"]
-    assert wb["项目库"].max_row == 39  # header + 38 records
+    assert wb.sheetnames == ["2024年度建设清单", "预警与核查", "分组合计", "项目库", "项目进展", "项目资金", "说明"]
+    assert wb["项目库"].max_row == 41  # title, provenance, header + 38 records

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import openpyxl
 import pytest
@@ -57,7 +58,9 @@ def test_table_and_unit(db):
     doc = json.loads(r.stdout)
     assert doc["unit"] == {"type": "school", "code": S3, "name": "红星幼儿园"}
     r = run("indicators", "--db", str(db), "--unit", "不存在的学校")
-    assert r.exit_code == 1 and "找不到单位" in r.stderr
+    assert r.exit_code == 1
+    # G renames 单位 to 统计单位 in this message (requests.md); either wording, always naming the unit asked for
+    assert re.search("找不到(统计)?单位“不存在的学校”", r.stderr), r.stderr
 
 
 def test_xlsx_one_sheet_per_level(db, tmp_path):
@@ -65,15 +68,18 @@ def test_xlsx_one_sheet_per_level(db, tmp_path):
     r = run("indicators", "--db", str(db), "--year", "2019", "--format", "xlsx", "--output", str(out))
     assert r.exit_code == 0, r.stderr
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["区", "学区组团", "学校", "指标说明"]
+    assert wb.sheetnames == ["区", "学区组团", "学校", "指标说明", "说明"]
     ws = wb["区"]
-    headers = [c.value for c in ws[2]]
-    assert headers[:6] == ["指标", "单位", "单位代码", "单位名称", "分组", "数值"] and headers[-1] == "所属区"
+    headers = [c.value for c in ws[3]]  # below the title and provenance rows
+    assert headers[:6] == ["指标", "计量单位", "区代码", "区", "分组", "数值"] and headers[-1] == "所属区"
     assert "2025 外推" in headers and "外推年" in headers
-    rows = {r[0].value: r for r in ws.iter_rows(min_row=3) if r[4].value is None}
+    rows = {r[0].value: r for r in ws.iter_rows(min_row=4) if r[4].value is None}
     row = rows["学前三年毛入园率"]
     assert row[headers.index("所属区")].value == f"硚口区（{D}）"
-    assert row[5].value == pytest.approx(238 / 255 * 100) and row[5].number_format == "#,##0.00"
+    # a percent is written as a fraction and shown as one: 238/255 = 93.3 %
+    assert row[5].value == pytest.approx(round(238 / 255, 3)) and row[5].number_format == "0.0%"
+    assert (row[6].value, row[7].value) == (238, 255)
+    assert row[headers.index("目标值")].value == pytest.approx(0.985)
     assert row[headers.index("状态")].value == "偏离"
     assert row[headers.index("目标")].value == "2020 年目标"
 
