@@ -65,8 +65,6 @@ def problems(path: Path, title_rows: bool = True) -> list[str]:
     if not ({"说明", "填写说明"} & set(names)):
         out.append(f"{path.name}: no 说明 sheet")
     for ws in wb.worksheets:
-        if ws.title == "代码表":
-            continue  # the dropdowns' code lists: "211 小学"
         where = f"{path.name}/{ws.title}"
         if not ws.freeze_panes:
             out.append(f"{where}: no frozen header")
@@ -77,6 +75,8 @@ def problems(path: Path, title_rows: bool = True) -> list[str]:
             if not (isinstance(a1, str) and a1.strip()) or not (isinstance(a2, str) and "生成日期：" in a2):
                 out.append(f"{where}: no title row with the date produced ({a1!r}, {a2!r})")
         heads = {c.column: (c.value or "") for c in ws[top]}
+        if ws.title == "代码表":
+            heads = {}  # the dropdowns' code lists ("211 小学"): codes by definition
         for row in ws.iter_rows(min_row=top + 1):
             for c in row:
                 v = c.value

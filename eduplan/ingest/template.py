@@ -69,6 +69,7 @@ def _write(wb, table: Table, rows, context: TemplateContext, note: str | None = 
     code_lists = [cl for cl in lists.values() if cl is not None]
     if code_lists:
         codes_ws = wb.add_worksheet("代码表")
+        codes_ws.freeze_panes(1, 0)
         for j, cl in enumerate(dict.fromkeys(code_lists)):
             codes_ws.write_string(0, j, cl.label, bold)
             for i, choice in enumerate(cl.choices()):
