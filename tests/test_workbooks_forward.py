@@ -150,9 +150,10 @@ def test_forwarded_workbooks_read_as_a_clerk_expects(books, name):
     assert problems(books[name]) == []
     wb = openpyxl.load_workbook(books[name])
     assert "说明" in wb.sheetnames
+    store = "新库.duckdb" if name == "issues" else "演示库.duckdb"
     for ws in wb.worksheets:
         line = ws["A2"].value
-        assert f"生成日期：{TODAY}" in line, (ws.title, line)
+        assert line.startswith(f"数据库：{store}；") and f"生成日期：{TODAY}" in line, (ws.title, line)
         if name in ("indicators", "balance", "projects"):
             assert f"年度：{2025 if name == 'projects' else YEAR}" in line, (ws.title, line)
 
