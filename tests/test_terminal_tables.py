@@ -169,3 +169,12 @@ def test_grid_drops_low_priority_columns_then_stacks(monkeypatch, capsys):
     g.print()
     text = capsys.readouterr().out  # too narrow for any table: one block per row, nothing cut
     assert text.splitlines() == ["普惠性幼儿园覆盖率", "  数值：89.00 %", "  分子：14,375", "  分母：16,151"]
+
+
+def test_below_a_table_one_block_per_indicator(demo_store):
+    """40 columns: too narrow for 指标, 数值, 目标 and 状态 side by side — one block per indicator, nothing cut."""
+    res = run(demo_store, "indicators", columns=40)
+    assert "…" not in res.stdout and not table_lines(res.stdout.split("不静默遗漏")[0])
+    assert ("学前三年毛入园率\n  数值：99.00 %\n  目标：≥99（2025 年期末目标）\n  状态：已达成\n  2025 外推：99.00\n"
+            in res.stdout)
+    assert "生均一般公共预算教育支出\n  数值：26,065 元\n" in res.stdout
