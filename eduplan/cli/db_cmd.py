@@ -16,7 +16,7 @@ from ..store.versions import key_from_text, key_text
 from .admin_cmd import db_backup, db_restore, db_verify
 from .common import DEFAULT_DB, DbOption, Format, FormatOption, emit_json, err, handle_errors, out, safe
 
-db_app = typer.Typer(help="数据库：状态、导入批次、行的历史版本、撤销、升级、备份与恢复", no_args_is_help=True)
+db_app = typer.Typer(help="数据库：状态（各表行数与年度）、导入批次、行的历史版本、撤销、升级、备份与恢复", no_args_is_help=True)
 
 
 def _changes(w: dict[str, dict[str, int]]) -> str:
