@@ -178,7 +178,7 @@ def _where(src: Path, path: str, mutant_name: str, diff: str) -> str:
 # ------------------------------------------------------------------------------------- the Python part
 
 def run_mutmut(src: Path, modules: list[str], sample: int | None, seed: int, jobs: int, tally: dict,
-               count_only: bool = False) -> None:
+               count_only: bool = False, keep_kills: bool = False, report_only: bool = False) -> None:
     """Generate mutmut's mutants in the copy, pick them (all, or `sample` per module), run them, tally."""
     os.chdir(src)
     sys.path.insert(0, str(src / "tools"))  # the pytest plugin `mutation_select`
@@ -222,9 +222,30 @@ def run_mutmut(src: Path, modules: list[str], sample: int | None, seed: int, job
           f"({time.monotonic() - t0:.0f} s)", file=sys.stderr, flush=True)
     if not chosen or count_only:
         return
+    to_run = chosen
+    if keep_kills:  # a kill recorded by an earlier run of this copy stands while its function is unchanged
+        earlier = {}
+        for path in walk_mutatable_files():
+            data = SourceFileMutationData(path=path)
+            data.load()
+            earlier.update(data.exit_code_by_key)
+        to_run = [n for n in chosen if status_by_exit_code[earlier.get(n)] not in ("killed", "timeout")]
+        print(f"mutation: {len(chosen) - len(to_run)} kills kept from the earlier run, {len(to_run)} to run",
+              file=sys.stderr, flush=True)
+    original_runner = mm.get_mutant_runner
+
+    def runner_without_clean_run(max_workers: int = 1):
+        # mutmut runs the chosen mutants' tests once unmutated before the mutants; the statistics run has
+        # just run every selected test unmutated (and stops when one fails), so that second run is skipped.
+        runner = original_runner(max_workers)
+        runner.run_clean_tests = lambda tests: 0
+        return runner
+
+    mm.get_mutant_runner = runner_without_clean_run
     t1 = time.monotonic()
     try:
-        mm._run(chosen, jobs)
+        if to_run and not report_only:
+            mm._run(to_run, jobs)
     except SystemExit as e:
         if e.code not in (0, None):
             raise
@@ -341,7 +362,8 @@ def yaml_mutants(text: str) -> list[YamlMutant]:
 
 
 def yaml_tests(src: Path) -> list[str]:
-    """The test files that compute indicators (the fast, hermetic tests among them are run)."""
+    """The test files that compute indicators (the fast, hermetic tests among them are run), those working
+    indicators by hand first (a mutant is usually caught there, and the run stops at the first failure)."""
     chosen = []
     for f in sorted((src / "tests").glob("test_*.py")):
         if f"tests/{f.name}" in NOT_EVIDENCE:
@@ -349,52 +371,127 @@ def yaml_tests(src: Path) -> list[str]:
         text = f.read_text(encoding="utf-8")
         if "eduplan.indicators" in text or "compute(" in text or "indicators" in f.name:
             chosen.append(f"tests/{f.name}")
-    return chosen
+    first = ("tests/test_indicators.py", "tests/test_hand_wide_indicators.py", "tests/test_boundary_indicators.py",
+             "tests/test_mutants_indicators.py", "tests/test_retention.py")
+    return [t for t in first if t in chosen] + [t for t in chosen if t not in first]
 
 
-def run_yaml(src: Path, sample: int | None, seed: int, tally: Tally) -> None:
-    """Each mutant in a copy of definitions.yaml, one at a time; the indicator tests run in a child process
-    (stopping at the first failure); the file is restored after each."""
+def _pytest_in_fork(args: list[str], cpu_seconds: int | None = None) -> int:
+    """pytest.main(args) in a forked child (the parent has imported everything once); its exit code."""
+    pid = os.fork()
+    if pid == 0:
+        code = 3
+        try:
+            if cpu_seconds:
+                import resource
+                resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 1)
+            os.dup2(devnull, 2)
+            import pytest
+            code = int(pytest.main(args))
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status):
+        return -os.WTERMSIG(status)
+    return os.WEXITSTATUS(status)
+
+
+def _run_yaml_here(src: Path, sample: int | None, seed: int, result_file: Path, kept: dict) -> None:
+    """In a process of its own: import eduplan and the tests once from the copy, then each mutant in
+    definitions.yaml, one at a time, with the indicator tests in a forked child (stopping at the first
+    failure; caches emptied by the plugin); the file is restored after each."""
+    os.chdir(src)
+    sys.path[:0] = [str(src), str(src / "tools")]
     path = src / "eduplan" / "indicators" / "definitions.yaml"
     original = path.read_text(encoding="utf-8")
     lines = original.splitlines(keepends=True)
     mutants = yaml_mutants(original)
-    tally.generated = len(mutants)
+    generated = len(mutants)
     if sample is not None and sample < len(mutants):
         mutants = sorted(random.Random(f"{seed}:{YAML_MODULE}").sample(mutants, sample), key=lambda m: m.line)
     tests = yaml_tests(src)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(src), str(src / "tools")]))
-    args = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "mutation_select",
-            "--rootdir", str(src), *tests]
-    equivalents = read_equivalents()
-    t0 = time.monotonic()
-    clean = subprocess.run(args, cwd=src, env=env, capture_output=True, text=True)
-    if clean.returncode != 0:
-        raise SystemExit(f"mutation: the indicator tests fail without any mutant:\n{clean.stdout[-3000:]}")
-    per_run = time.monotonic() - t0
-    print(f"mutation: {len(mutants)} of {tally.generated} definitions.yaml mutants, "
-          f"{len(tests)} test files ({per_run:.0f} s per clean run)", file=sys.stderr, flush=True)
+    args = ["-x", "-q", "-p", "no:cacheprovider", "-p", "mutation_select", "--rootdir", str(src), *tests]
+    import pytest  # noqa: F401  (imported once, before the forks)
+    import eduplan.indicators  # noqa: F401
+    import eduplan.balance  # noqa: F401
+    t0, c0 = time.monotonic(), os.times()
+    if _pytest_in_fork(args) != 0:
+        raise SystemExit("mutation: the indicator tests fail without any mutant (run them: pytest " +
+                         " ".join(tests) + ")")
+    c1 = os.times()
+    cpu = (c1.children_user + c1.children_system) - (c0.children_user + c0.children_system)
+    print(f"mutation: {len(mutants)} of {generated} definitions.yaml mutants, {len(tests)} test files "
+          f"({time.monotonic() - t0:.0f} s, {cpu:.0f} s CPU per clean run)", file=sys.stderr, flush=True)
+    results = []
     try:
         for k, m in enumerate(mutants, 1):
+            earlier = kept.get(m.name)
+            if earlier and (earlier["before"], earlier["after"]) == (m.before, m.after):
+                results.append(earlier)
+                continue
             mutated = lines.copy()
             end = "\n" if mutated[m.line - 1].endswith("\n") else ""
             mutated[m.line - 1] = m.after + end
             path.write_text("".join(mutated), encoding="utf-8")
-            try:
-                r = subprocess.run(args, cwd=src, env=env, capture_output=True, text=True,
-                                   timeout=max(120, 10 * per_run))
-                status = "killed" if r.returncode != 0 else "survived"
-            except subprocess.TimeoutExpired:
-                status = "timeout"
-            if status == "survived" and m.name in equivalents:
-                status = "equivalent"
-            diff = f"--- {YAML_MODULE}\n+++ {YAML_MODULE}\n@@ line {m.line} @@\n-{m.before}\n+{m.after}"
-            tally.mutants.append(Mutant(YAML_MODULE, m.name, status, f"eduplan/{YAML_MODULE}:{m.line}",
-                                        diff if status != "killed" else ""))
+            code = _pytest_in_fork(args, cpu_seconds=int(10 * cpu + 60))
+            status = ("killed" if code in (1, 3) else "survived" if code == 0
+                      else "timeout" if code in (-24, -9, 152) else "suspicious")
+            results.append({"name": m.name, "line": m.line, "before": m.before, "after": m.after, "status": status})
+            result_file.write_text(json.dumps({"generated": generated, "seconds": time.monotonic() - t0,
+                                               "mutants": results}, ensure_ascii=False), encoding="utf-8")
             print(f"mutation: yaml {k}/{len(mutants)} {status}: {m.name}", file=sys.stderr, flush=True)
     finally:
         path.write_text(original, encoding="utf-8")
-    tally.seconds = time.monotonic() - t0
+        result_file.write_text(json.dumps({"generated": generated, "seconds": time.monotonic() - t0,
+                                           "mutants": results}, ensure_ascii=False), encoding="utf-8")
+
+
+def run_yaml(src: Path, sample: int | None, seed: int, tally: Tally, keep_kills: bool = False,
+             report_only: bool = False) -> None:
+    """The definitions.yaml mutants, run in a forked process so that this one imports nothing of eduplan
+    (mutmut must import the mutated copy later)."""
+    result_file = src.parent / "yaml-results.json"
+    if report_only:
+        if result_file.exists():
+            _tally_yaml(json.loads(result_file.read_text(encoding="utf-8")), tally)
+        return
+    kept = {}
+    if keep_kills and result_file.exists():
+        kept = {r["name"]: r for r in json.loads(result_file.read_text(encoding="utf-8"))["mutants"]
+                if r["status"] in ("killed", "timeout")}
+        print(f"mutation: {len(kept)} definitions.yaml kills kept from the earlier run", file=sys.stderr)
+    result_file.unlink(missing_ok=True)
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            _run_yaml_here(src, sample, seed, result_file, kept)
+            code = 0
+        except SystemExit as e:
+            print(e, file=sys.stderr)
+        except BaseException:
+            import traceback
+            traceback.print_exc()
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    if not result_file.exists():
+        raise SystemExit("mutation: the definitions.yaml run failed (see above)")
+    _tally_yaml(json.loads(result_file.read_text(encoding="utf-8")), tally)
+
+
+def _tally_yaml(data: dict, tally: Tally) -> None:
+    tally.generated, tally.seconds = data["generated"], data["seconds"]
+    equivalents = read_equivalents()
+    for r in data["mutants"]:
+        status = r["status"]
+        if status == "survived" and r["name"] in equivalents:
+            status = "equivalent"
+        diff = f"--- {YAML_MODULE}\n+++ {YAML_MODULE}\n@@ line {r['line']} @@\n-{r['before']}\n+{r['after']}"
+        tally.mutants.append(Mutant(YAML_MODULE, r["name"], status, f"eduplan/{YAML_MODULE}:{r['line']}",
+                                    "" if status in ("killed", "timeout") else diff))
 
 
 # -------------------------------------------------------------------------------------------- reporting
@@ -403,8 +500,9 @@ def summarise(tally: dict[str, Tally], sample: int | None, seed: int) -> dict:
     out: dict = {}
     for module, t in tally.items():
         counts = {s: sum(1 for m in t.mutants if m.status == s) for s in
-                  ("killed", "survived", "timeout", "suspicious", "no tests", "equivalent", "segfault", "skipped")}
-        total = len(t.mutants)
+                  ("killed", "survived", "timeout", "suspicious", "no tests", "equivalent", "segfault", "skipped",
+                   "not checked")}
+        total = len(t.mutants) - counts["not checked"]
         detected = counts["killed"] + counts["timeout"]
         judged = total - counts["equivalent"] - counts["skipped"]
         out[module] = {
@@ -419,6 +517,7 @@ def summarise(tally: dict[str, Tally], sample: int | None, seed: int) -> dict:
             "generated": t.generated,
             "sample": sample if sample is not None and sample < t.generated else None,
             "seconds": round(t.seconds, 1),
+            "not_run": counts["not checked"],  # chosen but not run (a run stopped early: --report-only)
         }
     return {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}",
@@ -432,7 +531,7 @@ def write_outputs(out_dir: Path, tally: dict[str, Tally], summary: dict) -> None
     chunks = []
     for module, t in tally.items():
         for m in sorted(t.mutants, key=lambda m: m.name):
-            if m.status in ("killed", "timeout"):
+            if m.status in ("killed", "timeout", "not checked"):
                 continue
             chunks.append(f"## {module} · {m.name} · {m.where} · {m.status}\n{m.diff}\n")
     (out_dir / "mutation-survivors.txt").write_text("\n".join(chunks), encoding="utf-8")
@@ -447,6 +546,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jobs", type=int, default=1, help="mutants run at once (default 1: the machine is shared)")
     p.add_argument("--work", type=Path, default=ROOT / "out" / "mutation-work")
     p.add_argument("--out", type=Path, default=ROOT / "out")
+    p.add_argument("--keep-kills", action="store_true",
+                   help="do not run again a mutant an earlier run of the same work copy killed (its function "
+                        "unchanged): after adding tests, only the survivors are run")
+    p.add_argument("--report-only", action="store_true",
+                   help="run nothing: report what the work copy's earlier (perhaps stopped) run recorded")
     p.add_argument("--count", action="store_true", help="only generate the mutants and count them per module")
     a = p.parse_args(argv)
     os.nice(10)  # two cores shared with others: mutants run at low priority
@@ -466,9 +570,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{m:30} {tally[m].generated}")
         return 0
     if YAML_MODULE in modules:
-        run_yaml(src, a.sample, a.seed, tally[YAML_MODULE])
+        run_yaml(src, a.sample, a.seed, tally[YAML_MODULE], keep_kills=a.keep_kills, report_only=a.report_only)
     if py_modules:
-        run_mutmut(src, py_modules, a.sample, a.seed, a.jobs, tally)
+        run_mutmut(src, py_modules, a.sample, a.seed, a.jobs, tally, keep_kills=a.keep_kills,
+                   report_only=a.report_only)
     summary = summarise(tally, a.sample, a.seed)
     write_outputs(out_dir, tally, summary)
     for module, s in summary["modules"].items():
