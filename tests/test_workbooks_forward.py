@@ -270,8 +270,9 @@ def test_forecast_shows_net_inflow_not_a_negative_dropout_rate(books):
     assert all(r[5] is None or r[5] >= 0 for r in rows)
     inflow = [r for r in rows if r[6] is not None]
     assert inflow and all(r[6] > 0 and r[5] is None and r[7] == NET_INFLOW for r in inflow)
-    first = next(r for r in inflow if r[0] == "QK01")
-    assert first[2] == "小学一年级"  # the grade in words, not P1
+    first = next(r for r in inflow if r[0] == "QK02")  # 宝丰组团: P1 dropout −0.24 %, a net inflow
+    assert first[2:7] == ("小学一年级", 1.0024, 0, None, 0.0024)  # the grade in words, not P1
+    assert not any(re.fullmatch(r"[A-Z]\d", r[2]) for r in rows)
 
 
 def test_every_forecast_sheet_has_widths_and_formats(books):
