@@ -8,8 +8,9 @@ Load it with `-p mutation_select` (tools/ on sys.path).
 mutmut runs each mutant in a process forked from the one that collected its statistics, so whatever a
 module cached there (a store built once per session, an `lru_cache`) would be the unmutated code's result
 and, for a store in a temporary folder, may have been deleted since. Each session therefore starts with
-those caches emptied: the tests' module-level lists of built stores and every `functools` cache of
-eduplan and of the tests' helper modules.
+those caches emptied: the tests' module-level lists of built stores, every `functools` cache of
+eduplan and of the tests' helper modules, eduplan's module-level `_…CACHE…` dicts; and the compiled-SQL disk
+cache is switched off (EDUPLAN_CACHE_DIR=off).
 """
 
 from __future__ import annotations
@@ -22,8 +23,12 @@ SESSION_STORES = {"demo_store", "jiangwan_store"}
 
 
 def pytest_sessionstart(session):
+    import os
+    import re
     import sys
     from pathlib import Path
+
+    os.environ["EDUPLAN_CACHE_DIR"] = "off"  # compiled SQL kept on disk would hide a mutant of the compiler
 
     tests = Path(str(session.config.rootpath)) / "tests"
     for name, module in list(sys.modules.items()):
@@ -35,6 +40,8 @@ def pytest_sessionstart(session):
         for attr, value in list(vars(module).items()):
             if callable(getattr(value, "cache_clear", None)):
                 value.cache_clear()
+            elif ours and isinstance(value, (dict, list)) and re.fullmatch(r"_[A-Z_]*CACHE[A-Z_]*", attr):
+                value.clear()  # a module-level cache (engine._SQL_CACHE, plan.binding._CACHE)
             elif helper and attr.startswith("_") and isinstance(value, list) and value and \
                     all(isinstance(v, Path) for v in value):
                 value.clear()  # a store built once per session (conftest._DEMO, hand_wide._BUILT, …)
