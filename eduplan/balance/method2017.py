@@ -111,5 +111,6 @@ def evaluate(units: list[Unit], settings: BalanceSettings) -> dict[str, LevelRes
             passed = True
         out[level] = LevelResult(level, "2017", indicators, schools,
                                  combine((r.cv for r in indicators), settings.composite), settings.composite,
-                                 cv_passed=cvs_ok, schools_passed=schools_ok, passed=passed)
+                                 cv_passed=cvs_ok, schools_passed=schools_ok, passed=passed,
+                                 compliance_floor=settings.compliance_floor)
     return out

@@ -101,6 +101,7 @@ class LevelResult:
     cv_passed: bool | None = None  # 2017: every single coefficient ≤ threshold; 2012: composite ≤ threshold
     schools_passed: bool | None = None  # 2017: every school compliant
     passed: bool | None = None
+    compliance_floor: float | None = None  # 2017: the share of a standard every indicator must reach (0.85)
 
     @property
     def compliant_count(self) -> int:
@@ -147,6 +148,11 @@ class BalanceResult:
     records: list[Any] = field(default_factory=list, repr=False)  # the input, for the planner (not in JSON)
     official: dict[str, Any] | None = None  # 国家标准: the method's own thresholds (official_criterion)
     district: dict[str, Any] | None = None  # the district evaluated and its plan (Scope.to_dict() + label)
+
+    @property
+    def compliance_floor(self) -> float | None:
+        """The floor the schools were judged with (2017; None for 2012)."""
+        return next((lr.compliance_floor for lr in self.levels.values() if lr.compliance_floor is not None), None)
 
     @property
     def coefficients(self) -> dict[str, float | None]:

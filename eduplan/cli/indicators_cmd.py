@@ -27,7 +27,7 @@ from .render import Col, Grid, figure, page_width, with_unit
 
 SettingsOption = Annotated[Optional[Path], typer.Option("--settings", envvar="EDUPLAN_SETTINGS",
                                                         help="设置文件（YAML），覆盖方法默认值；见 docs/settings.md")]
-UnitOption = Annotated[Optional[str], typer.Option("--unit", help="单位：区、学区或学校的代码或名称（默认：区）")]
+UnitOption = Annotated[Optional[str], typer.Option("--unit", help="统计单位：区、学区或学校的代码或名称（默认：区）")]
 STATUS_STYLE = {"已达成": "green", "按计划": "blue", "有风险": "yellow", "偏离": "bold red", NO_PLAN: "dim"}
 NARROW_NOTE = "终端较窄：{dropped}未显示（加宽终端，或用 --format json / xlsx 查看全部）"
 
@@ -48,7 +48,7 @@ def _indicator_grid(df, proj: str, title: str) -> Grid:
     """The indicator table: every column when the page is wide enough; else the name with its group, the
     value with its unit, 目标, 状态 and the projection (分子, 分母, 路径 named in the caption as not shown),
     the projection dropped next; below that one block per indicator."""
-    wide = Grid(Col("指标", "name", min=20), Col("分组", min=6), Col("数值", "num"), Col("单位"), Col("分子", "num"),
+    wide = Grid(Col("指标", "name", min=20), Col("分组", min=6), Col("数值", "num"), Col("计量单位"), Col("分子", "num"),
                 Col("分母", "num"), Col("目标", min=12), Col("路径", "num"), Col("状态", min=6), Col(proj, "num"),
                 title=title)
     for r in df.itertuples():
@@ -82,7 +82,7 @@ def unit_scope(db: Path, district: str | None, unit: str | None) -> tuple[str | 
         u = resolve_unit(store, unit, chosen)
         owner = district_of_unit(store, u)
         if chosen and owner and chosen != owner:
-            raise EduplanError(f"单位“{unit}”属于区 {owner}，不属于 --district 指定的区 {chosen}")
+            raise EduplanError(f"统计单位“{unit}”属于区 {owner}，不属于 --district 指定的区 {chosen}")
     return district or owner, u
 
 
@@ -100,7 +100,7 @@ def indicators(
 
     每个区按库中为该区绑定的规划评估（eduplan plan use；--plan 文件可代替，须为该区的规划）；未绑定规划的区照常计算数值，状态为“无规划目标”。库中有多个区且未指定 --district 时，逐区分别报告，各用本区的规划；--unit 给出学区或学校时即为其所属区。
 
-    json 含全部单位（区、学区、学校）；table 默认只显示区；xlsx 每个层级一张表（含“所属区”列），可直接转发。没有数据的规划指标逐一列出并说明原因。
+    json 含全部统计单位（区、学区、学校）；table 默认只显示区；xlsx 每个层级一张表（含“所属区”列），可直接转发。没有数据的规划指标逐一列出并说明原因。
 
     例：eduplan indicators --district <行政区划代码> --year <年度> --format json
     """
