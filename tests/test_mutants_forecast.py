@@ -70,6 +70,9 @@ def test_rows_worked_by_hand(workbook):
     # 资源需求 小学 2019 (test_hand_wide_forecast): 3,286 pupils, 2,928 公办, 358 民办; ⌈2,928/19⌉ = 155 needed,
     # 167 公办 staff, priced max(155, 167) = 167, gap −12; 民办 20 now, ⌈358/19⌉ = 19 needed; 74 classes needed, 102
     assert _find(workbook["资源需求"], 2019, "小学") == [2019, "小学", 3286, 2928, 358, 155, 167, 167, -12, 20, 19, 74, 102]
+    # 流动率 QK01 一年级 (A + B, stationary, four decimals): 240 pupils, 4 repeaters (A 4, B 0) → 4/240 = 0.0167;
+    # out (转出 5 + 2) − in (转入 3 + 1) + deaths 0 = 3 → 3/240 = 0.0125 辍学; promoted 240 − 4 − 3 = 233 → 0.9708
+    assert _find(workbook["流动率"], "QK01", "古田组团", "小学一年级") == ["QK01", "古田组团", "小学一年级", 0.9708, 0.0167, 0.0125]
     # 学校容量 宗关小学: 24 classes × 45 = 1,080 places, 1,059 pupils in 24 classes → 44.125 → 44.1 a class,
     # 1,059 / 1,080 = 0.98055… → 0.981 used, not over capacity, no class over 45 or 56
     assert _find(workbook["学校容量"], "2420104101") == [
