@@ -94,8 +94,21 @@ SLOW: dict[str, str] = {
 }
 
 
+# A test on a whole district's store — the demo (about 150 schools, ten years) or 江湾区 — gets the marker `demo`
+# (through the fixtures, or its file when it calls helpers.shared_demo() itself): `pytest -m "not slow and not demo"`
+# is the narrowest lane, the hand-made districts only (docs/testing.md).
+WHOLE_DISTRICT_FIXTURES = {"demo_store", "demo_sources", "jiangwan_store"}
+WHOLE_DISTRICT_FILES = {"tests/test_workbook_safety.py"}
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "demo: runs on the whole demo district's or 江湾区's store (set by conftest.py)")
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         path = item.nodeid.split("::", 1)[0]
         if item.nodeid in SLOW or path in SLOW or item.nodeid.split("[", 1)[0] in SLOW:
             item.add_marker(pytest.mark.slow)
+        if WHOLE_DISTRICT_FIXTURES & set(getattr(item, "fixturenames", ())) or path in WHOLE_DISTRICT_FILES:
+            item.add_marker(pytest.mark.demo)

@@ -6,6 +6,7 @@ import json
 from datetime import date
 
 import openpyxl
+import pytest
 from typer.testing import CliRunner
 
 from eduplan.cli.app import app
@@ -15,6 +16,7 @@ from helpers import shared_demo
 
 runner = CliRunner()
 DELAY = "delay-sch_rongchuang_zongguan-2y"
+pytestmark = pytest.mark.usefixtures("demo_store")  # built once per session; invoke() reads helpers.shared_demo()
 
 
 def invoke(*args: str):
