@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import argparse
 import ast
+import hashlib
 import json
 import os
 import platform
-import random
 import re
 import shutil
 import subprocess
@@ -177,8 +177,20 @@ def _where(src: Path, path: str, mutant_name: str, diff: str) -> str:
 
 # ------------------------------------------------------------------------------------- the Python part
 
+def pick(names: list[str], sample: int | None, seed: int, only: set[str] | None = None) -> list[str]:
+    """The mutants to run: those named in `only` (--names), else `sample` of them chosen by a seeded hash of
+    each name — a mutant whose function did not change keeps its chance, so a later run of changed code picks
+    mostly the same mutants (before/after comparisons) — else all."""
+    if only is not None:
+        return sorted(n for n in names if n in only)
+    if sample is None or sample >= len(names):
+        return sorted(names)
+    return sorted(sorted(names, key=lambda n: hashlib.sha256(f"{seed}:{n}".encode()).hexdigest())[:sample])
+
+
 def run_mutmut(src: Path, modules: list[str], sample: int | None, seed: int, jobs: int, tally: dict,
-               count_only: bool = False, keep_kills: bool = False, report_only: bool = False) -> None:
+               count_only: bool = False, keep_kills: bool = False, report_only: bool = False,
+               only: set[str] | None = None) -> None:
     """Generate mutmut's mutants in the copy, pick them (all, or `sample` per module), run them, tally."""
     os.chdir(src)
     sys.path.insert(0, str(src / "tools"))  # the pytest plugin `mutation_select`
@@ -214,10 +226,7 @@ def run_mutmut(src: Path, modules: list[str], sample: int | None, seed: int, job
     chosen: list[str] = []
     for module, names in by_module.items():
         tally[module].generated = len(names)
-        names = sorted(names)
-        if sample is not None and sample < len(names):
-            names = sorted(random.Random(f"{seed}:{module}").sample(names, sample))
-        chosen += names
+        chosen += pick(names, sample, seed, only)
     print(f"mutation: {sum(len(v) for v in by_module.values())} mutants generated, {len(chosen)} to run "
           f"({time.monotonic() - t0:.0f} s)", file=sys.stderr, flush=True)
     if not chosen or count_only:
@@ -398,7 +407,8 @@ def _pytest_in_fork(args: list[str], cpu_seconds: int | None = None) -> int:
     return os.WEXITSTATUS(status)
 
 
-def _run_yaml_here(src: Path, sample: int | None, seed: int, result_file: Path, kept: dict) -> None:
+def _run_yaml_here(src: Path, sample: int | None, seed: int, result_file: Path, kept: dict,
+                   only: set[str] | None = None) -> None:
     """In a process of its own: import eduplan and the tests once from the copy, then each mutant in
     definitions.yaml, one at a time, with the indicator tests in a forked child (stopping at the first
     failure; caches emptied by the plugin); the file is restored after each."""
@@ -409,8 +419,8 @@ def _run_yaml_here(src: Path, sample: int | None, seed: int, result_file: Path, 
     lines = original.splitlines(keepends=True)
     mutants = yaml_mutants(original)
     generated = len(mutants)
-    if sample is not None and sample < len(mutants):
-        mutants = sorted(random.Random(f"{seed}:{YAML_MODULE}").sample(mutants, sample), key=lambda m: m.line)
+    chosen = set(pick([m.name for m in mutants], sample, seed, only))
+    mutants = [m for m in mutants if m.name in chosen]
     tests = yaml_tests(src)
     args = ["-x", "-q", "-p", "no:cacheprovider", "-p", "mutation_select", "--rootdir", str(src), *tests]
     import pytest  # noqa: F401  (imported once, before the forks)
@@ -449,7 +459,7 @@ def _run_yaml_here(src: Path, sample: int | None, seed: int, result_file: Path, 
 
 
 def run_yaml(src: Path, sample: int | None, seed: int, tally: Tally, keep_kills: bool = False,
-             report_only: bool = False) -> None:
+             report_only: bool = False, only: set[str] | None = None) -> None:
     """The definitions.yaml mutants, run in a forked process so that this one imports nothing of eduplan
     (mutmut must import the mutated copy later)."""
     result_file = src.parent / "yaml-results.json"
@@ -467,7 +477,7 @@ def run_yaml(src: Path, sample: int | None, seed: int, tally: Tally, keep_kills:
     if pid == 0:
         code = 1
         try:
-            _run_yaml_here(src, sample, seed, result_file, kept)
+            _run_yaml_here(src, sample, seed, result_file, kept, only)
             code = 0
         except SystemExit as e:
             print(e, file=sys.stderr)
@@ -549,12 +559,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--keep-kills", action="store_true",
                    help="do not run again a mutant an earlier run of the same work copy killed (its function "
                         "unchanged): after adding tests, only the survivors are run")
+    p.add_argument("--names", type=Path,
+                   help="run only the mutants named in this file (one a line, as in mutation-survivors.txt)")
     p.add_argument("--report-only", action="store_true",
                    help="run nothing: report what the work copy's earlier (perhaps stopped) run recorded")
     p.add_argument("--count", action="store_true", help="only generate the mutants and count them per module")
     a = p.parse_args(argv)
     os.nice(10)  # two cores shared with others: mutants run at low priority
     modules = a.module or ALL_MODULES
+    only = None
+    if a.names:
+        only = {ln.split()[0] for ln in a.names.read_text(encoding="utf-8").splitlines()
+                if ln.strip() and not ln.startswith("#")}
     py_modules = [m for m in modules if m in MODULES]
     out_dir = a.out.resolve()
     work = a.work.resolve()
@@ -570,10 +586,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{m:30} {tally[m].generated}")
         return 0
     if YAML_MODULE in modules:
-        run_yaml(src, a.sample, a.seed, tally[YAML_MODULE], keep_kills=a.keep_kills, report_only=a.report_only)
+        run_yaml(src, a.sample, a.seed, tally[YAML_MODULE], keep_kills=a.keep_kills, report_only=a.report_only,
+                 only=only)
     if py_modules:
         run_mutmut(src, py_modules, a.sample, a.seed, a.jobs, tally, keep_kills=a.keep_kills,
-                   report_only=a.report_only)
+                   report_only=a.report_only, only=only)
     summary = summarise(tally, a.sample, a.seed)
     write_outputs(out_dir, tally, summary)
     for module, s in summary["modules"].items():
