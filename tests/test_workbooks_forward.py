@@ -384,3 +384,30 @@ def test_colours_and_counts_follow_the_floor_the_evaluation_used(books, tmp_path
     # four 小学 schools are below the L2 standard of 1 per 100 pupils: 0.974 (英中), 0.979 (崇仁路) below 0.99, and
     # 0.990 (古田四路: 1/101), 0.993 (新合村) at or above it
     assert l2[10:13] == (35, round(35 / 39, 3), 2)
+
+
+def test_every_workbook_writer_is_checked_here():
+    """Each function that opens `eduplan.sheets.workbook` is one of the writers this file checks; a new writer
+    must be added above (and to the checks) before this passes."""
+    import ast
+
+    import eduplan
+
+    root = Path(eduplan.__file__).parent
+    writers = set()
+    for path in root.rglob("*.py"):
+        for fn in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(fn, ast.FunctionDef) and any(
+                    isinstance(node, ast.With) and any(isinstance(i.context_expr, ast.Call)
+                                                       and getattr(i.context_expr.func, "id", None) == "workbook"
+                                                       for i in node.items) for node in ast.walk(fn)):
+                writers.add(f"{path.relative_to(root).with_suffix('').as_posix()}.{fn.name}")
+    assert writers == {
+        "balance/report.write_workbook",  # books["balance"]
+        "balance/infile.write_template",  # books["balance-template"]
+        "forecast/report.write_forecast_xlsx",  # books["forecast"]
+        "projects/report.write_projects_xlsx",  # books["projects"]
+        "outputs/indicators_xlsx.write_indicator_workbook",  # books["indicators"]
+        "ingest/template.write_workbook",  # books["template"], books["export"]
+        "ingest/template.write_issue_workbook",  # books["issues"]
+    }
