@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-HEAVY = ("pandas", "numpy", "ibis", "sqlglot", "scipy", "pyarrow", "duckdb", "openpyxl", "xlsxwriter")
+HEAVY = ("pandas", "numpy", "ibis", "sqlglot", "scipy", "pyarrow", "duckdb", "openpyxl", "xlsxwriter", "markdown_it")
 
 
 def _loaded_after(code: str) -> list[str]:

@@ -244,6 +244,35 @@ def chinese_error(message: str) -> str:
 _installed = False
 
 
+def _rich_utils():
+    """typer.rich_utils without importing rich.markdown (markdown-it: about half of its import time). eduplan's
+    help is rich markup, never Markdown; should anything still ask rich_utils for a Markdown, the stand-in
+    builds the real one."""
+    if "typer.rich_utils" in sys.modules or "rich.markdown" in sys.modules:
+        from typer import rich_utils
+
+        return rich_utils
+    import types
+
+    class Markdown:  # the stand-in rich_utils binds at import
+        def __new__(cls, *args, **kwargs):
+            import importlib
+
+            if sys.modules.get("rich.markdown") is stub:
+                del sys.modules["rich.markdown"]
+            return importlib.import_module("rich.markdown").Markdown(*args, **kwargs)
+
+    stub = types.ModuleType("rich.markdown")
+    stub.Markdown = Markdown
+    sys.modules["rich.markdown"] = stub
+    try:
+        from typer import rich_utils
+    finally:
+        if sys.modules.get("rich.markdown") is stub:
+            del sys.modules["rich.markdown"]  # a later `import rich.markdown` gets the real module
+    return rich_utils
+
+
 def use_chinese_framework() -> None:
     """Put the framework's own words (help frame, usage line, usage errors) in Chinese, once per process."""
     global _installed
@@ -251,8 +280,10 @@ def use_chinese_framework() -> None:
         return
     _installed = True
     import typer.core as tcore
-    from typer import _click, rich_utils
+    from typer import _click
     from typer._click import decorators, formatting
+
+    rich_utils = _rich_utils()
 
     for name, text in FRAMEWORK_WORDS.items():
         setattr(rich_utils, name, text)
