@@ -29,7 +29,6 @@ from eduplan.sheets import Col, OutputError, Styles, check_output, put, workbook
 from eduplan.store import Store
 from helpers import SMALL, write_one
 from test_balance_input import FULL, ROWS
-from test_forecast_demo import demo_db_path
 
 NAMES = [
     '=HYPERLINK("http://example.com/x","点我")',
@@ -88,11 +87,11 @@ def contains(texts: set[str], name: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def hostile_db(tmp_path_factory) -> Path:
+def hostile_db(tmp_path_factory, demo_store) -> Path:
     """A copy of the demo store with every school, zone and project, the district and the free-text
     columns renamed to formula-like text, straight in SQL (the import would refuse such names)."""
     db = tmp_path_factory.mktemp("hostile") / "hostile.duckdb"
-    shutil.copy(demo_db_path(), db)
+    shutil.copy(demo_store, db)
     with Store(db) as s:
         con = s.con
         for table, key, column in (("school", "school_code", "school_name"), ("school", "school_code", "address"),
@@ -230,10 +229,9 @@ def test_import_issue_workbook(tmp_path):
     assert [n for n in NAMES[:len(rows)] if n not in values and n.strip() not in values] == []
 
 
-def test_demo_source_files_are_safe():
+def test_demo_source_files_are_safe(demo_sources):
     """The filled source files the demo writes go through the same writer."""
-    src = demo_db_path().parent / "src"
-    paths = sorted(src.glob("*.xlsx"))
+    paths = sorted(demo_sources.glob("*.xlsx"))
     assert len(paths) >= 10
     for p in paths[:3]:
         scan(p)
@@ -259,12 +257,12 @@ def _tree(folder: Path) -> list[str]:
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
 
 
-def test_output_that_is_a_directory(tmp_path):
+def test_output_that_is_a_directory(tmp_path, demo_store):
     src = _supervisor_file(tmp_path / "学校.csv", ["甲小学", "乙小学", "丙学校", "丁中学"])
     out = tmp_path / "已有目录"
     out.mkdir()
     before = _tree(tmp_path)
-    for label, args in _commands(demo_db_path(), out, src).items():
+    for label, args in _commands(demo_store, out, src).items():
         res = invoke(*args)
         assert res.exit_code == 1, (label, res.output)
         assert f"无法写出文件 {out}：该路径是一个目录，请给出文件名。未写出任何文件" in res.output.replace("\n", ""), label
@@ -272,12 +270,12 @@ def test_output_that_is_a_directory(tmp_path):
         assert _tree(tmp_path) == before, label
 
 
-def test_output_below_a_file(tmp_path):
+def test_output_below_a_file(tmp_path, demo_store):
     src = _supervisor_file(tmp_path / "学校.csv", ["甲小学", "乙小学", "丙学校", "丁中学"])
     (tmp_path / "报表").write_text("not a folder")
     out = tmp_path / "报表" / "子目录" / "x.xlsx"
     before = _tree(tmp_path)
-    for label, args in _commands(demo_db_path(), out, src).items():
+    for label, args in _commands(demo_store, out, src).items():
         res = invoke(*args)
         assert res.exit_code == 1, (label, res.output)
         text = res.output.replace("\n", "")
