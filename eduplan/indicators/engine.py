@@ -80,7 +80,10 @@ def sql_cache_dir() -> Path | None:
         return None
     if env:
         return Path(env) / "sql"
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    try:
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    except (KeyError, RuntimeError):  # no home directory: compile in memory only
+        return None
     return Path(base) / "eduplan" / "sql"
 
 
