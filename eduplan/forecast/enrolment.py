@@ -17,7 +17,21 @@ the level below, t) (τ the transition rate [E(first, t+1) − R(first, t+1)] / 
     E(g, t+1)     = p(g−1) · E(g−1, t) + r(g) · E(g, t)
 
 With several pairs of years, numerators and denominators are summed before dividing. At 学区 level
-the rates absorb net transfers between 学区 (a new school drawing pupils in shows as promotion > 1).
+the rates absorb net transfers between 学区 (a new school drawing pupils in from another 学区 shows as
+promotion > 1).
+
+Opening and closing, per area and level: a pair of years in which one of the area's sections (school ×
+level) opens or closes (`FlowPair.left_out`, from eduplan/forecast/inputs.py `unsteady`) is left out of
+that level's rates of the area — for all its schools, not only the one opening or closing. Leaving out the
+school alone would pool the schools that received its pupils (a 撤并 within the 学区) or lost pupils to it
+(a new school drawing from its own 学区) over its absence, and read a move inside the area as growth or
+loss. The level's grades and its intake pool the other pairs (`FlowRates.pooled`). The transition into a
+level reads two levels (the first grade of the level in t+1 over the last grade of its feeder in t), so it
+pools only the pairs steady for both: a pair left out for 小学 is left out of the 初中 transition too (a
+closing 小学's last leavers, a new 小学's first ones, are the same one-off), and neither level's figures
+are read from a pair the other has dropped. A level left without any pair is listed as "unsteady:<level>"
+in `fallback` and takes the fallbacks below (no repetition, full promotion, the settings' intake or
+transition rate).
 
 Missing is missing: a pair of years enters a grade's rates only when the 留级生数 (and, for the last
 grade, 毕业生数) it needs were filled in. A grade without any such pair takes no repetition and full
@@ -28,7 +42,7 @@ assumption is visible in the output, never a blank silently read as 0.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -44,6 +58,23 @@ FEEDER = {"初中": "小学", "高中": "初中", "中职": "初中"}  # level w
 YearData = dict[str, dict[str, float]]  # grade → {"pupils", "repeaters", "graduates"}
 
 
+class FlowPair(NamedTuple):
+    """One pair of years (t, t+1) of an area: its grades in t (schools assigned to 学区 as in t+1), in t+1,
+    its population in t+1, the year t, and the area's (school, level) sections opening or closing in the
+    pair — the levels they belong to leave the pair out (module docstring). A plain (before, after,
+    population) triple is a steady pair of unknown year."""
+
+    before: YearData
+    after: YearData
+    population: np.ndarray | None
+    year: int | None = None
+    left_out: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def unsteady_levels(self) -> frozenset[str]:
+        return frozenset(level for _, level in self.left_out)
+
+
 @dataclass
 class FlowRates:
     levels: tuple[str, ...]
@@ -53,13 +84,15 @@ class FlowRates:
     intake: dict[str, float] = field(default_factory=dict)  # level → apparent intake rate
     transition: dict[str, float] = field(default_factory=dict)  # level → transition rate into its first grade
     fallback: list[str] = field(default_factory=list)  # rates taken from settings for lack of data
-    pairs: list[int] = field(default_factory=list)  # first years t of the pairs (t, t+1) pooled
-    left_out: list[str] = field(default_factory=list)  # "school·学段 t–t+1": opening or closing, not pooled
+    pairs: list[int] = field(default_factory=list)  # first years t of the pairs (t, t+1) read
+    # "school·学段 t–t+1": a section of the area opening or closing, so that 学段's pair is left out (whole area)
+    left_out: list[str] = field(default_factory=list)
+    pooled: dict[str, list[int]] = field(default_factory=dict)  # level → first years t of the pairs it pools
 
     def to_dict(self) -> dict[str, Any]:
         return {"repetition": self.repetition, "promotion": self.promotion, "dropout": self.dropout,
                 "intake": self.intake, "transition": self.transition, "fallback": self.fallback,
-                "pairs": self.pairs, "left_out": self.left_out}
+                "pairs": self.pairs, "left_out": self.left_out, "pooled": self.pooled}
 
 
 def _v(d: YearData, grade: str, key: str) -> float | None:
@@ -72,20 +105,30 @@ def _v(d: YearData, grade: str, key: str) -> float | None:
     return None if v is None else float(v)
 
 
-def flow_rates(pairs: list[tuple[YearData, YearData, np.ndarray | None]], levels: tuple[str, ...],
+def flow_rates(pairs: list[FlowPair | tuple[YearData, YearData, np.ndarray | None]], levels: tuple[str, ...],
                intake_fallback: dict[str, float] | None = None,
                transition_fallback: dict[str, float] | None = None) -> FlowRates:
-    """Rates from (year t, year t+1, population of year t+1) triples; see the module docstring."""
+    """Rates from the area's pairs of years (FlowPair, or (year t, year t+1, population of year t+1)
+    triples); each level pools the pairs not left out for it. See the module docstring."""
+    fps = [p if isinstance(p, FlowPair) else FlowPair(*p) for p in pairs]
     rates = FlowRates(levels)
+    rates.pairs = [p.year for p in fps if p.year is not None]
+    rates.left_out = [f"{code}·{lvl} {p.year}–{p.year + 1}" for p in fps if p.year is not None
+                      for code, lvl in sorted(p.left_out) if lvl in levels]
+    steady = {level: [p for p in fps if level not in p.unsteady_levels] for level in levels}
     for level in levels:
+        rates.pooled[level] = [p.year for p in steady[level] if p.year is not None]
+        if fps and not steady[level]:
+            rates.fallback.append(f"unsteady:{level}")
         grades = GRADES_OF[level]
+        own = [(p.before, p.after, p.population) for p in steady[level]]
         for i, g in enumerate(grades):
             last = i + 1 == len(grades)
             nxt = None if last else grades[i + 1]
             # the pairs whose needed values were filled in (a blank is missing, not 0)
-            usable = [(a, b) for a, b, _ in pairs if _v(b, g, "repeaters") is not None
+            usable = [(a, b) for a, b, _ in own if _v(b, g, "repeaters") is not None
                       and (last or _v(b, nxt, "repeaters") is not None)]
-            if pairs and not usable:
+            if own and not usable:
                 rates.fallback.append(f"missing:{g}")
             den = sum(_v(a, g, "pupils") for a, _ in usable)
             rep = sum(_v(b, g, "repeaters") for _, b in usable)
@@ -103,9 +146,9 @@ def flow_rates(pairs: list[tuple[YearData, YearData, np.ndarray | None]], levels
                 r, p = 0.0, 1.0
             rates.repetition[g], rates.promotion[g], rates.dropout[g] = r, p, 1.0 - p - r
         first = grades[0]
-        entry = [(a, b, pop) for a, b, pop in pairs if _v(b, first, "repeaters") is not None]
-        entrants = sum(_v(b, first, "pupils") - _v(b, first, "repeaters") for _, b, _ in entry)
         if level in ENTRY_AGE:
+            entry = [(a, b, pop) for a, b, pop in own if _v(b, first, "repeaters") is not None]
+            entrants = sum(_v(b, first, "pupils") - _v(b, first, "repeaters") for _, b, _ in entry)
             base = sum(float(pop[ENTRY_AGE[level]]) for _, _, pop in entry if pop is not None)
             if base > 0 and entrants > 0:
                 rates.intake[level] = entrants / base
@@ -113,8 +156,12 @@ def flow_rates(pairs: list[tuple[YearData, YearData, np.ndarray | None]], levels
                 rates.intake[level] = (intake_fallback or {}).get(level, 1.0)
                 rates.fallback.append(f"intake:{level}")
         elif level in FEEDER:
-            last = GRADES_OF[FEEDER[level]][-1]
-            base = sum(_v(a, last, "pupils") for a, _, _ in entry)
+            # the pairs steady for the level and for its feeder (P6 of t → J1 of t+1 reads both)
+            feeder = FEEDER[level]
+            both = [p for p in steady[level] if feeder not in p.unsteady_levels]
+            entry = [(p.before, p.after) for p in both if _v(p.after, first, "repeaters") is not None]
+            entrants = sum(_v(b, first, "pupils") - _v(b, first, "repeaters") for _, b in entry)
+            base = sum(_v(a, GRADES_OF[feeder][-1], "pupils") for a, _ in entry)
             if base > 0 and entrants > 0:
                 rates.transition[level] = entrants / base
             else:

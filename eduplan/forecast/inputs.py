@@ -18,6 +18,7 @@ import numpy as np
 from ..errors import EduplanError
 from ..model.codes import GRADE_LEVEL
 from ..projects.library import PROJECT_TABLES, parse_date, store_rows
+from .enrolment import FlowPair
 from .population import AGES
 
 
@@ -64,38 +65,44 @@ class Inputs:
     def unsteady(self, year: int) -> set[tuple[str, str]]:
         return unsteady(self.school_grades, self.opened, year)
 
-    def flow_pairs(self, area: str, n_pairs: int, population: dict[int, np.ndarray]) -> list[tuple]:
-        """The last `n_pairs` pairs of years (t, t+1) up to the base year, as the flow rates take them:
-        (the area's grades in t, in t+1, its population in t+1), over the same schools, without the
-        sections opening or closing in the pair (`unsteady`)."""
+    def flow_pairs(self, area: str, n_pairs: int, population: dict[int, np.ndarray]) -> list[FlowPair]:
+        """The last `n_pairs` pairs of years (t, t+1) up to the base year, as the flow rates take them: the
+        area's grades in t (schools assigned to 学区 as in t+1) and in t+1 — every school of the area —, its
+        population in t+1, and the area's sections opening or closing in the pair (`unsteady`): the flow
+        rates leave the pair out for their levels, for the whole area (eduplan/forecast/enrolment.py)."""
         out = []
         for t in range(self.base_year - n_pairs, self.base_year):
             if t in self.school_grades and t + 1 in self.school_grades:
-                skip = self.unsteady(t)
-                out.append((self.area_enrolment(area, t, t + 1, skip), self.area_enrolment(area, t + 1, exclude=skip),
-                            population.get(t + 1)))
+                members = self.area_schools(area, t, t + 1) | self.area_schools(area, t + 1)
+                left_out = tuple(sorted(sec for sec in self.unsteady(t)
+                                        if area == self.district_code or sec[0] in members))
+                out.append(FlowPair(self.area_enrolment(area, t, t + 1), self.area_enrolment(area, t + 1),
+                                    population.get(t + 1), t, left_out))
         return out
+
+    def area_schools(self, area: str, year: int, geo_year: int | None = None) -> set[str]:
+        """The schools with pupils in `year` that `area_enrolment(area, year, geo_year)` counts."""
+        geo = year if geo_year is None else geo_year
+        if area == self.district_code:
+            return set(self.school_grades.get(year, {}))
+        return {code for code in self.school_grades.get(year, {})
+                if (self.zone_at.get((code, geo)) or self.zone_at.get((code, year))) == area}
 
     @property
     def areas(self) -> list[str]:
         return list(self.zones)
 
-    def area_enrolment(self, area: str, year: int, geo_year: int | None = None,
-                       exclude: set[tuple[str, str]] | frozenset = frozenset()) -> dict[str, dict[str, float]]:
+    def area_enrolment(self, area: str, year: int, geo_year: int | None = None) -> dict[str, dict[str, float]]:
         """Pupils, repeaters and graduates by grade of the area's schools in `year`, the schools assigned
         to 学区 as they stand in `geo_year` (default: `year`; a school absent then keeps its zone of
         `year`). Flow rates compare two years over the same schools, so a school moving between 学区
-        is not mistaken for pupils moving. `exclude`: (school, level) pairs left out (see `unsteady`)."""
-        geo = year if geo_year is None else geo_year
+        is not mistaken for pupils moving."""
         out: dict[str, dict[str, float]] = {}
+        members = self.area_schools(area, year, geo_year)
         for code, grades in self.school_grades.get(year, {}).items():
-            if area != self.district_code:
-                z = self.zone_at.get((code, geo)) or self.zone_at.get((code, year))
-                if z != area:
-                    continue
+            if code not in members:
+                continue
             for g, v in grades.items():
-                if (code, GRADE_LEVEL[g]) in exclude:
-                    continue
                 cell = out.setdefault(g, {"pupils": 0.0, "repeaters": 0.0, "graduates": 0.0})
                 for k in cell:
                     cell[k] = None if cell[k] is None or v[k] is None else cell[k] + v[k]
@@ -132,7 +139,8 @@ def unsteady(school_grades: dict[int, dict[str, dict[str, Any]]], opened: dict[s
     """The (school, level) sections whose opening or closing year falls in the pair (year, year + 1): a
     section opens in the first year it has pupils (or the school's recorded 建校年份) and closes after the
     last year it has pupils, within the years observed. Their one-off transitions (a new school drawing
-    pupils from elsewhere: promotion 1.47) are left out of the flow rates of that pair."""
+    pupils from elsewhere: promotion 1.47) are one-offs: the flow rates leave the pair out for the level, in
+    every area the section belongs to (eduplan/forecast/enrolment.py)."""
     years = sorted(school_grades)
     if not years:
         return set()
