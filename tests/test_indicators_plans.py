@@ -321,7 +321,7 @@ def test_a_name_two_districts_share_is_not_taken_silently(two):
     res = run("indicators", "--db", db, "--year", 2019, "--unit", "红星幼儿园")
     assert res.exit_code == 1
     msg = " ".join(res.output.split())
-    assert "“红星幼儿园”是多个单位的名称：学校 2420104003（区 420104）、学校 2420105003（区 420105）" in msg
+    assert "“红星幼儿园”是多个统计单位的名称：学校 2420104003（区 420104）、学校 2420105003（区 420105）" in msg
     doc = json.loads(run("indicators", "--db", db, "--year", 2019, "--unit", "红星幼儿园", "--district", D2,
                          "-f", "json").stdout)
     assert doc["unit"] == {"type": "school", "code": "2420105003", "name": "红星幼儿园"}

@@ -99,7 +99,7 @@ def test_no_trend_status_before_the_baseline_year():
 @pytest.fixture(scope="module")
 def demo_reports(demo_store):
     defs, settings = load_definitions(), IndicatorSettings()
-    with Store(demo_store) as s:
+    with Store(demo_store, read_only=True) as s:
         comp = compute(s, defs)
         scope = scopes(s)[0]
         return {y: build_report(s, scope, defs, settings, y, computation=comp) for y in range(2016, 2026)}

@@ -147,7 +147,7 @@ def test_explain_lists_the_cohort_terms(district):
 
 
 def test_demo_district_values_are_the_transfer_adjusted_ratios(demo_store):
-    with Store(demo_store) as store:
+    with Store(demo_store, read_only=True) as store:
         comp = compute(store, load_definitions(), ["compulsory_retention_rate", "junior_retention_rate"])
 
         def total(col: str, year: int, grade: str) -> int:

@@ -66,7 +66,7 @@ def resolve_unit(store: Store, unit: str, district: str | None = None) -> tuple[
         return hits[0][0], hits[0][1]
     if hits:
         listed = "、".join(f"{UNIT_LABEL[t]} {c}（区 {d}）" for t, c, d in hits)
-        raise EduplanError(f"“{unit}”是多个单位的名称：{listed}；请改用代码，或用 --district 指定区")
+        raise EduplanError(f"“{unit}”是多个统计单位的名称：{listed}；请改用代码，或用 --district 指定区")
     raise EduplanError(f"找不到统计单位“{unit}”：请给出行政区划代码、学区代码、学校标识码或其名称")
 
 
