@@ -85,3 +85,81 @@ def test_the_flat_table(report):
     private = frame[(frame["indicator"] == "preschool_gross_enrolment") & (frame["unit_type"] == "district")
                     & (frame["breakdown"] != "")]
     assert sorted(private["breakdown"]) == ["办学性质=公办", "办学性质=民办"]
+
+
+# ------------------------------------------------------------------ the two 巩固率 with every term non-zero
+# tests/test_retention.py works the rates by hand on a cohort whose P3 转入 and P6 死亡 are 0, so a changed
+# filter on those terms cannot show. Here every school year of the cohort has 转入, 转出 and 死亡, and the
+# special school E has rows in every grade and year (10 pupils, 转入 5, 转出 4, 死亡 3), all left out.
+R = "2420104101", "2420104103", "2420104104"  # A 小学 211, C 初中 311, E 特殊教育学校 514
+GRADES = ["P1", "P2", "P3", "P4", "P5", "P6", "J1", "J2", "J3"]
+#        P1         P2         P3         P4         P5         P6         J1         J2         J3
+MOVES = [(1, 2, 1), (2, 1, 1), (3, 1, 1), (1, 1, 1), (2, 3, 1), (1, 1, 1), (2, 1, 1), (3, 2, 1), (1, 1, 1)]
+# counts (a grade's count + 转入 − 转出 − 死亡 = the next grade's): P1 120 (2016) → 118 → 118 → 119 → 118 →
+# P6 116 (2021) → 115 graduate (2022 P6 row) = J1 115 (2022) → J2 115 → J3 115, of whom 2 drop out unrecorded:
+# J3 113 (2024) → 113 + 1 − 1 − 1 = 112 graduates (2025 J3 row)
+COUNTS = [120, 118, 118, 119, 118, 116, 115, 115, 113]
+
+
+def _enrolment_row(year, school, grade, pupils, moves=(9, 0, 0), graduates=None):
+    tin, tout, deaths = moves
+    return {"year": year, "school_code": school, "grade": grade, "classes": 3, "male": pupils // 2,
+            "female": pupils - pupils // 2, "pupils": pupils, "transfers_in": tin, "transfers_out": tout,
+            "deaths": deaths, "graduates": graduates if graduates is not None else (0 if grade in ("P6", "J3") else None)}
+
+
+def _cohort_rows():
+    a, c, e = R
+    rows = []
+    for k, grade in enumerate(GRADES):
+        school = a if grade.startswith("P") else c
+        rows.append(_enrolment_row(2016 + k, school, grade, COUNTS[k]))  # the cohort's count (转入 9: another class)
+        graduates = {"P6": 115, "J3": 112}.get(grade)
+        rows.append(_enrolment_row(2017 + k, school, grade, 30, MOVES[k], graduates))  # the year's movements
+    rows += [_enrolment_row(y, e, g, 10, (5, 4, 3)) for y in range(2016, 2026) for g in GRADES]
+    return rows
+
+
+@pytest.fixture(scope="module")
+def cohort_store(tmp_path_factory):
+    a, c, e = R
+    data = {
+        "district": [{"district_code": D, "district_name": "硚口区", "city_name": "武汉市"}],
+        "zone": [{"zone_code": "QK01", "zone_name": "古田组团", "district_code": D}],
+        "school": [{"school_code": a, "school_name": "古田小学", "type_code": "211", "ownership": "公办", "district_code": D},
+                   {"school_code": c, "school_name": "古田中学", "type_code": "311", "ownership": "公办", "district_code": D},
+                   {"school_code": e, "school_name": "特殊教育学校", "type_code": "514", "ownership": "公办",
+                    "district_code": D}],
+        "school_zone": [{"school_code": s, "zone_code": "QK01", "start_year": 2010} for s in R],
+        "enrolment": _cohort_rows(),
+    }
+    folder = tmp_path_factory.mktemp("cohort")
+    with Store(folder / "c.duckdb") as s:
+        report = import_files(s, write_small(folder, data), user="测试")
+        assert report.ok, [i.text() for i in report.errors]
+    return folder / "c.duckdb"
+
+
+def _district_value(store_path, indicator, year):
+    from eduplan.indicators import compute
+
+    with Store(store_path, read_only=True) as s:
+        v = compute(s, load_definitions(), [indicator]).values
+    r = v[(v.indicator == indicator) & (v.bdim == "") & (v.year == year) & (v.unit_type == "district")].iloc[0]
+    return r.numerator, r.denominator, r.value
+
+
+def test_nine_year_retention_every_term(cohort_store):
+    # t = 2024: 初三 113; 转入 P1…J2 (rows 2017…2024) 1+2+3+1+2+1+2+3 = 15; 转出 2+1+1+1+3+1+1+2 = 12;
+    # 死亡 8 × 1 = 8; 一年级 (2016) 120. (113 − 15 + 12) ÷ (120 − 8) × 100 = 110 ÷ 112 × 100
+    num, den, value = _district_value(cohort_store, "compulsory_retention_rate", 2024)
+    assert (num, den) == (110, 112)
+    assert value == pytest.approx(110 / 112 * 100, abs=1e-12)
+
+
+def test_junior_retention_every_term(cohort_store):
+    # t = 2025: graduates (2025 J3 row) 112; 转入 J1, J2, J3 (rows 2023, 2024, 2025) 2 + 3 + 1 = 6;
+    # 转出 1 + 2 + 1 = 4; 死亡 1 + 1 + 1 = 3; 初一 (2022) 115. (112 − 6 + 4) ÷ (115 − 3) × 100 = 110 ÷ 112 × 100
+    num, den, value = _district_value(cohort_store, "junior_retention_rate", 2025)
+    assert (num, den) == (110, 112)
+    assert value == pytest.approx(110 / 112 * 100, abs=1e-12)
