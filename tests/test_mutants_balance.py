@@ -64,3 +64,27 @@ def test_notes_sheet_lists_each_sheet(workbook):
         "2017 优质均衡：每所学校至少 6 项指标达到标准，其余 1 项不低于标准的 85%（设置 compliance_floor），学校即达标；"
         "每项指标的校际差异系数小学 ≤ 0.50、初中 ≤ 0.45。",
     ]
+
+
+def test_planner_names_the_caps_it_runs_into():
+    # tests/test_balance_planner.py's three 小学 schools: the cheapest plans add 3 multimedia rooms at B and C
+    # (3 × 60,000 = 180,000 元). With at most 2 rooms a school, one of B, C gets 2: that cap is binding. B and C
+    # are short of the L1 standard (B 3.67, C 4.0 per 100 against 4.2) that a 骨干 or 体育艺术 teacher would
+    # also raise, and both may add none (caps 0): binding too. A (not short) and the uncapped teachers are not.
+    from test_balance_planner import CASE
+
+    from eduplan.balance import plan_fixes
+    from eduplan.balance.settings import ActionCaps, BalanceSettings
+
+    caps = ActionCaps(backbone_teachers=0, pe_art_teachers=0, teaching_area=0, sports_area=0, equipment=0,
+                      multimedia_rooms=2)
+    plan = plan_fixes(CASE, BalanceSettings(default_caps=caps))
+    assert (plan.status, plan.total_cost) == ("optimal", 180_000)
+    rooms = {a.school_code: a.amount for a in plan.actions if a.kind == "multimedia_rooms"}
+    assert sorted(rooms.values()) == [1.0, 2.0] and set(rooms) == {"B", "C"}
+    at_cap = next(s for s, n in rooms.items() if n == 2.0)
+    caps_hit = sorted((b["school"], b["action"], b["message"]) for b in plan.binding if b["kind"] == "cap")
+    assert caps_hit == sorted([
+        ("B", "backbone", "B 增加县级以上骨干教师已达上限 0"), ("B", "pe_art", "B 增加体育艺术专任教师已达上限 0"),
+        ("C", "backbone", "C 增加县级以上骨干教师已达上限 0"), ("C", "pe_art", "C 增加体育艺术专任教师已达上限 0"),
+        (at_cap, "multimedia_rooms", f"{at_cap} 增加网络多媒体教室已达上限 2")])
