@@ -88,3 +88,19 @@ def test_planner_names_the_caps_it_runs_into():
         ("B", "backbone", "B 增加县级以上骨干教师已达上限 0"), ("B", "pe_art", "B 增加体育艺术专任教师已达上限 0"),
         ("C", "backbone", "C 增加县级以上骨干教师已达上限 0"), ("C", "pe_art", "C 增加体育艺术专任教师已达上限 0"),
         (at_cap, "multimedia_rooms", f"{at_cap} 增加网络多媒体教室已达上限 2")])
+
+
+def test_a_judged_checklist_item_keeps_its_evidence_assessor_and_date():
+    # a judgement row (item, 是否达标, value, 佐证, 评估人, 评估日期) as balance_judgement stores it
+    from eduplan.balance.checklist import ITEMS, _decide
+
+    g05 = next(i for i in ITEMS if i.id == "G05_class_size")
+    judged = ("G05_class_size", "是", 0.0, "2019 年班额统计表（教育局计财科）", "督导室 王某", "2019-12-20")
+    # no data decider: the judgement decides, and the result keeps who judged, on what evidence, when
+    r = _decide(g05, None, judged)
+    assert (r.status, r.decided_by, r.value, r.detail, r.evidence, r.assessor, r.assessed_on) == (
+        "达标", "judgement", 0.0, "评估判定", "2019 年班额统计表（教育局计财科）", "督导室 王某", "2019-12-20")
+    # a data decider whose data are incomplete: the judgement is used and the detail says why
+    r = _decide(g05, lambda: (None, None, "2 所学校未填班额"), ("G05_class_size", "否", 1.7, "抽查", "李某", "2020-01-05"))
+    assert (r.status, r.detail, r.evidence, r.assessor, r.assessed_on) == (
+        "未达标", "评估判定（数据缺失，采用判定：2 所学校未填班额）", "抽查", "李某", "2020-01-05")
