@@ -163,3 +163,39 @@ def test_junior_retention_every_term(cohort_store):
     num, den, value = _district_value(cohort_store, "junior_retention_rate", 2025)
     assert (num, den) == (110, 112)
     assert value == pytest.approx(110 / 112 * 100, abs=1e-12)
+
+
+# ------------------------------------------------------------------ the expression language (expr.py)
+# No shipped declaration uses arithmetic in `expr`, so the definitions alone never walk a + b; each form the
+# language allows, on a two-row table a = (6, 10), b = (2, 5), level = (小学, 初中), worked by hand.
+@pytest.mark.parametrize("text, expected", [
+    ("a + b", [8, 15]), ("a - b", [4, 5]), ("a * b", [12, 50]), ("a / b", [3.0, 2.0]),
+    ("-a + b", [-4, -5]), ("a - b * 2", [2, 0]), ("(a - b) * 2", [8, 10]),
+    ("a > 6", [False, True]), ("a >= 6", [True, True]), ("a < 10", [True, False]), ("a <= 6", [True, False]),
+    ("a == 10", [False, True]), ("a != 10", [True, False]),
+    ("level == '小学' and b > 2", [False, False]), ("level == '小学' or b > 2", [True, True]),
+    ("not a > 6", [True, False]), ("level in ('初中', '高中')", [False, True]), ("level not in ('初中',)", [True, False]),
+])
+def test_expressions(text, expected):
+    import ibis
+
+    from eduplan.indicators.expr import compile_expr
+
+    t = ibis.memtable({"a": [6, 10], "b": [2, 5], "level": ["小学", "初中"]})
+    got = ibis.duckdb.connect().execute(t.select(x=compile_expr(text, t)))["x"].tolist()
+    assert got == expected
+
+
+def test_expression_errors_name_the_text():
+    import ibis
+
+    from eduplan.indicators.expr import DefinitionError, compile_expr, eval_number
+
+    t = ibis.memtable({"a": [1]})
+    with pytest.raises(DefinitionError, match="表达式“a \\+ c”引用了不存在的列“c”（可用：a）"):
+        compile_expr("a + c", t)
+    with pytest.raises(DefinitionError, match="表达式“a \\*\\* 2”含有不支持的写法"):
+        compile_expr("a ** 2", t)
+    assert (eval_number("1/19"), eval_number("-2*3+1"), eval_number(4)) == (1 / 19, -5.0, 4.0)
+    with pytest.raises(DefinitionError, match="系数“a/2”应为常数算式"):
+        eval_number("a/2")
