@@ -140,13 +140,7 @@ def run_forecast(store=None, scenario: str | Scenario = "baseline", settings: Fo
     rates, enrolment, start = {}, {}, {}
     for area in dict.fromkeys([*areas, district]):
         pairs = inputs.flow_pairs(area, s.flow_year_pairs, population[area])
-        rates[area] = flow_rates(pairs, FLOW_LEVELS, s.intake_fallback, s.transition_fallback)
-        rates[area].pairs = [t for t in range(base - s.flow_year_pairs, base)
-                             if t in inputs.school_grades and t + 1 in inputs.school_grades]
-        rates[area].left_out = [f"{code}·{lvl} {t}–{t + 1}" for t in rates[area].pairs
-                                for code, lvl in sorted(inputs.unsteady(t)) if lvl in FLOW_LEVELS
-                                and (area == district or inputs.zone_at.get((code, t + 1),
-                                                                          inputs.zone_at.get((code, t))) == area)]
+        rates[area] = flow_rates(pairs, FLOW_LEVELS, s.intake_fallback, s.transition_fallback)  # pairs, left_out
         start[area] = {g: v["pupils"] for g, v in inputs.area_enrolment(area, base).items()}
     zones = [a for a in areas if a != district]
     zone_grades = [g for lvl in FLOW_LEVELS if lvl not in s.district_wide_levels for g in GRADES_OF[lvl]]
