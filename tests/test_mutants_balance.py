@@ -104,3 +104,19 @@ def test_a_judged_checklist_item_keeps_its_evidence_assessor_and_date():
     r = _decide(g05, lambda: (None, None, "2 所学校未填班额"), ("G05_class_size", "否", 1.7, "抽查", "李某", "2020-01-05"))
     assert (r.status, r.detail, r.evidence, r.assessor, r.assessed_on) == (
         "未达标", "评估判定（数据缺失，采用判定：2 所学校未填班额）", "抽查", "李某", "2020-01-05")
+
+
+def test_supervisor_file_more_qualified_than_all_teachers_is_a_rule_warning(tmp_path):
+    # 乙小学 has 25 小学专任教师; 30 of them 高于规定学历 cannot be: a warning (the row is still read), naming
+    # the file, row (header = row 1, 乙 = row 3), column, value and rule
+    from test_balance_input import FULL, ROWS, write_csv
+
+    from eduplan.balance.infile import read_balance_file
+
+    rows = [list(r) for r in ROWS]
+    rows[1][FULL.index("小学高于规定学历教师数")] = 30
+    records, issues, _ = read_balance_file(write_csv(tmp_path / "w.csv", FULL, rows))
+    (w,) = issues
+    assert (w.type, w.level, w.row, w.column) == ("rule-warning", "warning", 3, "小学高于规定学历教师数")
+    assert w.text() == "文件“w.csv”，第 3 行，列“小学高于规定学历教师数”：小学高于规定学历教师数（30）：不应超过小学专任教师数（25）"
+    assert records[1].sections["小学"]["qual"] == 30
