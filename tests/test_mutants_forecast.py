@@ -77,3 +77,12 @@ def test_rows_worked_by_hand(workbook):
     # 1,059 / 1,080 = 0.98055… → 0.981 used, not over capacity, no class over 45 or 56
     assert _find(workbook["学校容量"], "2420104101") == [
         "2420104101", "宗关小学", "QK01", "小学", 24, "设计办学规模班数", 1080, 1059, 24, 44.1, 0.981, "否", 0, 0]
+
+
+def test_capital_is_kept_to_a_tenth_of_a_wan():
+    # no pupils, no staff, no budget: the year's cost is its capital alone, 1,234.56 万元 → 1,234.6 (one decimal)
+    from eduplan.forecast.resources import resource_needs
+
+    (row,) = resource_needs({"小学": {2026: 0.0}}, {}, {}, {}, {}, {2026: 1234.56}, 2025, [2026], ForecastSettings())
+    assert (row["capital"], row["total"], row["staff_cost"], row["public_funds"]) == (1234.6, 1234.6, 0.0, 0.0)
+    assert (row["budget"], row["financing_gap"]) == (None, None)
