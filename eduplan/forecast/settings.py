@@ -54,7 +54,8 @@ class ForecastSettings(BaseModel):
     flow_year_pairs: int = Field(
         3, ge=1, description="估计升级率、留级率、辍学率、入学率和升学率所用的最近相邻年份对数（UNESCO 重构队列法），"
                              "合并计算（分子分母分别加总），使某一年的偶然变动不被固定到整个预测期；"
-                             "学校（学段）开办和停办的年份不计入。1 = 只用基年与前一年。")
+                             "某学区有学校（学段）开办或停办的年份对，该学区该学段整体不计入（撤并、分流不被当作增长），"
+                             "全部不计入时用下列默认率。1 = 只用基年与前一年。")
     intake_fallback: dict[str, float] = Field(
         {"小学": 1.0}, description="学区无起始年级数据时的入学率（新生 ÷ 入学年龄人口）。")
     transition_fallback: dict[str, float] = Field(
