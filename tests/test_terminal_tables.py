@@ -56,6 +56,7 @@ COMMANDS = {
     "forecast": ["forecast", "--scenario", "births-low", "--as-of", AS_OF],
     "balance": ["balance"],
     "plan-check": ["plan", "check"],
+    "summary": ["summary"],
 }
 
 
@@ -178,3 +179,13 @@ def test_below_a_table_one_block_per_indicator(demo_store):
     assert ("学前三年毛入园率\n  数值：99.00 %\n  目标：≥99（2025 年期末目标）\n  状态：已达成\n  2025 外推：99.00\n"
             in res.stdout)
     assert "生均一般公共预算教育支出\n  数值：26,065 元\n" in res.stdout
+
+
+def test_summary_at_80_columns_keeps_whole_names_and_the_units_decimals(demo_store):
+    res = run(demo_store, "summary", "--year", "2019")
+    assert_readable(res.stdout, 80)
+    figures = res.stdout.split("主要数字")[1]
+    names, values = column_text(figures, 0), column_text(figures, 1)
+    assert names.endswith("公共财政教育支出占公共财政支出的比例")  # wrapped over two lines, never cut
+    # 系数 to 3 decimals (the plan prints 0.382/0.302 for 2019; the demo is calibrated to it), percent 2
+    assert values.endswith("85.000.382/0.30218.6421.85")

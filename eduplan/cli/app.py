@@ -361,19 +361,21 @@ def _n(v, digits: int = 0) -> str:
 
 
 def _figure(f: dict) -> str:
-    """A headline value: one number, or one per level joined by “/” as plans print them; with 2 decimals,
-    or as many as the plan prints (0.382)."""
+    """A headline value: one number, or one per level joined by “/” as plans print them; with the decimals
+    of its unit of measure (render.decimals: percent 2, 系数 3), or more where the plan prints more."""
+    from .render import decimals
+
     printed = str(f["published"] or "").replace("／", "/").split("/")
-    digits = max([2] + [len(p.strip().split(".")[1]) for p in printed if "." in p and p.strip().split(".")[1].isdigit()])
+    digits = max([decimals(f.get("unit"))]
+                 + [len(p.strip().split(".")[1]) for p in printed if "." in p and p.strip().split(".")[1].isdigit()])
     if f["by_level"] is not None:
         return "/".join(_n(v, digits) for v in f["by_level"].values())
     return _n(f["value"], digits)
 
 
 def print_summary(s: dict) -> None:
-    from rich.table import Table as RichTable
-
     from ..plan.scope import NO_PLAN
+    from .render import Col, Grid
 
     if s.get("empty"):
         out.print("数据库中还没有任何区县数据。")
@@ -381,15 +383,16 @@ def print_summary(s: dict) -> None:
     d = s["district"]
     out.print(f"[bold]{safe(d.get('city_name') or '')}{safe(d.get('district_name') or '')}（{safe(d['district_code'])}）"
               f" {s['year']} 学年 区情摘要[/]")
-    lv = RichTable("学段", "学校数", "班数", "在校生", "女生", "专任教师", "生师比", title="各学段")
+    lv = Grid(Col("学段", "name"), *(Col(h, "num") for h in ("学校数", "班数", "在校生", "女生", "专任教师", "生师比")),
+              title="各学段")
     for r in s["levels"]:
         lv.add_row(r["level"], _n(r["schools"]), _n(r["classes"]), _n(r["pupils"]), _n(r["female"]),
                    _n(r["teachers"]), _n(r["pupil_teacher_ratio"], 1))
-    out.print(lv)
-    zt = RichTable("学区代码", "学区", "学校数", "在校生", title="各学区/组团")
+    lv.print()
+    zt = Grid(Col("学区代码", "name"), Col("学区", "name"), Col("学校数", "num"), Col("在校生", "num"), title="各学区/组团")
     for r in s["zones"]:
         zt.add_row(safe(r["zone_code"]), safe(r["zone_name"]), _n(r["schools"]), _n(r["pupils"]))
-    out.print(zt)
+    zt.print()
     p = s["population"]
     bands = "，".join(f"{k.replace('-', '–')} 岁 {_n(v)}" for k, v in p.items() if "-" in k and k != "0-22")
     out.print(f"常住人口 {_n(p['residents'])} 人；出生 {_n(p['births'])} 人；{bands}。")
@@ -401,14 +404,15 @@ def print_summary(s: dict) -> None:
     else:
         title = "主要数字（规划指标表所列，由当前数据计算）"
         caption = None if shown else f"规划未载 {s['year']} 年的数"
-    heads = ["指标", "数值", "计量单位"] + ([f"规划所载 {s['year']}"] if shown else [])
-    ft = RichTable(*heads, title=title, caption=caption)
+    heads = [Col("指标", "name"), Col("数值", "num"), Col("计量单位")] + ([Col(f"规划所载 {s['year']}", "num")]
+                                                                     if shown else [])
+    ft = Grid(*heads, title=title, caption=caption)
     for f in figures.values():
         cells = [safe(f["name"]), _figure(f), safe(f["unit"])]
         if shown:
             cells.append(safe(f["published"] if f["published"] is not None else "—"))
         ft.add_row(*cells)
-    out.print(ft)
+    ft.print()
 
 
 @handle_errors
