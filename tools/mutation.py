@@ -307,7 +307,7 @@ def yaml_mutants(text: str) -> list[YamlMutant]:
     def add(i: int, line: str, start: int, end: int, new: str, what: str) -> None:
         after = line[:start] + new + line[end:]
         if after != line:
-            name = f"{YAML_MODULE}:{i + 1}:{what}"
+            name = f"{YAML_MODULE}:{i + 1}:{what.replace(' ', '_')}"  # one token: names go in lists
             seen[name] = seen.get(name, 0) + 1
             name += f"#{seen[name]}" if seen[name] > 1 else ""
             out.append(YamlMutant(name, i + 1, line, after))
@@ -569,8 +569,9 @@ def main(argv: list[str] | None = None) -> int:
     modules = a.module or ALL_MODULES
     only = None
     if a.names:
-        only = {ln.split()[0] for ln in a.names.read_text(encoding="utf-8").splitlines()
-                if ln.strip() and not ln.startswith("#")}
+        listed = [ln.strip() for ln in a.names.read_text(encoding="utf-8").splitlines()
+                  if ln.strip() and not ln.startswith("#")]
+        only = {ln.split()[0] for ln in listed} | set(listed)  # a name, or a name followed by a note
     py_modules = [m for m in modules if m in MODULES]
     out_dir = a.out.resolve()
     work = a.work.resolve()
