@@ -44,3 +44,33 @@ def test_rich_text_cell_is_read_as_its_whole_text(tmp_path):
 ])
 def test_csv_encodings(data, expected):
     assert decode_text(data) == expected
+
+
+def _strip_refs(path):
+    """The workbook as some writers save it: no r= on rows or cells (positions implied by order)."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    out = path.with_name("no-refs-" + path.name)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, data in parts.items():
+            if n.startswith("xl/worksheets/sheet"):
+                data = re.sub(rb'(<(?:row|c)\b[^>]*?) r="[A-Z]*[0-9]+"', rb"\1", data)
+            z.writestr(n, data)
+    return out
+
+
+def test_rows_and_cells_without_references_are_counted_in_order(tmp_path):
+    from helpers import write_one
+
+    zones = [{"zone_code": "QK01", "zone_name": "古田组团", "district_code": D},
+             {"zone_code": "QK02", "zone_name": "汉正组团", "district_code": "42010X"}]  # row 3: bad code
+    path = _strip_refs(write_one(tmp_path, "zone", zones))
+    with Store(tmp_path / "t.duckdb") as s:
+        report = import_files(s, [path], user="测试")
+    # the header is row 1, the zones rows 2 and 3 (counted in order, as Excel shows them), column C: the bad
+    # code is named on row 3; the good one on row 2 refers to a district this store does not hold yet
+    assert sorted((i.type, i.row, i.cell, i.value) for i in report.errors) == [
+        ("pattern-error", 3, "C3", "42010X"), ("reference-error", 2, "C2", D)]
