@@ -2,7 +2,7 @@
 fast test fail.
 
 For every change this script copies the package and the tests into a temporary folder (never touching the
-working tree), applies the change there as a text patch, runs the fast tests named for it (`-m "not slow"`:
+working tree), applies the change there as a text patch, runs the fast tests named for it (the fast lane, `-m "not slow and not demo"`:
 a test marked slow does not count) with that copy's `eduplan` on PYTHONPATH (checked), and prints
 caught / NOT CAUGHT per change. It first runs the same tests
 on the unchanged copy: they must pass, or a "caught" would mean nothing. A patch that no longer applies
@@ -27,6 +27,8 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+FAST_LANE = "not slow and not demo"  # `make test-fast` (docs/testing.md)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -122,7 +124,7 @@ def check_import(copy: Path) -> None:
 
 def run_tests(copy: Path, tests: tuple[str, ...]) -> tuple[int, str, float]:
     t0 = time.perf_counter()
-    cmd = [sys.executable, "-m", "pytest", "-x", "-rfE", "-m", "not slow", "-p", "no:cacheprovider", *tests]
+    cmd = [sys.executable, "-m", "pytest", "-x", "-rfE", "-m", FAST_LANE, "-p", "no:cacheprovider", *tests]
     proc = subprocess.run(cmd, cwd=copy, env=env_for(copy), capture_output=True, text=True)
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(("FAILED", "ERROR"))]
     last = proc.stdout.strip().splitlines()[-1:] or [""]
