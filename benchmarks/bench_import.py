@@ -113,8 +113,8 @@ def hostile_files(tmp: Path) -> dict[str, tuple[float, float, float]]:
     }
     env = {k: v for k, v in os.environ.items() if k != "EDUPLAN_SETTINGS"}
     out: dict[str, tuple[float, float, float]] = {}
-    for label, build in cases.items():
-        path = build()
+    for label, make_file in cases.items():
+        path = make_file()
         t0 = time.perf_counter()
         proc = subprocess.run([sys.executable, "-c", CHILD, str(tmp / f"{len(out)}.duckdb"), str(path)],
                               capture_output=True, text=True, timeout=300, env=env)

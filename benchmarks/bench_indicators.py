@@ -108,7 +108,7 @@ def main() -> None:
             t1 = time.perf_counter()
             mine = compute(store, defs, school=school)
             t2 = time.perf_counter()
-            one = compute(store, defs, ["pupil_teacher_ratio_primary"])
+            compute(store, defs, ["pupil_teacher_ratio_primary"])
             t3 = time.perf_counter()
             assert rep.ok and rep.files[0].written["enrolment"]["updated"] == 1, (rep.to_dict()["errors"][:3], rep.files[0].written)
             old = before[(before.indicator == "pupil_teacher_ratio_primary") & (before.unit_code == school)

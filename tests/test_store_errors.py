@@ -63,7 +63,7 @@ def small_db(tmp_path: Path) -> Path:
 def _assert_failed_write(exit_code: int, text: str, cause: str) -> None:
     """A run's exit code and its stdout and stderr together."""
     assert exit_code == 1
-    assert f"写入导入批次（数据库“" in text and f"失败：{cause}" in text
+    assert "写入导入批次（数据库“" in text and f"失败：{cause}" in text
     assert "数据库未作任何更改" in text
     assert "cannot rollback" not in text and "Traceback" not in text
 
