@@ -10,7 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from eduplan.cli.app import app
-from eduplan.metrics.schools import SchoolFilterError, list_schools, school_profile, table_years, year_span
+from eduplan.cli.render import year_span
+from eduplan.metrics.schools import SchoolFilterError, list_schools, school_profile, table_years
 from eduplan.store import Store
 
 runner = CliRunner()

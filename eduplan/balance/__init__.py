@@ -22,9 +22,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import importlib
-
 from ..errors import EduplanError
+from ..lazy import lazy_exports
 from . import method2012, method2017
 from .checklist import evaluate_checklist, evaluate_checklist_file
 from .data import SchoolRecord, records_from_store, split_units, store_years
@@ -38,14 +37,7 @@ from .settings import BalanceSettings, load_settings
 _LAZY = {"Plan": ".planner", "PlannerError": ".planner", "plan_fixes": ".planner",
          "BalanceInputError": ".infile", "read_balance_file": ".infile"}
 
-
-def __getattr__(name: str):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _LAZY)
 
 METHODS = {"2017": method2017.evaluate, "2012": method2012.evaluate}
 METHOD_NAMES = {"2017": "优质均衡（教督〔2017〕6号）", "2012": "基本均衡（2012 暂行办法）"}

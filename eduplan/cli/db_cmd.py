@@ -43,7 +43,8 @@ def db_status(db: DbOption = DEFAULT_DB, fmt: FormatOption = Format.table) -> No
 
     例：eduplan db status --format json
     """
-    from ..metrics.schools import table_years, year_span
+    from ..metrics.schools import table_years
+    from .render import year_span
 
     with Store(db, read_only=True) as store:
         counts = store.table_counts()

@@ -63,8 +63,9 @@ def with_unit(v: Any, unit: str | None) -> str:
     return text if text == "—" or not unit else f"{text} {unit}"
 
 
-def years_text(years: Iterable[int]) -> str:
-    """“2026–2030”, “2024、2026–2028”: consecutive years as a range (“—” for none)."""
+def years_text(years: Iterable[int], two_as_range: bool = False) -> str:
+    """Years with consecutive runs as ranges: “2026–2030”, “2024、2026–2028” (two consecutive years as
+    “2024、2025”, or “2024–2025” with `two_as_range`); “—” for none."""
     ys = sorted(set(years))
     parts: list[str] = []
     i = 0
@@ -72,9 +73,17 @@ def years_text(years: Iterable[int]) -> str:
         j = i
         while j + 1 < len(ys) and ys[j + 1] == ys[j] + 1:
             j += 1
-        parts.append(str(ys[i]) if j == i else f"{ys[i]}–{ys[j]}" if j > i + 1 else f"{ys[i]}、{ys[j]}")
+        if j == i:
+            parts.append(str(ys[i]))
+        else:
+            parts.append(f"{ys[i]}–{ys[j]}" if j > i + 1 or two_as_range else f"{ys[i]}、{ys[j]}")
         i = j + 1
     return "、".join(parts) or "—"
+
+
+def year_span(years: Iterable[int] | None) -> str:
+    """The years a table or a school has data for: “2016–2025”, “2016–2019、2021”; “—” for none."""
+    return years_text(years or [], two_as_range=True)
 
 
 def page_width() -> int | None:

@@ -38,7 +38,8 @@ def schools(
 
 @handle_errors
 def _run_schools(district, zone, school_type, name, db, fmt) -> None:
-    from ..metrics.schools import list_schools, year_span
+    from ..metrics.schools import list_schools
+    from .render import year_span
     from ..store import Store
 
     with Store(db, read_only=True) as store:

@@ -5,21 +5,13 @@ cross-file checks, one transaction) ; report holds the Issue records and their C
 template writes fill-in templates and filled source files from the model.
 """
 
-import importlib
-
+from ..lazy import lazy_exports
 from .importer import current_user, import_files
 from .report import ISSUE_TYPES, ImportReport, Issue
 
 # the template writers (xlsx styles, dropdowns) are imported when first used: `eduplan import` needs none
 _LAZY = {"write_csv": ".template", "write_workbook": ".template"}
 
-
-def __getattr__(name: str):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _LAZY)
 
 __all__ = ["import_files", "current_user", "ImportReport", "Issue", "ISSUE_TYPES", "write_workbook", "write_csv"]

@@ -201,19 +201,3 @@ def table_years(store: Store) -> dict[str, list[int] | None]:
             continue
         out[t.name] = [int(r[0]) for r in store.run(f"SELECT DISTINCT year FROM {t.name} ORDER BY year")]
     return out
-
-
-def year_span(years: list[int] | None) -> str:
-    """2016–2025, or 2016–2019、2021 when a year is missing; “—” for none."""
-    if not years:
-        return "—"
-    ys = sorted(set(years))
-    parts, start, prev = [], ys[0], ys[0]
-    for y in ys[1:] + [None]:
-        if y is not None and y == prev + 1:
-            prev = y
-            continue
-        parts.append(str(start) if start == prev else f"{start}–{prev}")
-        if y is not None:
-            start = prev = y
-    return "、".join(parts)
