@@ -5,6 +5,7 @@ figures are measured by benchmarks/bench_startup.py and recorded in docs/perform
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -100,3 +101,13 @@ def test_the_cache_key_follows_the_store_schema_and_the_terms(tmp_path):
         assert engine._schema_signature(a) != sig_a
     other = t.model_copy(update={"where": "level == '小学'"})
     assert engine.term_key(other) != engine.term_key(t)
+
+
+def test_the_cache_folder_stays_bounded(tmp_path, monkeypatch):
+    from eduplan.indicators import engine
+
+    monkeypatch.setattr(engine, "MAX_CACHED", 3)
+    for i in range(5):  # written one after another: k0 is the oldest
+        engine._write_cached(tmp_path / f"k{i}.json", "SELECT 1", "test")
+        os.utime(tmp_path / f"k{i}.json", (1_000_000 + i, 1_000_000 + i))
+    assert sorted(f.name for f in tmp_path.glob("*.json")) == ["k2.json", "k3.json", "k4.json"]

@@ -134,8 +134,23 @@ def _write_cached(path: Path | None, sql: str, what: str) -> None:
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         tmp.write_text(json.dumps({"what": what, "sql": sql}, ensure_ascii=False), encoding="utf-8")
         os.replace(tmp, path)
+        _prune(path.parent)
     except OSError:
         pass  # a read-only or full cache directory only costs the compile next time
+
+
+MAX_CACHED = 2000  # compiled queries kept on disk (a store and settings need about 60; older versions' go)
+
+
+def _prune(folder: Path) -> None:
+    """Keep the cache bounded: past MAX_CACHED files, the least recently written go (only on a write, i.e.
+    after a compile, never on the read path)."""
+    files = list(folder.glob("*.json"))
+    if len(files) <= MAX_CACHED:
+        return
+    files.sort(key=lambda f: f.stat().st_mtime)
+    for f in files[:len(files) - MAX_CACHED]:
+        f.unlink(missing_ok=True)
 
 
 def _aggregate_sql(store: Store, relation: str, terms: list[tuple[str, Term]], keys: list[str], lag: int,
