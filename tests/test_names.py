@@ -15,7 +15,7 @@ from eduplan.forecast.scenarios import find_scenario
 from eduplan.indicators import load_definitions
 from eduplan.indicators.explain import formula_words
 from eduplan.indicators.expr import DefinitionError
-from eduplan.indicators.names import NameNotFound, find
+from eduplan.names import NameNotFound, find
 
 runner = CliRunner()
 DEFS = load_definitions()

@@ -46,7 +46,7 @@ def find_scenario(text: str, extra: list[dict[str, Any]] | None = None) -> str:
     """The id of the scenario a person names: its id (births-low), its Chinese name (出生低方案) or an
     unambiguous part of the name (出生低); a generated delay-<project>-<N>y id is returned as it is (checked
     by get_scenario). ForecastError names the nearest scenarios in Chinese when nothing fits."""
-    from ..indicators.names import NameNotFound, find
+    from ..names import NameNotFound, find
 
     text = str(text).strip()
     if DELAY.match(text):

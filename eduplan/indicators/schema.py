@@ -111,14 +111,14 @@ class Definitions(BaseModel):
         for i in self.indicators:
             if i.id == indicator_id:
                 return i
-        from .names import nearest_hint
+        from ..names import nearest_hint
 
         raise DefinitionError(f"没有指标“{indicator_id}”" + nearest_hint(indicator_id, self._entries())
                               + "；eduplan indicators 列出全部指标")
 
     def find(self, text: str) -> Indicator:
         """The indicator a person names: its id, its Chinese name, or an unambiguous part of the name."""
-        from .names import NameNotFound, find
+        from ..names import NameNotFound, find
 
         try:
             return self.get(find(text, self._entries(), "指标"))

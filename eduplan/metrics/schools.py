@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import EduplanError
-from ..indicators.names import NameNotFound, find, norm
+from ..names import NameNotFound, find, norm
 from ..model import LEVELS, SCHOOL_TYPES, TABLES, levels_of
 from ..store import Store
 

@@ -11,7 +11,7 @@ import difflib
 import unicodedata
 from typing import Hashable, Iterable, Sequence
 
-from ..errors import EduplanError
+from .errors import EduplanError
 
 
 class NameNotFound(EduplanError):
