@@ -73,7 +73,13 @@ class Store:
 
     `wait`: seconds to wait for another process's lock before failing with a Chinese message naming
     it (default: EDUPLAN_LOCK_WAIT or 5).
+
+    `backend` names the engine behind `ibis()`: analyses written against Ibis run on any store that offers
+    `ibis()` and `backend` (eduplan.store.postgres serves the same tables from PostgreSQL); only the
+    DuckDB store also has `con`, which the indicator engine uses for its compiled-SQL fast path.
     """
+
+    backend = "duckdb"
 
     def __init__(self, path: str | os.PathLike, read_only: bool = False, wait: float | None = None):
         self.path = Path(path)
