@@ -72,6 +72,23 @@ def jiangwan_store(tmp_path_factory) -> Path:
     return _JIANGWAN[0]
 
 
+_CITY: list[Path] = []
+
+
+@pytest.fixture(scope="session")
+def city_store(tmp_path_factory) -> Path:
+    """The benchmark city at 1× (benchmarks/city.py: 17 districts, about 2,600 schools, ten years), built once
+    per session; the path of its DuckDB file. Open it read-only; do not write to it. Tests using it are `slow`."""
+    if not _CITY:
+        sys.path.insert(0, str(Path(__file__).parent.parent))
+        from benchmarks.city import build_city
+
+        path = tmp_path_factory.mktemp("city") / "city.duckdb"
+        build_city(path)
+        _CITY.append(path)
+    return _CITY[0]
+
+
 # ------------------------------------------------------------------ the fast lane (`make test-fast`)
 
 # Tests in files other helpers own that are slow by nature, marked here so that those files need no edit:
@@ -97,7 +114,7 @@ SLOW: dict[str, str] = {
 # A test on a whole district's store — the demo (about 150 schools, ten years) or 江湾区 — gets the marker `demo`
 # (through the fixtures, or its file when it calls helpers.shared_demo() itself): `pytest -m "not slow and not demo"`
 # is the narrowest lane, the hand-made districts only (docs/testing.md).
-WHOLE_DISTRICT_FIXTURES = {"demo_store", "demo_sources", "jiangwan_store"}
+WHOLE_DISTRICT_FIXTURES = {"demo_store", "demo_sources", "jiangwan_store", "city_store"}
 WHOLE_DISTRICT_FILES = {"tests/test_workbook_safety.py"}
 
 
@@ -110,5 +127,8 @@ def pytest_collection_modifyitems(config, items):
         path = item.nodeid.split("::", 1)[0]
         if item.nodeid in SLOW or path in SLOW or item.nodeid.split("[", 1)[0] in SLOW:
             item.add_marker(pytest.mark.slow)
-        if WHOLE_DISTRICT_FIXTURES & set(getattr(item, "fixturenames", ())) or path in WHOLE_DISTRICT_FILES:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if WHOLE_DISTRICT_FIXTURES & fixtures or path in WHOLE_DISTRICT_FILES:
             item.add_marker(pytest.mark.demo)
+        if "city_store" in fixtures:  # builds or reads the 17-district city
+            item.add_marker(pytest.mark.slow)
