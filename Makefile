@@ -8,7 +8,7 @@ YEAR    ?= 2019
 # a fixed "today" for project delays, so that the demo's output does not change with the date
 AS_OF   ?= 2025-12-31
 
-.PHONY: demo test test-fast mutation setup docs bench backtest clean
+.PHONY: demo test test-fast mutation setup docs bench bench-scale backtest clean postgres-server
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -38,8 +38,18 @@ demo: $(STAMP)
 	$(BIN)/eduplan forecast --db $(DB) --as-of $(AS_OF) --format json > out/forecast.json
 	$(BIN)/eduplan forecast --db $(DB) --as-of $(AS_OF)
 
+## The PostgreSQL 15 server the portability tests start a throwaway cluster of (tests/pg.py): installed with apt-get
+## when missing and run as root; otherwise named, and those tests skip with the reason.
+postgres-server:
+	@if command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "安装 PostgreSQL 15 服务器（apt-get install postgresql-15）…"; \
+	  (apt-get update -q >/dev/null && (apt-get install -y -q postgresql-15 >/dev/null || apt-get install -y -q postgresql >/dev/null)) \
+	  || echo "未能安装 PostgreSQL 服务器：PostgreSQL 一致性测试将跳过"; \
+	else echo "未找到 PostgreSQL 服务器（请安装 Debian 软件包 postgresql-15）：PostgreSQL 一致性测试将跳过"; fi
+
 ## Run the whole test suite.
-test: $(STAMP)
+test: $(STAMP) postgres-server
 	$(BIN)/python -m pytest
 
 ## The fast lane: the tests neither marked `slow` nor on the demo / 江湾区 stores, on two workers (about 66 s here;
