@@ -1,7 +1,7 @@
 """City-scale benchmark of the indicator engine (issue 3).
 
-Builds a synthetic city of 17 districts, each a copy of the demo district generated with its own seed
-(≈ 2,600 schools, 10 years, ≈ 1.7 million pupils), loads it into a fresh DuckDB file, then times:
+Builds the synthetic city of 17 districts (benchmarks/city.py: each a copy of the demo district generated with
+its own seed; ≈ 2,600 schools, 10 years, ≈ 1.7 million pupils) into a fresh DuckDB file, then times:
   1. computing every declared indicator for every unit (city districts, zones, schools) and year;
   2. the same plus targets, status and projections;
   3. importing one school's corrected enrolment file through the normal import path, and the next
@@ -12,69 +12,27 @@ Run: .venv/bin/python benchmarks/bench_indicators.py   (or `make bench`)
 from __future__ import annotations
 
 import platform
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from rich.progress import Progress
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from eduplan.demo.district import build_district
-from eduplan.indicators import IndicatorSettings, compute, load_definitions
-from eduplan.indicators.targets import attach
-from eduplan.ingest import import_files, write_workbook
-from eduplan.model import TABLES, TABLES_BY_NAME
-from eduplan.plan import load_plan
-from eduplan.store import Store
-
-DISTRICTS = 17
-BASE = "420104"
-
-
-def city_rows(k: int) -> dict[str, list[dict]]:
-    """District k: the demo district re-seeded, with its codes moved to a synthetic district code."""
-    code = f"4201{k:02d}" if k != 4 else BASE
-    data = build_district(seed=1000 + k)
-
-    def fix(v: str) -> str:
-        if v == BASE:
-            return code
-        if v.startswith("QK"):
-            return f"D{k:02d}{v}"
-        if len(v) == 10 and v[1:7] == BASE:
-            return v[0] + code + v[7:]
-        return v
-
-    out = {}
-    for t in TABLES:
-        keys = {f.name for f in t.fields if f.name in ("district_code", "zone_code", "school_code", "area_code")}
-        rows = []
-        for r in data.get(t.name, []):
-            r = dict(r)
-            for key in keys:
-                if r.get(key) is not None:
-                    r[key] = fix(r[key])
-            for f in t.fields:  # what the import path stores for a blank optional cell
-                if r.get(f.name) is None and f.default is not None:
-                    r[f.name] = f.default
-            if t.name == "district":
-                r["district_name"] = f"示范区{k:02d}"
-            rows.append(r)
-        out[t.name] = rows
-    return out
+from benchmarks.city import DISTRICTS, build_city  # noqa: E402
+from eduplan.indicators import IndicatorSettings, compute, load_definitions  # noqa: E402
+from eduplan.indicators.targets import attach  # noqa: E402
+from eduplan.ingest import import_files, write_workbook  # noqa: E402
+from eduplan.model import TABLES_BY_NAME  # noqa: E402
+from eduplan.plan import load_plan  # noqa: E402
+from eduplan.store import Store  # noqa: E402
 
 
 def main() -> None:
     timings: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        with Store(tmp / "city.duckdb") as store, Progress() as bar:
-            task = bar.add_task("生成并写入全市数据", total=DISTRICTS)
-            for k in range(1, DISTRICTS + 1):
-                rows = city_rows(k)
-                for r in (x for rs in rows.values() for x in rs):
-                    r.setdefault("source_row", None)
-                store.write_batch([{"file_name": f"city-{k:02d}", "sha256": f"bench-{k}", "tables": rows}], "bench")
-                bar.advance(task)
+        build_city(tmp / "city.duckdb", progress=True)
         with Store(tmp / "city.duckdb") as store:
             counts = store.table_counts()
             schools = store.run("SELECT count(DISTINCT school_code) FROM enrolment")[0][0]
