@@ -3,8 +3,9 @@
 `coefficient_series` gives, for every year in the store, {小学: x, 初中: y} (per district with
 `coefficient_series_by_district`) — the composite of the chosen
 method's single coefficients (setting `composite`, default their mean; method default `plan_method`,
-2017). `plan_indicator_status` reads the row 义务教育优质均衡系数 (setting `plan_indicator`) of the
-district's own plan: its published values and its targets per level and target year (interim and
+2017), every district × year × level computed in one database query (series_query);
+`coefficient_series_evaluated` gives the same through the Python evaluator, for the equality test.
+`plan_indicator_status` reads the row 义务教育优质均衡系数 (setting `plan_indicator`) of the district's own plan: its published values and its targets per level and target year (interim and
 final), and compares the series with each — the plan's targets (规划目标), kept apart from the official
 method's thresholds (国家标准, in the method's result).
 """
@@ -14,41 +15,55 @@ from __future__ import annotations
 from typing import Any
 
 from .data import records_from_store, split_units, store_years
-from .settings import BalanceSettings, load_settings
+from .series_query import coefficient_rows
+from .settings import LEVELS, BalanceSettings, load_settings
 
 
 def coefficient_series(store, method: str | None = None, years: list[int] | None = None,
                        settings: BalanceSettings | None = None, district_code: str | None = None,
                        ) -> dict[int, dict[str, float | None]]:
     """{year: {"小学": x, "初中": y}} for every year in the store (or `years`), for one district (or the
-    whole store when None)."""
+    whole store's schools pooled when None) — computed by the database (series_query)."""
     if district_code is not None:
         return coefficient_series_by_district(store, method, years, settings).get(district_code, {})
-    from . import METHODS
-
-    settings = settings or load_settings()
-    method = method or settings.plan_method
-    out: dict[int, dict[str, float | None]] = {}
-    for year in years or store_years(store):
-        records, _ = records_from_store(store, year, settings)
-        units, _ = split_units(records, settings)
-        out[year] = {lvl: r.composite for lvl, r in METHODS[method](units, settings).items()}
-    return out
+    rows = coefficient_rows(store, method, years or None, settings, by_district=False)
+    got: dict[int, dict[str, float | None]] = {}
+    for r in rows:
+        got.setdefault(r["year"], {lvl: None for lvl in LEVELS})[r["level"]] = r["composite"]
+    # a year asked for but without data has no coefficient (the evaluator: no units, nothing computable)
+    return {y: got.get(y, {lvl: None for lvl in LEVELS}) for y in (years or sorted(got))}
 
 
 def coefficient_series_by_district(store, method: str | None = None, years: list[int] | None = None,
                                    settings: BalanceSettings | None = None,
                                    ) -> dict[str, dict[int, dict[str, float | None]]]:
-    """{district: {year: {"小学": x, "初中": y}}}: each district evaluated on its own schools (县域), the
-    store read once per year for all districts."""
+    """{district: {year: {"小学": x, "初中": y}}}: each district evaluated on its own schools (县域), every
+    district × year × level in one query (series_query), for each district and year with enrolment rows."""
+    out: dict[str, dict[int, dict[str, float | None]]] = {}
+    for r in coefficient_rows(store, method, years or None, settings, by_district=True):
+        out.setdefault(r["district_code"], {}).setdefault(r["year"], {lvl: None for lvl in LEVELS})[r["level"]] = \
+            r["composite"]
+    return out
+
+
+def coefficient_series_evaluated(store, method: str | None = None, years: list[int] | None = None,
+                                 settings: BalanceSettings | None = None, by_district: bool = True,
+                                 ) -> dict:
+    """The same series through the Python evaluator (records_from_store, split_units, the method's evaluate,
+    school compliance included): {district: {year: {level: x}}}, or {year: {level: x}} for the whole store
+    when not `by_district`. Slow; kept to hold the query to the evaluator (tests/test_balance_series_query.py)."""
     from . import METHODS
 
     settings = settings or load_settings()
     method = method or settings.plan_method
     district_of = dict(store.run("SELECT school_code, district_code FROM school"))
-    out: dict[str, dict[int, dict[str, float | None]]] = {}
+    out: dict = {}
     for year in years or store_years(store):
         records, _ = records_from_store(store, year, settings)
+        if not by_district:
+            units, _ = split_units(records, settings)
+            out[year] = {lvl: r.composite for lvl, r in METHODS[method](units, settings).items()}
+            continue
         groups: dict[str, list] = {}
         for r in records:
             groups.setdefault(district_of.get(r.code), []).append(r)
