@@ -12,20 +12,18 @@ Run: .venv/bin/python benchmarks/bench_indicators.py   (or `make bench`)
 from __future__ import annotations
 
 import platform
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from city import DISTRICTS, build_city  # benchmarks/city.py (this script's folder is on sys.path)
 
-from benchmarks.city import DISTRICTS, build_city  # noqa: E402
-from eduplan.indicators import IndicatorSettings, compute, load_definitions  # noqa: E402
-from eduplan.indicators.targets import attach  # noqa: E402
-from eduplan.ingest import import_files, write_workbook  # noqa: E402
-from eduplan.model import TABLES_BY_NAME  # noqa: E402
-from eduplan.plan import load_plan  # noqa: E402
-from eduplan.store import Store  # noqa: E402
+from eduplan.indicators import IndicatorSettings, compute, load_definitions
+from eduplan.indicators.targets import attach
+from eduplan.ingest import import_files, write_workbook
+from eduplan.model import TABLES_BY_NAME
+from eduplan.plan import load_plan
+from eduplan.store import Store
 
 
 def main() -> None:
