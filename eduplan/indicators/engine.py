@@ -27,6 +27,7 @@ from typing import Any, Iterable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ..store import Store
 from .expr import compile_expr
@@ -153,12 +154,27 @@ def _prune(folder: Path) -> None:
         f.unlink(missing_ok=True)
 
 
-def _aggregate_sql(store: Store, relation: str, terms: list[tuple[str, Term]], keys: list[str], lag: int,
-                   one_school: bool) -> str:
-    """The grouped conditional-sum query for one relation and lag. Compiled by Ibis only when neither this
-    process nor the disk cache has it (see the module docstring). With `one_school` the school filter sits
-    inside the query (bound as a parameter) so it is applied before the joins and the grouping."""
-    ck = (BACKEND, relation, lag, tuple(keys), one_school, tuple((tid, term_key(t)) for tid, t in terms))
+def _is_duckdb(store: Store) -> bool:
+    """The compiled-SQL fast path (cached SQL on `store.con`) exists only for the DuckDB store."""
+    return getattr(store, "backend", None) == BACKEND and hasattr(store, "con")
+
+
+def _query(store: Store, what: tuple, build, school: str | None = None) -> "pa.Table":
+    """Run one engine query, written as an Ibis expression (`build(school_literal)`), and fetch it as Arrow.
+    On DuckDB the expression's SQL is compiled once (kept in this process and on disk, keyed by `what`, the
+    backend, the store's schema and the code) and run on `store.con` — Ibis compiling costs seconds, the
+    cached text nothing; `school` is bound as a parameter. On any other backend the expression itself is
+    executed on `store.ibis()`."""
+    one_school = school is not None
+    if not _is_duckdb(store):
+        return store.ibis().to_pyarrow(build(school))
+    sql = _cached_sql(store, what, lambda: build(_SCHOOL if one_school else None), one_school)
+    params = [school] * sql.count("?") if one_school else []
+    return store.con.sql(sql, params=params).to_arrow_table() if params else store.con.sql(sql).to_arrow_table()
+
+
+def _cached_sql(store: Store, what: tuple, build, one_school: bool) -> str:
+    ck = (BACKEND, what, one_school)
     key = hashlib.sha256(repr((ck, _schema_signature(store), _code_signature())).encode()).hexdigest()
     sql = _SQL_CACHE.get(key)
     if sql is not None:
@@ -167,21 +183,34 @@ def _aggregate_sql(store: Store, relation: str, terms: list[tuple[str, Term]], k
     path = None if folder is None else folder / f"{key}.json"
     sql = _read_cached(path)
     if sql is None:
-        sql = _compile_aggregate(store, relation, terms, keys, lag, one_school)
-        _write_cached(path, sql, f"{relation} lag {lag} by {','.join(keys)}")
+        sql = _compile(build(), one_school)
+        _write_cached(path, sql, repr(what)[:200])
     _SQL_CACHE[key] = sql
     return sql
 
 
-def _compile_aggregate(store: Store, relation: str, terms: list[tuple[str, Term]], keys: list[str], lag: int,
-                       one_school: bool) -> str:
+def _compile(expr, one_school: bool) -> str:
+    """The SQL of an engine query for DuckDB; with `one_school` the school literal becomes a parameter."""
+    import ibis
+
+    sql = ibis.to_sql(expr, dialect=BACKEND)
+    if one_school:
+        assert f"'{_SCHOOL}'" in sql
+        sql = sql.replace(f"'{_SCHOOL}'", "?")
+    return sql
+
+
+def _aggregate_expr(store: Store, relation: str, terms: list[tuple[str, Term]], keys: list[str], lag: int,
+                    school: str | None) -> Any:
+    """The grouped conditional-sum query for one relation and lag (one column per term and one counting the
+    rows lacking it). With `school` the school filter sits inside the query, before the joins and grouping."""
     import ibis
 
     from .relations import build_relations
 
     rel = build_relations(store)[relation]
-    if one_school:
-        rel = rel.filter(rel.school_code == _SCHOOL)
+    if school is not None:
+        rel = rel.filter(rel.school_code == school)
     if lag:
         rel = rel.mutate(year=rel.year + lag)
     aggs = {}
@@ -192,25 +221,40 @@ def _compile_aggregate(store: Store, relation: str, terms: list[tuple[str, Term]
         cond = compile_expr(t.where, rel) if t.where else None
         aggs[tid] = value.sum(where=cond) if cond is not None else value.sum()
         aggs[tid + MISSING] = missing_expr(t, rel).cast("int64").sum()
-    sql = ibis.to_sql(rel.group_by(keys).aggregate(**aggs), dialect=BACKEND)
-    if one_school:
-        assert sql.count(f"'{_SCHOOL}'") == 1
-        sql = sql.replace(f"'{_SCHOOL}'", "?")
-    return sql
+    return rel.group_by(keys).aggregate(**aggs)
 
 
 def _aggregate(store: Store, relation: str, terms: list[tuple[str, Term]], keys: list[str], lag: int,
                school_filter: str | None) -> pd.DataFrame:
-    sql = _aggregate_sql(store, relation, terms, keys, lag, school_filter is not None)
-    df = store.con.execute(sql, [school_filter] if school_filter is not None else []).fetch_df()
+    what = ("aggregate", relation, lag, tuple(keys), tuple((tid, term_key(t)) for tid, t in terms))
+    df = _query(store, what, lambda s: _aggregate_expr(store, relation, terms, keys, lag, s), school_filter).to_pandas()
     for tid, _ in terms:
         df[tid] = df[tid].astype("float64").fillna(0.0)  # rows exist, none matched: zero, not missing
         df[tid + MISSING] = df[tid + MISSING].fillna(0).astype("int64")  # rows lacking the term
     return df
 
 
+def _table_query(store: Store, table: str, columns: tuple[str, ...], school: str | None = None) -> pd.DataFrame:
+    """Columns of a store table (one school's row with `school`), through `_query`."""
+    def build(s):
+        t = store.ibis().table(table).select(*columns)
+        return t.filter(t.school_code == s) if s is not None else t
+
+    return _query(store, ("table", table, columns), build, school).to_pandas()
+
+
+def _store_years(store: Store) -> list[int]:
+    """The years any yearly table of the store holds data for."""
+    def build(_):
+        con = store.ibis()
+        parts = [con.table(t).select("year").distinct() for t in ("enrolment", "population", "area_year", "reported")]
+        return parts[0].union(*parts[1:], distinct=True)
+
+    return sorted(int(y) for y in _query(store, ("years",), build).column("year").to_pylist())
+
+
 def _membership(store: Store, years: list[int]) -> pd.DataFrame:
-    sz = pd.DataFrame(store.rows("school_zone", ["school_code", "zone_code", "start_year", "end_year"]))
+    sz = _table_query(store, "school_zone", ("school_code", "zone_code", "start_year", "end_year"))
     if sz.empty or not years:
         return pd.DataFrame(columns=["school_code", "year", "zone_code"])
     ys = pd.DataFrame({"year": years})
@@ -281,14 +325,8 @@ def compute(store: Store, defs: Definitions, indicators: Iterable[str] | None = 
                 terms_by_group.setdefault((t.relation, t.lag), []).append((term_ids[k], t))
             breakdowns.setdefault((t.relation, t.lag), set()).update(ind.breakdowns)
 
-    if school is None:
-        schools = pd.DataFrame(store.rows("school", ["school_code", "school_name", "ownership", "district_code"]))
-    else:
-        schools = store.con.execute("SELECT school_code, school_name, ownership, district_code FROM school "
-                                    "WHERE school_code = ?", [school]).fetch_df()
-    years = [] if school is not None else sorted({r[0] for r in store.run(
-        "SELECT DISTINCT year FROM enrolment UNION SELECT DISTINCT year FROM population "
-        "UNION SELECT DISTINCT year FROM area_year UNION SELECT DISTINCT year FROM reported")})
+    schools = _table_query(store, "school", ("school_code", "school_name", "ownership", "district_code"), school)
+    years = [] if school is not None else _store_years(store)
     member = _membership(store, years) if school is None else None
     frames = []
     for (relation, lag), terms in terms_by_group.items():
@@ -471,12 +509,12 @@ def _reported(store: Store, inds: list[Indicator], computed: pd.DataFrame) -> pd
     items = {i.reported_item: i for i in inds if i.reported_item}
     if not items:
         return pd.DataFrame()
-    rows = store.rows("reported", ["year", "area_code", "item", "value", "source", "batch_id"])
+    rows = _table_query(store, "reported", ("year", "area_code", "item", "value", "source")).to_dict("records")
     have = set()
     if not computed.empty:
         ok = computed[computed["value"].notna() & (computed["bdim"] == "")]
         have = set(zip(ok["indicator"], ok["year"], ok["unit_code"]))
-    zones = {r[0] for r in store.run("SELECT zone_code FROM zone")}
+    zones = set(_table_query(store, "zone", ("zone_code",))["zone_code"])
     out = []
     for r in rows:
         ind = items.get(r["item"])
@@ -511,10 +549,10 @@ def _external(store: Store, inds: list[Indicator]) -> pd.DataFrame:
 
 def _names(store: Store, schools: pd.DataFrame) -> dict[tuple[str, str], str]:
     names: dict[tuple[str, str], str] = {}
-    for code, name in store.run("SELECT district_code, district_name FROM district"):
-        names[("district", code)] = name
-    for code, name in store.run("SELECT zone_code, zone_name FROM zone"):
-        names[("zone", code)] = name
+    for table in ("district", "zone"):
+        got = _table_query(store, table, (f"{table}_code", f"{table}_name"))
+        for code, name in zip(got[f"{table}_code"], got[f"{table}_name"]):
+            names[(table, code)] = name
     for r in schools.itertuples():
         names[("school", r.school_code)] = r.school_name
     return names
