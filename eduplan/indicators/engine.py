@@ -220,7 +220,7 @@ def _aggregate_expr(store: Store, relation: str, terms: list[tuple[str, Term]], 
             value = rel.year * 0 + value  # a constant, e.g. "1" to count schools
         cond = compile_expr(t.where, rel) if t.where else None
         aggs[tid] = value.sum(where=cond) if cond is not None else value.sum()
-        aggs[tid + MISSING] = missing_expr(t, rel).cast("int64").sum()
+        aggs[tid + MISSING] = missing_expr(t, rel).sum()  # Ibis sums a boolean portably (PostgreSQL casts no bool to bigint)
     return rel.group_by(keys).aggregate(**aggs)
 
 
