@@ -169,3 +169,89 @@ def test_types_map_exactly():
     with pytest.raises(StoreError) as e:
         pg_type("odd", "raw", "BLOB")
     assert str(e.value) == "表“odd”的列“raw”类型为 BLOB，PostgreSQL 中没有与之完全对应的类型，无法装载"
+
+
+# ------------------------------------------------------------------ the same figures on PostgreSQL
+
+KEYS = ["indicator", "year", "unit_type", "unit_code", "bdim", "bval"]
+
+
+def _same_values(duck_store, pg_store) -> dict[str, int]:
+    """compute() on both stores: the same rows (indicator × year × unit × breakdown), value, numerator and
+    denominator equal to 1e-9 (relative, or absolute below 1; NaN exactly where NaN), the same source and
+    `missing` note. Returns counts of what was compared."""
+    import numpy as np
+
+    from eduplan.indicators import compute, load_definitions
+
+    defs = load_definitions()
+    d = compute(duck_store, defs).values
+    p = compute(pg_store, defs).values
+    assert len(d) == len(set(map(tuple, d[KEYS].itertuples(index=False))))  # one row per key
+    assert set(map(tuple, p[KEYS].itertuples(index=False))) == set(map(tuple, d[KEYS].itertuples(index=False)))
+    assert len(p) == len(d)
+    m = d.merge(p, on=KEYS, suffixes=("_d", "_p"), validate="one_to_one")
+    out = {"rows": len(m), "indicators": d["indicator"].nunique(), "years": d["year"].nunique(),
+           "units": d[["unit_type", "unit_code"]].drop_duplicates().shape[0], "numbers": 0, "nan": 0}
+    for c in ("value", "numerator", "denominator"):
+        a, b = m[f"{c}_d"].astype("float64").to_numpy(), m[f"{c}_p"].astype("float64").to_numpy()
+        assert (np.isnan(a) == np.isnan(b)).all(), m[np.isnan(a) != np.isnan(b)][KEYS + [f"{c}_d", f"{c}_p"]]
+        ok = ~np.isnan(a)
+        far = np.abs(a[ok] - b[ok]) > 1e-9 * np.maximum(1.0, np.abs(a[ok]))
+        assert not far.any(), m[ok][far][KEYS + [f"{c}_d", f"{c}_p"]]
+        out["numbers"] += int(ok.sum())
+        out["nan"] += int((~ok).sum())
+    for c in ("source", "missing"):
+        assert m[f"{c}_d"].fillna("").tolist() == m[f"{c}_p"].fillna("").tolist(), c
+    out["missing_notes"] = int((m["missing_d"].fillna("") != "").sum())
+    return out
+
+
+@pytest.fixture(scope="module")
+def blanks_pg(server, demo_store: Path, tmp_path_factory):
+    """(DuckDB store, PostgresStore) of a copy of the demo with blank (NULL) optional cells, so that `missing`
+    notes are compared too: the 中职 school's 双师型教师数 in 2019, 互联网接入带宽 of two schools in 2020, and two
+    blanks that a reported value covers (one school's 转出学生数 in 2018, the district's 教师平均工资 in 2021)."""
+    import shutil
+
+    copy = tmp_path_factory.mktemp("pg-blanks") / "demo.duckdb"
+    shutil.copy(demo_store, copy)
+    with Store(copy) as duck:
+        duck.run("UPDATE teachers SET dual = NULL WHERE year = 2019 AND section = '中职'")
+        duck.run("UPDATE facilities SET bandwidth_mbps = NULL WHERE year = 2020 AND school_code IN "
+                 "(SELECT school_code FROM facilities WHERE year = 2020 ORDER BY school_code LIMIT 2)")
+        duck.run("UPDATE enrolment SET transfers_out = NULL WHERE year = 2018 AND school_code = "
+                 "(SELECT min(school_code) FROM enrolment WHERE year = 2018 AND grade LIKE 'P%')")
+        duck.run("UPDATE area_year SET teacher_salary = NULL WHERE year = 2021 AND area_code = '420104'")
+    url = _database(server, "blanks")
+    with Store(copy, read_only=True) as duck:
+        load(duck, url)
+        with PostgresStore(url) as pg:
+            yield duck, pg
+
+
+def test_balance_coefficient_series_equal_on_postgres(demo_pg):
+    """The 优质均衡 coefficient series (eduplan.balance.series_query: every district × year × level, each
+    indicator's student-weighted CV and the composite) of both methods: 20 rows each, 2017 with 7 CVs + the
+    composite, 2012 with 8 + the composite — 340 numbers, equal to 1e-12."""
+    from eduplan.balance.series_query import coefficient_rows
+
+    duck, pg, _ = demo_pg
+    compared = 0
+    for method in ("2017", "2012"):
+        d = coefficient_rows(duck, method, None, None, by_district=True)
+        p = coefficient_rows(pg, method, None, None, by_district=True)
+        key = lambda r: (r["district_code"], r["year"], r["level"])  # noqa: E731
+        assert len(d) == 20 and sorted(map(key, p)) == sorted(map(key, d))
+        p_by = {key(r): r for r in p}
+        for r in d:
+            q = p_by[key(r)]
+            assert set(q) == set(r)
+            for k, v in r.items():
+                if isinstance(v, float) or isinstance(q[k], float):
+                    assert v is not None and q[k] is not None and math.isclose(q[k], v, rel_tol=1e-12, abs_tol=1e-12), \
+                        (method, key(r), k, q[k], v)
+                    compared += 1
+                else:
+                    assert q[k] == v, (method, key(r), k)
+    assert compared == 340
