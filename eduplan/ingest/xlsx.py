@@ -10,6 +10,14 @@ issue 8 needs: sheet visibility (hidden / veryHidden sheets are skipped, and nam
 error values (t="e"), formulas without a trustworthy cached value (no <v>, or a workbook marked
 fullCalcOnLoad by the program that wrote it), and number formats (percent, date, year-month) from
 styles.xml — see cells.py for the markers it returns.
+
+Two ways through a worksheet, one result. The plain sheets Excel, WPS and the templates write (rows of
+cells holding numbers or shared strings, nothing else) are read by `_fast_sheet`: the part before
+<sheetData> through expat as above, the rows by one regular-expression pass per megabyte, with the same
+per-cell rules and limits. Anything else in the rows — a formula, an error value, an inline or formula
+string, an attribute in another order, a comment, whitespace, a limit reached, a malformed tag — makes it
+give up, restoring the decompression budget, and the expat reader reads the sheet from the start and
+decides (tests/test_import_vectorised.py checks that both give the same rows and budget).
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ import math
 import posixpath
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, BinaryIO
@@ -610,10 +619,193 @@ def read_xlsx(zf: zipfile.ZipFile, limits: ImportLimits, help_sheets: set[str]) 
         if strings is None:
             strings = _shared_strings(zf, sst, budget)
         reader = _Sheet(name, strings, kinds, flags["date1904"], flags["recalc"], limits, cells)
-        start, end, chars, done = reader.handlers()
-        _parse(zf, target, budget, start=start, end=end, chars=chars)
-        done()
+        if not _fast_sheet(zf, target, budget, reader):
+            reader = _Sheet(name, strings, kinds, flags["date1904"], flags["recalc"], limits, cells)
+            start, end, chars, done = reader.handlers()
+            _parse(zf, target, budget, start=start, end=end, chars=chars)
+            done()
         cells = reader.cells
         rows = [(n, r) for n, r in sorted(reader.rows.items()) if r]
         out.sheets.append(SheetRows(name, rows))
     return out
+
+
+# ---------------------------------------------------------------- the fast path for plain sheets
+
+BLOCK = 2048  # what expat's ParseFile reads at a time: the fast path reads the same blocks (same budget)
+FAST_CHUNK = 1 * MB  # rows are tokenised a megabyte at a time (bounded memory)
+FAST_SPAN = 4 * MB  # the most the fast path buffers before <sheetData> or between two </row>
+_SHEETDATA, _SHEETDATA_END, _ROW_END = b"<sheetData>", b"</sheetData>", b"</row>"
+# One token of <sheetData> as Excel, WPS and xlsxwriter write it; group 9 is anything else (give up).
+_TOKEN = re.compile(
+    r'<row r="([0-9]{1,9})"((?: [A-Za-z_][A-Za-z0-9_.:-]*="[^"<&]*")*)(/?)>'
+    r'|<c r="([A-Z]{1,3})[0-9]{1,9}"(?: s="([0-9]{1,9})")?(?: t="([ns])")?(?:/>|></c>|><v>([-+.0-9Ee]*)</v></c>)'
+    r'|(</row>)'
+    r'|([\s\S])')
+_ATTR_NAME = re.compile(r' ([^=]+)=')
+_ROW_ELEMENTS = {"row", "c", "v", "f", "is", "t", "rPh"}
+
+
+class _GiveUp(Exception):
+    """The fast path cannot read this sheet exactly: the expat reader will."""
+
+
+def _fast_sheet(zf: zipfile.ZipFile, part: str, budget: _Budget, reader: _Sheet) -> bool:
+    """Read a plain sheet into `reader` (rows, cells, declared range) as its expat handlers would; False
+    (budget restored, `reader` to be discarded) when the sheet holds anything else."""
+    left = budget.left
+    try:
+        with zf.open(part) as raw:
+            _fast_rows(_Bounded(raw, budget), reader)
+        return True
+    except (_GiveUp, Refused, zipfile.BadZipFile, EOFError, OSError, RuntimeError, ValueError, zlib.error):
+        budget.left = left
+        return False
+
+
+def _fast_rows(src: _Bounded, reader: _Sheet) -> None:
+    buf = bytearray()
+    # the part before <sheetData>: expat, for the declared range (and well-formedness)
+    while True:
+        block = src.read(BLOCK)
+        if not block:
+            raise _GiveUp
+        seen = max(0, len(buf) - len(_SHEETDATA))
+        buf += block
+        at = buf.find(_SHEETDATA, seen)
+        if at >= 0:
+            break
+        if len(buf) > FAST_SPAN:
+            raise _GiveUp
+    head_end = at + len(_SHEETDATA)
+    _fast_head(bytes(buf[:head_end]), at, reader)
+    del buf[:head_end]
+    consume = _consumer(reader)
+    seen = 0  # buf[:seen] holds no </sheetData>
+    while True:
+        end = buf.find(_SHEETDATA_END, seen)
+        if end >= 0:
+            consume(bytes(buf[:end]))
+            consume(None)
+            return
+        seen = max(0, len(buf) - len(_SHEETDATA_END))
+        if len(buf) >= FAST_CHUNK:
+            cut = buf.rfind(_ROW_END)
+            if cut >= 0:
+                cut += len(_ROW_END)
+                consume(bytes(buf[:cut]))
+                del buf[:cut]
+                seen = max(0, seen - cut)
+            elif len(buf) > FAST_SPAN:
+                raise _GiveUp
+        block = src.read(BLOCK)
+        if not block:
+            raise _GiveUp  # no </sheetData>: expat names the problem
+        buf += block
+
+
+def _fast_head(head: bytes, at: int, reader: _Sheet) -> None:
+    """Parse everything up to and including <sheetData> (found at byte `at`) with expat; only <dimension>
+    matters there."""
+    last: list[tuple[str, int]] = []
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        tag = name.rpartition(":")[2]
+        if tag in _ROW_ELEMENTS:
+            raise _GiveUp
+        if tag == "dimension":
+            reader._check_dimension(attrs.get("ref", ""))
+        last.append((name, p.CurrentByteIndex))
+
+    def end(name: str) -> None:
+        if name.rpartition(":")[2] == "sheetData":
+            raise _GiveUp
+
+    p = expat.ParserCreate()
+    p.StartElementHandler = start
+    p.EndElementHandler = end
+    try:
+        p.Parse(head, False)
+    except expat.ExpatError:
+        raise _GiveUp from None
+    if not last or last[-1] != ("sheetData", at):
+        raise _GiveUp  # the text found was not the start tag itself (a comment, CDATA, …)
+
+
+def _consumer(reader: _Sheet):
+    """A function taking the text of whole tokens (bytes), then None at </sheetData>; fills reader.rows."""
+    strings, kind_of, styled = reader.strings, reader.kind_of, reader._styled
+    lim = reader.limits
+    max_rows, max_cols, max_chars, max_cells = lim.max_rows, lim.max_columns, lim.max_cell_chars, lim.max_cells
+    rows = reader.rows
+    state = {"open": False, "row": None, "cells": reader.cells}
+    good_attrs: set[str] = set()  # row attributes already checked (spans="1:16" repeats on every row)
+
+    def consume(data: bytes | None) -> None:
+        if data is None:
+            if state["open"]:
+                raise _GiveUp
+            reader.cells = state["cells"]
+            return
+        try:
+            text = data.decode("ascii")
+        except UnicodeDecodeError:
+            raise _GiveUp from None
+        is_open, row, cells = state["open"], state["row"], state["cells"]
+        for rn, rattrs, empty, letters, s, t, v, endrow, other in _TOKEN.findall(text):
+            if letters:
+                if not is_open:
+                    raise _GiveUp
+                if not v:
+                    continue
+                if t == "s":
+                    try:
+                        value = strings[int(v)]
+                    except (ValueError, IndexError):
+                        raise _GiveUp from None
+                elif s in kind_of:
+                    value = styled(v, kind_of[s])
+                elif v.isdigit() and len(v) <= 15:
+                    value = int(v)  # _number's first case, inline (most cells of a sheet)
+                else:
+                    value = _number(v)
+                col = _COLS.get(letters)
+                if col is None:
+                    col = col_index(letters)
+                if col >= max_cols or (value.__class__ is str and len(value) > max_chars):
+                    raise _GiveUp
+                cells += 1
+                if cells > max_cells:
+                    raise _GiveUp
+                n = len(row)
+                if col == n:
+                    row.append(value)
+                elif col > n:
+                    row.extend([None] * (col - n))
+                    row.append(value)
+                else:
+                    row[col] = value
+            elif rn:
+                if is_open:
+                    raise _GiveUp
+                if rattrs and rattrs not in good_attrs:
+                    names = _ATTR_NAME.findall(rattrs)
+                    if "r" in names or len(set(names)) != len(names):
+                        raise _GiveUp  # a duplicate attribute: not well-formed
+                    good_attrs.add(rattrs)
+                number = int(rn)
+                if number > max_rows:
+                    raise _GiveUp
+                row = rows.get(number)
+                if row is None:
+                    row = rows[number] = []
+                is_open = not empty
+            elif endrow:
+                if not is_open:
+                    raise _GiveUp
+                is_open = False
+            else:
+                raise _GiveUp
+        state["open"], state["row"], state["cells"] = is_open, row, cells
+
+    return consume
