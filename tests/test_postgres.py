@@ -1,8 +1,8 @@
 """The store on PostgreSQL: the demo loaded into a throwaway PostgreSQL cluster (tests/pg.py) comes back exactly
 (every table, column type and value), a load is one transaction, and the analyses written against Ibis give
 DuckDB's numbers there — every indicator value for every unit and year (compute(), to 1e-9, 6,788 rows:
-18,970 numbers compared and 1,394 missing on both), the same `missing` notes on a copy with blank cells, and
-the 优质均衡 coefficient series of both methods (340 numbers, to 1e-12).
+18,970 numbers compared and 1,394 missing on both), the same `missing` notes on a copy with blank cells, one
+school's figures, and the 优质均衡 coefficient series of both methods (340 numbers, to 1e-12).
 
 Marked `postgres`; skipped with the reason where no server can be started (tests/pg.py)."""
 
@@ -179,17 +179,17 @@ def test_types_map_exactly():
 KEYS = ["indicator", "year", "unit_type", "unit_code", "bdim", "bval"]
 
 
-def _same_values(duck_store, pg_store) -> dict[str, int]:
+def _same_values(duck_store, pg_store, **kw) -> dict[str, int]:
     """compute() on both stores: the same rows (indicator × year × unit × breakdown), value, numerator and
     denominator equal to 1e-9 (relative, or absolute below 1; NaN exactly where NaN), the same source and
-    `missing` note. Returns counts of what was compared."""
+    `missing` note. `kw` goes to compute() (e.g. school=). Returns counts of what was compared."""
     import numpy as np
 
     from eduplan.indicators import compute, load_definitions
 
     defs = load_definitions()
-    d = compute(duck_store, defs).values
-    p = compute(pg_store, defs).values
+    d = compute(duck_store, defs, **kw).values
+    p = compute(pg_store, defs, **kw).values
     assert len(d) == len(set(map(tuple, d[KEYS].itertuples(index=False))))  # one row per key
     assert set(map(tuple, p[KEYS].itertuples(index=False))) == set(map(tuple, d[KEYS].itertuples(index=False)))
     assert len(p) == len(d)
@@ -280,3 +280,13 @@ def test_missing_notes_equal_on_postgres(blanks_pg):
     got = _same_values(duck, pg)
     assert got == {"rows": 6788, "indicators": 46, "years": 10, "units": 70, "numbers": 18935, "nan": 1429,
                    "missing_notes": 11}
+
+
+def test_one_school_equal_on_postgres(demo_pg):
+    """compute(school=…), the one-school path (its filter inside the query), on a 小学 (6 indicators with school
+    rows × 10 years) and the 中职 school (1 × 10): 200 numbers compared, 10 missing on both."""
+    duck, pg, _ = demo_pg
+    assert _same_values(duck, pg, school="2420104001") == {
+        "rows": 60, "indicators": 6, "years": 10, "units": 1, "numbers": 170, "nan": 10, "missing_notes": 0}
+    assert _same_values(duck, pg, school="2420104009") == {
+        "rows": 10, "indicators": 1, "years": 10, "units": 1, "numbers": 30, "nan": 0, "missing_notes": 0}
