@@ -290,3 +290,22 @@ def test_one_school_equal_on_postgres(demo_pg):
         "rows": 60, "indicators": 6, "years": 10, "units": 1, "numbers": 170, "nan": 10, "missing_notes": 0}
     assert _same_values(duck, pg, school="2420104009") == {
         "rows": 10, "indicators": 1, "years": 10, "units": 1, "numbers": 30, "nan": 0, "missing_notes": 0}
+
+
+def test_no_server_skips_with_the_reason_or_fails_when_required(monkeypatch):
+    """Without server binaries the cluster skips naming what is missing; with PG_TEST_REQUIRED=1 (.ci/run, the
+    binaries installed) the same is a failure, so that CI cannot pass without the comparison."""
+    import pg
+
+    monkeypatch.setattr(pg, "server_bin", lambda: None)
+    monkeypatch.delenv(pg.REQUIRED_ENV, raising=False)
+    with pytest.raises(pytest.skip.Exception) as e:
+        with pg.cluster():
+            pass
+    assert str(e.value).startswith("找不到 PostgreSQL 服务器程序 initdb/pg_ctl（no PostgreSQL server binaries: install "
+                                   "the package postgresql-15")
+    monkeypatch.setenv(pg.REQUIRED_ENV, "1")
+    with pytest.raises(pytest.fail.Exception) as e:
+        with pg.cluster():
+            pass
+    assert str(e.value).endswith("（PG_TEST_REQUIRED=1：此环境应能启动 PostgreSQL）")
