@@ -23,7 +23,6 @@ The hand-made store (districts 420104–420107, years 2019 and 2020):
 from __future__ import annotations
 
 import math
-import shutil
 from pathlib import Path
 
 import pytest

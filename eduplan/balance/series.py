@@ -1,13 +1,13 @@
 """The plan's single coefficient per level over the years, and its status against the plan's targets.
 
 `coefficient_series` gives, for every year in the store, {小学: x, 初中: y} (per district with
-`coefficient_series_by_district`) — the composite of the chosen
-method's single coefficients (setting `composite`, default their mean; method default `plan_method`,
-2017), every district × year × level computed in one database query (series_query);
-`coefficient_series_evaluated` gives the same through the Python evaluator, for the equality test.
-`plan_indicator_status` reads the row 义务教育优质均衡系数 (setting `plan_indicator`) of the district's own plan: its published values and its targets per level and target year (interim and
-final), and compares the series with each — the plan's targets (规划目标), kept apart from the official
-method's thresholds (国家标准, in the method's result).
+`coefficient_series_by_district`) — the composite of the chosen method's single coefficients (setting
+`composite`, default their mean; method default `plan_method`, 2017), every district × year × level computed
+in one database query (series_query); `coefficient_series_evaluated` gives the same through the Python
+evaluator, for the equality test. `plan_indicator_status` reads the row 义务教育优质均衡系数 (setting
+`plan_indicator`) of the district's own plan: its published values and its targets per level and target
+year (interim and final), and compares the series with each — the plan's targets (规划目标), kept apart
+from the official method's thresholds (国家标准, in the method's result).
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ PostgreSQL); nothing but the small result (districts × years × levels) is fetc
   its teacher quantities come from the teachers row of that section (no row, or a NULL part: unknown);
   its facility totals are the school's times the level's share by weighted students
   (settings.weights_for: `level_weights`, `complete_school_weights` for `complete_school_types`);
-- per indicator x_i = R_i·factor / P_i, X̄ = ΣR / ΣP (a window over the group), then
+- per indicator x_i = R_i·factor / P_i, X̄ = ΣR / ΣP (grouped, then joined back to the units), then
   S = sqrt(Σ (P_i/P)(x_i − X̄)²) — deviations from the mean, not E[x²] − X̄², so that the figures equal the
   evaluator's to 1e-12 — and CV = S / X̄; unknown when a unit's quantity is unknown, when the group has no
   unit, or when X̄ ≤ 0; the composite (`composite`: mean or max) is unknown when one CV is.
@@ -115,12 +115,17 @@ def coefficient_query(store, method: str | None = None, years: list[int] | None 
     per_school = enrolment.group_by(["school_code", "year"]).aggregate(
         **{f"p_{i}": enrolment.pupils.sum(where=_isin(enrolment.grade, _GRADES[lvl]))
            for i, lvl in enumerate(pupil_levels)})
-    per_school = per_school.mutate(**{f"p_{i}": per_school[f"p_{i}"].coalesce(0) for i in range(len(pupil_levels))})
+    # as doubles from here: a weight literal (1.1) times a BIGINT would be a DECIMAL in DuckDB and a NUMERIC in
+    # PostgreSQL, not the evaluator's float arithmetic
+    per_school = per_school.mutate(**{f"p_{i}": per_school[f"p_{i}"].coalesce(0).cast("float64")
+                                      for i in range(len(pupil_levels))})
     p = {lvl: f"p_{i}" for i, lvl in enumerate(pupil_levels)}
     per_school = per_school.join(school.select("school_code", "district_code", "type_code"), "school_code")
     group = ["district_code", "year"] if by_district else ["year"]
     # the groups reported: every (district,) year with enrolment rows, as the evaluator's records are
-    keys = per_school.select(*group).distinct() if by_district else enrolment.select("year").distinct()
+    # (an aggregate, not a select: Ibis then shares per_school with the units instead of joining it again)
+    keys = (per_school.group_by(group).aggregate(schools=per_school.school_code.count()).select(*group)
+            if by_district else enrolment.select("year").distinct())
 
     # scope (data.exclusion_reason)
     compulsory = sum((per_school[p[lvl]] for lvl in LEVELS[1:]), per_school[p[LEVELS[0]]])
@@ -144,8 +149,7 @@ def coefficient_query(store, method: str | None = None, years: list[int] | None 
             continue
         share = ibis.ifelse(total > 0, terms[lvl] / total, 0.0) if lvl in terms else ibis.literal(0.0)
         units.append(schools.filter(_isin(schools.type_code, served) & (schools[p[lvl]] > 0)).select(
-            *group, "school_code", level=ibis.literal(lvl), pupils=schools[p[lvl]].cast("float64"),
-            share=share.cast("float64")))
+            *group, "school_code", level=ibis.literal(lvl), pupils=schools[p[lvl]], share=share))
     if units:
         unit = units[0]
         for u in units[1:]:
@@ -170,17 +174,20 @@ def coefficient_query(store, method: str | None = None, years: list[int] | None 
         raw[f"r_{k}"] = amount * factor if factor != 1.0 else amount
     cols = joined.select(*group, "level", "pupils", **raw)
 
-    # X̄ = ΣR / ΣP over the group first, then the weighted squared deviations from it
-    w = ibis.window(group_by=[*group, "level"])
-    p_sum = cols.pupils.sum().over(w)
-    dev = cols.mutate(p_sum=p_sum, **{f"m_{k}": cols[f"r_{k}"].sum().over(w) / p_sum for k, _, _ in indicators})
-    dev = dev.mutate(**{f"d_{k}": dev.pupils / dev.p_sum * (dev[f"r_{k}"] / dev.pupils - dev[f"m_{k}"]) ** 2
+    # X̄ = ΣR / ΣP per group first (joined back), then the weighted squared deviations from it
+    by = [*group, "level"]
+    means = cols.group_by(by).aggregate(
+        p_sum=cols.pupils.sum(), n=cols.pupils.count(),
+        **{f"known_{k}": cols[f"r_{k}"].count() for k, _, _ in indicators},
+        **{f"r_sum_{k}": cols[f"r_{k}"].sum() for k, _, _ in indicators})
+    means = means.select(*by, "p_sum", "n", *[f"known_{k}" for k, _, _ in indicators],
+                         **{f"mean_{k}": means[f"r_sum_{k}"] / means.p_sum for k, _, _ in indicators})
+    dev = means.join(cols, by)  # (means on the left: Ibis keeps `cols` one shared relation)
+    dev = dev.select(*by, *[f"known_{k}" for k, _, _ in indicators], *[f"mean_{k}" for k, _, _ in indicators], "n",
+                     **{f"d_{k}": dev.pupils / dev.p_sum * (dev[f"r_{k}"] / dev.pupils - dev[f"mean_{k}"]) ** 2
                         for k, _, _ in indicators})
-    agg = dev.group_by([*group, "level"]).aggregate(
-        n=dev.pupils.count(),
-        **{f"known_{k}": dev[f"r_{k}"].count() for k, _, _ in indicators},
-        **{f"mean_{k}": dev[f"m_{k}"].max() for k, _, _ in indicators},
-        **{f"var_{k}": dev[f"d_{k}"].sum() for k, _, _ in indicators})
+    agg = dev.group_by([*by, "n", *[f"known_{k}" for k, _, _ in indicators], *[f"mean_{k}" for k, _, _ in indicators]]
+                       ).aggregate(**{f"var_{k}": dev[f"d_{k}"].sum() for k, _, _ in indicators})
     cv = {f"cv_{k}": ibis.ifelse((agg[f"known_{k}"] == agg.n) & (agg[f"mean_{k}"] > 0),
                                  agg[f"var_{k}"].sqrt() / agg[f"mean_{k}"], ibis.null("float64"))
           for k, _, _ in indicators}
