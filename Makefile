@@ -74,7 +74,13 @@ docs: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_import.py
 	$(BIN)/python benchmarks/bench_indicators.py
+	$(BIN)/python benchmarks/bench_engine_vs_hand.py
+	$(BIN)/python benchmarks/bench_scale.py --sizes 1,4
 	$(BIN)/python benchmarks/bench_startup.py
+
+## The scaling benchmark at 1×, 4× and 16× the city (builds the cities once into out/bench/cities/; several minutes).
+bench-scale: $(STAMP)
+	$(BIN)/python benchmarks/bench_scale.py --sizes 1,4,16
 
 ## Backtests of the indicator projections and of the places forecast (figures in docs/monitoring.md, docs/forecast.md).
 backtest: $(STAMP)
