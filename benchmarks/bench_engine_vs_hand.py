@@ -64,10 +64,11 @@ def figures(store: Store, defs) -> dict:
     }
 
 
-def timed(fn) -> tuple[float, object]:
-    t0 = time.perf_counter()
-    out = fn()
-    return (time.perf_counter() - t0) * 1000, out
+def timed(fn) -> tuple[float, float]:
+    """(wall ms, CPU ms of the process — every DuckDB thread included)."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    fn()
+    return (time.perf_counter() - t0) * 1000, (time.process_time() - c0) * 1000
 
 
 def main() -> None:
@@ -87,26 +88,32 @@ def main() -> None:
         checks = {}
         for name, (engine, hand) in figs.items():  # warm-up, and the equality check
             checks[name] = hand_sql.compare(engine(), hand())
-        times = {name: {"engine": [], "hand": []} for name in figs}
+        times = {name: {"engine": [], "hand": [], "engine_cpu": [], "hand_cpu": []} for name in figs}
         for r in range(args.runs):
             for name, (engine, hand) in figs.items():
                 order = (("engine", engine), ("hand", hand)) if r % 2 == 0 else (("hand", hand), ("engine", engine))
                 for side, fn in order:
-                    times[name][side].append(timed(fn)[0])
+                    wall, cpu = timed(fn)
+                    times[name][side].append(wall)
+                    times[name][side + "_cpu"].append(cpu)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
           f"eduplan from {Path(eduplan.__file__).parent.parent}; city {path}; medians of {args.runs} alternating runs")
-    print(f"{'figure':44s} {'engine ms':>10s} {'hand ms':>9s} {'ratio':>7s}  equal (rows; max |Δ|, max rel Δ)")
+    print(f"load average {os.getloadavg()[0]:.1f}; wall-time medians (CPU-time ratio beside: steadier when the machine "
+          "is shared)")
+    print(f"{'figure':44s} {'engine ms':>10s} {'hand ms':>9s} {'ratio':>7s} {'cpu ratio':>9s}  equal (rows; max |Δ|, max rel Δ)")
     for name in figs:
         e, h = statistics.median(times[name]["engine"]), statistics.median(times[name]["hand"])
+        ec, hc = statistics.median(times[name]["engine_cpu"]), statistics.median(times[name]["hand_cpu"])
         c = checks[name]
         results[name] = {"label": LABELS[name], "engine_ms": round(e, 2), "hand_ms": round(h, 2),
                          "ratio": round(e / h, 2), "equal": c["equal"], "identical": c["identical"], "rows": c["rows"],
+                         "engine_cpu_ms": round(ec, 2), "hand_cpu_ms": round(hc, 2), "cpu_ratio": round(ec / hc, 2),
                          "max_abs_diff": c["max_abs"], "max_rel_diff": c["max_rel"],
                          "engine_runs_ms": [round(x, 2) for x in times[name]["engine"]],
                          "hand_runs_ms": [round(x, 2) for x in times[name]["hand"]]}
         extra = "" if c["equal"] else f"  only engine {c['only_engine']}, only hand {c['only_hand']}, NaN≠ {c['nan_mismatch']}"
         print(f"{LABELS[name]:{44 - sum(1 for ch in LABELS[name] if ord(ch) > 0x2e80)}s} {e:10.1f} {h:9.1f} "
-              f"{e / h:6.2f}×  {c['equal']} ({c['rows']:,}; {c['max_abs']:.1e}, {c['max_rel']:.1e}){extra}")
+              f"{e / h:6.2f}× {ec / hc:8.2f}×  {c['equal']} ({c['rows']:,}; {c['max_abs']:.1e}, {c['max_rel']:.1e}){extra}")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"written: {args.json}")
