@@ -83,6 +83,9 @@ SETTINGS = {
                                      complete_school_weights={"初中": 1.0, "高中": 1.0}),
     "no 218, 361 and 514 listed": BalanceSettings(scope_types=["211", "311", "312", "319", "341", "345", "361", "514"]),
     "341 weighed as others": BalanceSettings(complete_school_types=[]),
+    "完全中学 1 : 2": BalanceSettings(complete_school_weights={"初中": 1.0, "高中": 2.0}),
+    # a nine-year school as a 教学点 type: its 600 小学 + 初中 pupils count, not only its 400 小学 ones
+    "312 as 教学点 under 500": BalanceSettings(teaching_point_types=["218", "312"], teaching_point_min_pupils=500),
 }
 
 
@@ -204,6 +207,11 @@ def test_complete_school_split_worked_by_hand(hand):
     # = 1,000 ㎡ / 100 = 10. P = 600, X̄ = 5,900 / 600 = 59/6; S² = (1/3)(7/6)² + (1/2)(5/6)² + (1/6)(1/6)²
     # = 174/216 = 29/36; CV = (√29 / 6) / (59/6) = √29 / 59 = 0.09127
     assert got[(D1, 2019, "初中")]["L4"] == pytest.approx(math.sqrt(29) / 59, rel=TOL)
+    # with 完全中学 weights 1 : 2, K keeps 100 / (100 + 2 × 100) = 1/3 of its 2,200 ㎡: 733.3 ㎡ / 100 = 7.333
+    got12 = queried(hand, "2017", SETTINGS["完全中学 1 : 2"])
+    mean = (2200 + 2700 + 2200 / 3) / 600
+    cv = math.sqrt(sum(p / 600 * (x - mean) ** 2 for x, p in ((11, 200), (9, 300), (22 / 3, 100)))) / mean
+    assert got12[(D1, 2019, "初中")]["L4"] == pytest.approx(cv, rel=TOL)
     # L6 is L4's ×(元 per ㎡): equipment 万元 = ㎡ / 25 → 400 元 per ㎡, the same CV
     assert got[(D1, 2019, "初中")]["L6"] == pytest.approx(math.sqrt(29) / 59, rel=TOL)
 
