@@ -19,6 +19,7 @@ import getpass
 import os
 from collections import defaultdict
 from contextlib import contextmanager
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -126,9 +127,10 @@ def _read_all(report: ImportReport, paths: list[Path], progress: Progress | None
             report.issues += row_issues
             letters = {f.name: column_letter(i) for i, f in sorted(map_headers(raw.headers, table).items(),
                                                                       reverse=True)}  # the first column wins
+            where, where_path = (raw.file, raw.sheet), str(path)  # one object per sheet (see _sheet_starts)
             for r in rows:
-                r["_where"] = (raw.file, raw.sheet)
-                r["_path"] = str(path)
+                r["_where"] = where
+                r["_path"] = where_path
                 r["_letters"] = letters
             tables[table.name].extend(rows)
             fr.sheets.append(sheet_summary(raw, table, rows))
@@ -246,6 +248,17 @@ def _absent(store: Store, candidates: list[tuple[FileResult, Rows]]) -> list[dic
     return out
 
 
+def _keys(rows: list[dict[str, Any]], key: tuple[str, ...]) -> list[tuple]:
+    """Each row's key as a tuple (operator.itemgetter: one C call per row)."""
+    get = itemgetter(*key)
+    return [(get(r),) for r in rows] if len(key) == 1 else list(map(get, rows))
+
+
+def _sheet_starts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The first row of each run of rows from one sheet (rows are appended sheet by sheet)."""
+    return [r for i, r in enumerate(rows) if i == 0 or r["_where"] is not rows[i - 1]["_where"]]
+
+
 def _issue(row: dict[str, Any], type_: str, table: Table, field: str, value: Any, detail: str,
            rule: str = "") -> Issue:
     """An issue of one imported row, naming its file, sheet, row, column and cell."""
@@ -280,12 +293,13 @@ def cross_checks(store: Store, batches: list[Rows], removed: dict[str, set[tuple
         for name, rows in tables.items():
             merged[name].extend(rows)
 
-    # the same key in two files of one import
+    # the same key in two files of one import (rows of one sheet have distinct keys: validate_sheet)
     for name, rows in merged.items():
         t = TABLES_BY_NAME[name]
+        if len({_place(r) for r in _sheet_starts(rows)}) < 2:
+            continue  # one sheet: its keys are already distinct
         first: dict[tuple, dict[str, Any]] = {}
-        for r in rows:
-            k = tuple(r[c] for c in t.key)
+        for r, k in zip(rows, _keys(rows, t.key)):
             if k in first and _place(first[k]) != _place(r):
                 f0 = _file_label(first[k], r)
                 issues.append(_issue(r, "duplicate-key", t, t.key[-1], k[-1],
@@ -308,27 +322,36 @@ def cross_checks(store: Store, batches: list[Rows], removed: dict[str, set[tuple
         t = TABLES_BY_NAME[name]
         for col, ref_table, ref_col in t.references:
             have = keys_of(ref_table, ref_col)
+            if not {r.get(col) for r in rows} - have - {None}:
+                continue  # every reference found: no row to name
             for r in rows:
                 v = r.get(col)
                 if v is not None and v not in have:
                     issues.append(_issue(r, "reference-error", t, col, v,
                                          f"在“{TABLES_BY_NAME[ref_table].label}”中不存在（请先导入该表，或同时导入）",
                                          rule=f"须引用已有的{t.field(col).label}"))
-        if "area_code" in t.labels:
+        if "area_code" in t.labels and {r["area_code"] for r in rows} - areas:
             for r in rows:
                 if r["area_code"] not in areas:
                     issues.append(_issue(r, "reference-error", t, "area_code", r["area_code"],
                                          "既不是已有的行政区划代码，也不是已有的学区代码",
                                          rule="区域代码须为已导入的区或学区"))
 
-    for r in merged["enrolment"]:
-        tc = school_type.get(r["school_code"])
-        if tc is not None and r["grade"] not in grades_allowed(tc):
-            issues.append(_issue(r, "grade-not-allowed", TABLES_BY_NAME["enrolment"], "grade", r["grade"], f"学校 {r['school_code']}（办学类型 {tc}）不设年级 {r['grade']}"))
-    for r in merged["teachers"]:
-        tc = school_type.get(r["school_code"])
-        if tc is not None and r["section"] not in sections_allowed(tc):
-            issues.append(_issue(r, "grade-not-allowed", TABLES_BY_NAME["teachers"], "section", r["section"], f"学校 {r['school_code']}（办学类型 {tc}）不设学段“{r['section']}”"))
+    # grades and sections by school type: each distinct (school, grade) judged once, rows named only when wrong
+    for table, col, allowed_of, text in (
+            ("enrolment", "grade", grades_allowed, "不设年级 {v}"),
+            ("teachers", "section", sections_allowed, "不设学段“{v}”")):
+        rows = merged[table]
+        allowed = {tc: allowed_of(tc) for tc in {school_type.get(r["school_code"]) for r in rows} - {None}}
+        wrong = {(code, v) for code, v in {(r["school_code"], r[col]) for r in rows}
+                 if (tc := school_type.get(code)) is not None and v not in allowed[tc]}
+        if not wrong:
+            continue
+        for r in rows:
+            if (r["school_code"], r[col]) in wrong:
+                tc = school_type[r["school_code"]]
+                issues.append(_issue(r, "grade-not-allowed", TABLES_BY_NAME[table], col, r[col],
+                                     f"学校 {r['school_code']}（办学类型 {tc}）" + text.format(v=r[col])))
 
     if merged["school_zone"]:
         issues += _membership_overlaps(store, merged["school_zone"], removed.get("school_zone", set()))

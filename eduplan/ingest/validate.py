@@ -14,7 +14,9 @@ import unicodedata
 from datetime import date, datetime
 from typing import Any
 
-from ..model import TABLES, Field, Table, find_table
+import numpy as np
+
+from ..model import TABLES, Field, Rule, Table, find_table
 from .cells import MARKERS
 from .parse import check_value, is_blank, map_headers, norm, parse_cell, soft_range
 from .readers import RawSheet, SkippedSheet
@@ -77,75 +79,247 @@ def validate_sheet(raw: RawSheet, table: Table) -> tuple[list[dict[str, Any]], l
 
     width = len(raw.headers)
     cols = [(f, seen.get(f.name), _has_soft(f)) for f in table.fields]
-    rows: list[dict[str, Any]] = []
-    keys: dict[tuple, int] = {}
+    # the rows to judge; the template's example row is left out (or reported when it was changed)
+    data: list[tuple[int, list[Any]]] = []
+    at: dict[int, list[Issue]] = {}  # example-row issues, by the number of rows to judge before them
     for rownum, cells in raw.rows:
         if len(cells) > width and _is_example(cells, width):
-            if _matches_example(cells, cols, table):
-                continue  # the template's own example row, untouched
-            issues.append(Issue("example-row-modified", **where, row=rownum,
-                                cell=f"{column_letter(_mark_index(cells, width))}{rownum}", value=EXAMPLE_MARK))
+            if not _matches_example(cells, cols, table):
+                at.setdefault(len(data), []).append(Issue("example-row-modified", **where, row=rownum,
+                                      cell=f"{column_letter(_mark_index(cells, width))}{rownum}", value=EXAMPLE_MARK))
             continue
-        row: dict[str, Any] = {"source_row": rownum}
-        bad = False
-        for f, idx, soft in cols:
-            if idx is None:
-                row[f.name] = None  # an absent optional column: missing
-                continue
-            v = cells[idx]
-            x, problem = parse_cell(f, v)
-            if problem is None:
-                if x is None:
-                    row[f.name] = None  # missing is NULL, never a default such as 0
-                    if f.required:
-                        issues.append(_cell_issue("required", raw, f, idx, rownum, v))
-                        bad = True
-                    continue
-                kind = check_value(f, x)
-                if kind is None:
-                    row[f.name] = x
-                    if soft and _implausible(f, x):
-                        issues.append(_cell_issue("soft-range", raw, f, idx, rownum, v, level="warning",
-                                                  detail=_soft_text(f), rule=_soft_rule(f)))
-                    continue
-                problem = (kind, "")
-            if problem[1] == "int64":  # beyond what any integer column can hold
-                unbounded = f.max is None or f.min is None
-                issues.append(_cell_issue("range-error", raw, f, idx, rownum, v,
-                                          rule=f.rule_text() + (INT64_RULE if unbounded else "")))
-            else:
-                issues.append(_cell_issue(problem[0], raw, f, idx, rownum, v, detail=problem[1]))
-            row[f.name] = UNREADABLE  # not missing: rules that need this cell are not judged
-            bad = True
-        for r in table.rules:
-            if not r.applies(row):
-                continue
-            try:
-                ok = r.check(row)
-            except (TypeError, KeyError):
-                continue
-            if not ok:
-                vals = "，".join(f"{table.field(c).label}={_show(row.get(c))}" for c in r.columns if c in table.labels)
-                idx = seen.get(r.columns[0])
-                issues.append(Issue("rule-error" if r.level == "error" else "rule-warning", **where,
-                                    level=r.level, row=rownum, column=table.field(r.columns[0]).header,
-                                    cell=f"{column_letter(idx)}{rownum}" if idx is not None else None,
-                                    value=row.get(r.columns[0]), rule=r.text, detail=vals))
-                bad = bad or r.level == "error"
-        if bad:
+        data.append((rownum, cells))
+    n = len(data)
+    rownums = [r for r, _ in data]
+    found: dict[int, list[Issue]] = {}  # row i -> its issues, in the order they are reported
+    bad = np.zeros(n, dtype=bool)
+    values: list[list[Any]] = []
+    filled: dict[str, np.ndarray] = {}  # column -> its cells holding a readable value (for the rules)
+    # the sheet's columns at once (rows are padded to the header's width by split_rows)
+    by_column = list(zip(*(cells for _, cells in data))) if n and min(len(c) for _, c in data) >= width else None
+    for f, idx, soft in cols:
+        if idx is None:
+            values.append([None] * n)  # an absent optional column: missing
+            filled[f.name] = np.zeros(n, dtype=bool)
             continue
-        k = tuple(row[c] for c in table.key)
+        col = list(by_column[idx]) if by_column is not None else [cells[idx] for _, cells in data]
+        vals, slow, mask = _column(f, col, soft)
+        for i in slow:  # the cells the column-wise pass did not accept: judged one by one, as the user sees them
+            x, wrong = _cell(raw, f, idx, rownums[i], col[i], soft, found.setdefault(i, []))
+            vals[i] = x
+            if wrong:
+                bad[i] = True
+            if mask is not None:
+                mask[i] = x is not None and x is not UNREADABLE
+        if mask is not None:
+            filled[f.name] = mask
+        values.append(vals)
+    names = ["source_row", *(f.name for f in table.fields)]
+    rows_all = [dict(zip(names, t)) for t in zip(rownums, *values)]
+    by_name = dict(zip(names[1:], values))
+    for rule in table.rules:
+        failed = _rule_failures(rule, by_name, rows_all, filled)
+        for i in failed:
+            row = rows_all[i]
+            vals_text = "，".join(f"{table.field(c).label}={_show(row.get(c))}" for c in rule.columns if c in table.labels)
+            idx = seen.get(rule.columns[0])
+            found.setdefault(i, []).append(Issue(
+                "rule-error" if rule.level == "error" else "rule-warning", **where, level=rule.level, row=rownums[i],
+                column=table.field(rule.columns[0]).header,
+                cell=f"{column_letter(idx)}{rownums[i]}" if idx is not None else None,
+                value=row.get(rule.columns[0]), rule=rule.text, detail=vals_text))
+            if rule.level == "error":
+                bad[i] = True
+    rows: list[dict[str, Any]] = []
+    keys: dict[tuple, int] = {}
+    all_keys = list(zip(*(by_name[c] for c in table.key)))
+    for i in np.flatnonzero(~bad).tolist():
+        k = all_keys[i]
         if k in keys:
             desc = "，".join(f"{table.field(c).label}={_show(v)}" for c, v in zip(table.key, k))
-            issues.append(Issue("duplicate-key", **where, row=rownum, column=table.field(table.key[-1]).header,
-                                value=k[-1], rule=f"主键（{'＋'.join(table.field(c).label for c in table.key)}）不得重复",
-                                detail=f"主键 {desc} 与第 {keys[k]} 行重复"))
+            found.setdefault(i, []).append(Issue(
+                "duplicate-key", **where, row=rownums[i], column=table.field(table.key[-1]).header, value=k[-1],
+                rule=f"主键（{'＋'.join(table.field(c).label for c in table.key)}）不得重复",
+                detail=f"主键 {desc} 与第 {keys[k]} 行重复"))
             continue
-        keys[k] = rownum
-        rows.append(row)
+        keys[k] = rownums[i]
+        rows.append(rows_all[i])
+    for i in sorted(found.keys() | at.keys()):
+        issues += at.get(i, [])
+        issues += found.get(i, [])
     if not rows and not any(i.row is not None and i.row > raw.header_row for i in issues):
         issues.append(Issue("sheet-empty", **where, row=raw.header_row))
     return rows, issues
+
+
+# ---------------------------------------------------------------- one column at a time
+
+_SLOW = object()  # a cell the column-wise pass leaves to _cell
+_NONE = type(None)
+_EXACT = 2**53  # below this, numpy compares an int64 with a float bound exactly as Python does
+
+
+def _column(f: Field, col: list[Any], soft: bool) -> tuple[list[Any], list[int], np.ndarray | None]:
+    """The values of one column, the positions of the cells left to `_cell` (every cell with a problem
+    among them, and some without) and, for numbers, the mask of filled cells. Columns of plain numbers are
+    checked with numpy in one pass, columns of text once per distinct text; anything else cell by cell."""
+    kinds = set(map(type, col))
+    if type(f) is Field:
+        if f.type in ("int", "year") and kinds <= {int, _NONE}:
+            return _int_column(f, col, soft)
+        if f.type == "float" and kinds <= {float, _NONE}:
+            return _float_column(f, col, soft)
+        if kinds <= {str, _NONE}:
+            return (*_text_column(f, col, soft), None)
+    return list(col), list(range(len(col))), None
+
+
+def _accept_numbers(f: Field, nums: np.ndarray, valid: np.ndarray, soft: bool) -> np.ndarray:
+    """Cells (as a bool mask) whose number is certainly accepted without a message: filled (or blank in an
+    optional column), within the hard bounds and, when the field has them, the soft bounds."""
+    ok = valid.copy() if f.required else np.ones(len(nums), dtype=bool)
+    lo, hi = f.min, f.max
+    if soft:
+        lo = f.soft_min if f.soft_min is not None and (lo is None or f.soft_min > lo) else lo
+        hi = f.soft_max if f.soft_max is not None and (hi is None or f.soft_max < hi) else hi
+    with np.errstate(invalid="ignore"):
+        if lo is not None:
+            ok &= ~valid | (nums >= lo)
+        if hi is not None:
+            ok &= ~valid | (nums <= hi)
+    return ok
+
+
+def _numbers(col: list[Any], dtype: type) -> tuple[np.ndarray, np.ndarray] | None:
+    """The column as a numpy array (blanks as 0) and the mask of filled cells; None when it does not fit
+    (an integer beyond 64 bits)."""
+    try:
+        if None in col:
+            valid = np.fromiter((v is not None for v in col), dtype=bool, count=len(col))
+            return np.array([0 if v is None else v for v in col], dtype=dtype), valid
+        return np.array(col, dtype=dtype), np.ones(len(col), dtype=bool)
+    except (OverflowError, ValueError, TypeError):
+        return None
+
+
+def _int_column(f: Field, col: list[Any], soft: bool) -> tuple[list[Any], list[int], np.ndarray | None]:
+    got = _numbers(col, np.int64)
+    if got is None:
+        return list(col), list(range(len(col))), None
+    nums, valid = got
+    ok = _accept_numbers(f, nums, valid, soft) & (~valid | ((nums > -_EXACT) & (nums < _EXACT)))
+    return list(col), np.flatnonzero(~ok).tolist(), valid
+
+
+def _float_column(f: Field, col: list[Any], soft: bool) -> tuple[list[Any], list[int], np.ndarray | None]:
+    got = _numbers(col, np.float64)
+    if got is None:
+        return list(col), list(range(len(col))), None
+    nums, valid = got
+    ok = _accept_numbers(f, nums, valid, soft) & (~valid | np.isfinite(nums))
+    return list(col), np.flatnonzero(~ok).tolist(), valid
+
+
+def _text_column(f: Field, col: list[Any], soft: bool) -> tuple[list[Any], list[int]]:
+    """Each distinct text is parsed and checked once (a column of 50,000 school codes holds a few hundred)."""
+    memo: dict[Any, Any] = {}
+    for u in set(col):
+        x, problem = parse_cell(f, u)
+        if problem is not None:
+            continue
+        if x is None:
+            if not f.required:
+                memo[u] = None
+            continue
+        if check_value(f, x) is None and not (soft and _implausible(f, x)):
+            memo[u] = x
+    vals = [memo.get(v, _SLOW) for v in col]
+    return vals, [i for i, x in enumerate(vals) if x is _SLOW]
+
+
+def _cell(raw: RawSheet, f: Field, idx: int, rownum: int, v: Any, soft: bool, out: list[Issue]) -> tuple[Any, bool]:
+    """One cell judged on its own: (its value, or UNREADABLE; whether it is an error), its issues appended to
+    `out`. The Issue, with its location text, is built only here, for a cell that has a problem."""
+    x, problem = parse_cell(f, v)
+    if problem is None:
+        if x is None:
+            if f.required:
+                out.append(_cell_issue("required", raw, f, idx, rownum, v))
+                return None, True
+            return None, False  # missing is NULL, never a default such as 0
+        kind = check_value(f, x)
+        if kind is None:
+            if soft and _implausible(f, x):
+                out.append(_cell_issue("soft-range", raw, f, idx, rownum, v, level="warning",
+                                       detail=_soft_text(f), rule=_soft_rule(f)))
+            return x, False
+        problem = (kind, "")
+    if problem[1] == "int64":  # beyond what any integer column can hold
+        unbounded = f.max is None or f.min is None
+        out.append(_cell_issue("range-error", raw, f, idx, rownum, v,
+                               rule=f.rule_text() + (INT64_RULE if unbounded else "")))
+    else:
+        out.append(_cell_issue(problem[0], raw, f, idx, rownum, v, detail=problem[1]))
+    return UNREADABLE, True  # not missing: rules that need this cell are not judged
+
+
+# The rule builders of model/fields.py whose checks use only + and comparisons on the columns they declare.
+ELEMENTWISE = frozenset(f"{b}.<locals>.<lambda>" for b in ("sum_equals", "sum_at_most", "at_most"))
+
+
+def _rule_failures(rule: Rule, by_name: dict[str, list[Any]], rows: list[dict[str, Any]],
+                   filled: dict[str, np.ndarray]) -> list[int]:
+    """The rows (positions) that break `rule`. For the model's arithmetic rules (ELEMENTWISE: a sum equals,
+    at most, a sum at most), the rows whose columns are all filled and readable are judged together: the
+    rule's own check applied to whole columns as numpy object arrays (Python's own arithmetic and
+    comparisons, element by element, so no overflow or rounding of its own). Any other rule (one written
+    with `or`, `if`, or reading columns it does not declare), and the rows with a blank or unreadable cell,
+    are judged one row at a time, exactly as before."""
+    n = len(rows)
+    cols = [c for c in rule.columns if c in by_name]
+    needs = rule.columns if rule.needs is None else rule.needs
+    if n == 0 or len(cols) != len(rule.columns) or any(c not in by_name for c in needs):
+        return _rule_rows(rule, rows, range(n))
+    judged = np.ones(n, dtype=bool)
+    for c in rule.columns:
+        if c not in filled:
+            filled[c] = np.fromiter((v is not None and v is not UNREADABLE for v in by_name[c]), dtype=bool, count=n)
+        judged &= filled[c]
+    together = np.flatnonzero(judged)
+    alone = np.flatnonzero(~judged).tolist()
+    if len(together) > 1 and getattr(rule.check, "__qualname__", "") in ELEMENTWISE:
+        arrays = {}
+        for c in rule.columns:
+            a = np.empty(n, dtype=object)
+            a[:] = by_name[c]
+            arrays[c] = a[together]
+        try:
+            res = rule.check(arrays)
+        except Exception:  # noqa: BLE001 - not element-wise: judged row by row below
+            res = None
+        if isinstance(res, np.ndarray) and res.shape == together.shape:
+            return sorted(together[~res.astype(bool)].tolist() + _rule_rows(rule, rows, alone))
+    if set(needs) <= set(rule.columns):  # the filled rows need no `applies`
+        return sorted(_rule_rows(rule, rows, together.tolist(), judged=True) + _rule_rows(rule, rows, alone))
+    return _rule_rows(rule, rows, sorted(alone + together.tolist()))
+
+
+def _rule_rows(rule: Rule, rows: list[dict[str, Any]], positions, judged: bool = False) -> list[int]:
+    """Rule failures judged one row at a time (a row with a blank it needs is not judged; nor one whose
+    value is unreadable). judged: every row given has the columns the rule needs."""
+    out = []
+    check = rule.check
+    for i in positions:
+        row = rows[i]
+        if not judged and not rule.applies(row):
+            continue
+        try:
+            ok = check(row)
+        except (TypeError, KeyError):
+            continue
+        if not ok:
+            out.append(i)
+    return out
 
 
 def _cell_issue(kind: str, raw: RawSheet, f: Field, idx: int, rownum: int, v: Any, level: Level = "error",
