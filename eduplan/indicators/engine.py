@@ -1,17 +1,35 @@
 """Compute declared indicators for every unit (district, 学区/组团, school) and year, at query time.
 
-Plan: collect the distinct terms of the asked indicators; for each (relation, lag) run ONE grouped
-Ibis aggregate (conditional sums, one column per term) at school × year × level or area × year; roll
-school-grain sums up to zones (effective-dated membership of the reporting year) and districts, with
-the declared breakdowns (办学性质, 学段); then value = Σ coef·numerator terms / Σ coef·denominator terms
-× factor, per unit and year. Nothing is cached: after an import the next call sees the new rows.
+One statement per call. The asked indicators' distinct terms are grouped by (relation, lag); the engine
+writes ONE Ibis expression that
+1. sums each group's terms per school × year × level (conditional sums, one column per term; a term of a
+   group that has rows there but none matching is 0, not missing), unions the groups and keeps the store's
+   years;
+2. rolls them up to school, 学区 (effective-dated membership joined in the query: a school is in zone z in
+   year y when school_zone.start_year ≤ y ≤ coalesce(end_year, 9999)) and district rows, with the declared
+   breakdowns (办学性质 ownership, 学段 level), as a union of grouped branches;
+3. sums the area relations (population, area_year, reported) per area × year, typed district or zone, and
+   outer-joins them on (year, unit): an area figure is broadcast to the breakdown rows of its unit;
+4. computes, per ratio indicator, numerator = Σ coef·term, denominator likewise and value = num / den ×
+   factor in long form (one row per indicator × year × unit × breakdown), with the keep rules below;
+5. joins the reported values: a reported value is used where the computed one has no value.
+The expression runs on any Ibis backend (`store.ibis()`); on DuckDB its compiled SQL is kept (in this
+process and on disk) and run on the store's own connection, fetched as Arrow. pandas only at the edge:
+the `missing` text of the rows with a gap, the external (优质均衡) indicators, the Computation. Nothing is
+cached but SQL text: after an import the next call sees the new rows.
 
 Missing is missing. Beside each term's sum the same query counts the rows that should contribute but
 cannot: the term's value is NULL (a blank optional cell), or its filter cannot be decided because a
-column it tests is NULL. Rolled up, that is the number of schools (areas) lacking the term in the
+column it tests is NULL. Rolled up, that is the number of schools (areas: rows) lacking the term in the
 unit. A value is computed only over complete data: when any term of an indicator lacks a school of
 the unit, its value, numerator and denominator are missing (NaN) and `missing` says why, e.g.
 "2 所学校未填报“音乐专任教师数”" — never a sum that silently counts those schools as 0.
+
+Keep rules (per indicator and row): the unit type is one of the indicator's units and the breakdown one of
+its breakdowns (or none); a row where every term is absent is dropped; a school or breakdown group whose
+denominator is 0 with complete data is outside the indicator's scope (e.g. 中职 at a 小学), and so is,
+without a denominator, a school whose terms are all 0 with complete data; a side with an absent term is
+NaN, and so is a value over a zero denominator.
 """
 
 from __future__ import annotations
@@ -23,18 +41,20 @@ import os
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from ..store import Store
 from .expr import compile_expr
-from .schema import Definitions, Indicator, Term
+from .schema import SCHOOL_RELATIONS, Definitions, Indicator, Term
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 KEYS = ["year", "unit_type", "unit_code", "bdim", "bval"]
 MISSING = "__m"  # suffix of a term's missing-count column: t3 → t3__m
+COLUMNS = KEYS + ["indicator", "numerator", "denominator", "value", "source", "missing"]
 
 
 def term_key(t: Term) -> tuple:
@@ -56,14 +76,30 @@ def missing_expr(t: Term, rel) -> Any:
     return cond.isnull() | (cond & value.isnull())
 
 
-@dataclass
 class Computation:
-    """The result: one row per indicator × year × unit × breakdown, and the term table behind it."""
+    """The result: `values`, one row per indicator × year × unit × breakdown (COLUMNS); `terms`, the term
+    table behind it (KEYS + one column per term id and its missing count, fetched when first asked for, by
+    explain); `term_ids`, term_key → column; `names`, (unit_type, code) → name (fetched when first asked)."""
 
-    values: pd.DataFrame
-    terms: pd.DataFrame  # KEYS + one column per term id
-    term_ids: dict[tuple, str] = field(default_factory=dict)
-    names: dict[tuple[str, str], str] = field(default_factory=dict)  # (unit_type, code) -> name
+    def __init__(self, values: pd.DataFrame, term_ids: dict[tuple, str],
+                 terms: pd.DataFrame | Callable[[], pd.DataFrame] | None = None,
+                 names: dict[tuple[str, str], str] | Callable[[], dict] | None = None):
+        self.values = values
+        self.term_ids = term_ids
+        self._terms = terms
+        self._names = names
+
+    @property
+    def terms(self) -> pd.DataFrame:
+        if callable(self._terms):
+            self._terms = self._terms()
+        return self._terms if self._terms is not None else pd.DataFrame(columns=KEYS)
+
+    @property
+    def names(self) -> dict[tuple[str, str], str]:
+        if callable(self._names):
+            self._names = self._names()
+        return self._names or {}
 
 
 _SQL_CACHE: dict[str, str] = {}
@@ -154,26 +190,26 @@ def _prune(folder: Path) -> None:
         f.unlink(missing_ok=True)
 
 
+def _query(store: Store, what: tuple, build: Callable[[str | None], Any], school: str | None = None) -> "pa.Table":
+    """Run one engine query, written as an Ibis expression (`build(school_literal)`), and fetch it as Arrow.
+    On DuckDB the expression's SQL is compiled once (kept in this process and on disk, keyed by `what`, the
+    backend, the store's schema and the code) and run on `store.con` — Ibis building and compiling costs
+    seconds, the cached text nothing; `school` is bound as a parameter. On any other backend the expression
+    itself is executed on `store.ibis()`."""
+    one_school = school is not None
+    if not _is_duckdb(store):
+        return store.ibis().to_pyarrow(build(school))
+    sql = _cached_sql(store, what, lambda: build(_SCHOOL if one_school else None), one_school)
+    params = [school] * sql.count("?") if one_school else None
+    return store.con.sql(sql, params=params).to_arrow_table()
+
+
 def _is_duckdb(store: Store) -> bool:
     """The compiled-SQL fast path (cached SQL on `store.con`) exists only for the DuckDB store."""
     return getattr(store, "backend", None) == BACKEND and hasattr(store, "con")
 
 
-def _query(store: Store, what: tuple, build, school: str | None = None) -> "pa.Table":
-    """Run one engine query, written as an Ibis expression (`build(school_literal)`), and fetch it as Arrow.
-    On DuckDB the expression's SQL is compiled once (kept in this process and on disk, keyed by `what`, the
-    backend, the store's schema and the code) and run on `store.con` — Ibis compiling costs seconds, the
-    cached text nothing; `school` is bound as a parameter. On any other backend the expression itself is
-    executed on `store.ibis()`."""
-    one_school = school is not None
-    if not _is_duckdb(store):
-        return store.ibis().to_pyarrow(build(school))
-    sql = _cached_sql(store, what, lambda: build(_SCHOOL if one_school else None), one_school)
-    params = [school] * sql.count("?") if one_school else []
-    return store.con.sql(sql, params=params).to_arrow_table() if params else store.con.sql(sql).to_arrow_table()
-
-
-def _cached_sql(store: Store, what: tuple, build, one_school: bool) -> str:
+def _cached_sql(store: Store, what: tuple, build: Callable[[], Any], one_school: bool) -> str:
     ck = (BACKEND, what, one_school)
     key = hashlib.sha256(repr((ck, _schema_signature(store), _code_signature())).encode()).hexdigest()
     sql = _SQL_CACHE.get(key)
@@ -189,30 +225,84 @@ def _cached_sql(store: Store, what: tuple, build, one_school: bool) -> str:
     return sql
 
 
-def _compile(expr, one_school: bool) -> str:
+def _compile(expr: Any, one_school: bool) -> str:
     """The SQL of an engine query for DuckDB; with `one_school` the school literal becomes a parameter."""
     import ibis
 
-    sql = ibis.to_sql(expr, dialect=BACKEND)
+    sql = ibis.to_sql(expr, dialect=BACKEND, pretty=False)  # shorter text: less for the client to scan per run
     if one_school:
-        assert f"'{_SCHOOL}'" in sql
+        assert f"'{_SCHOOL}'" in sql and "?" not in sql.replace(f"'{_SCHOOL}'", "")
         sql = sql.replace(f"'{_SCHOOL}'", "?")
     return sql
 
 
-def _aggregate_expr(store: Store, relation: str, terms: list[tuple[str, Term]], keys: list[str], lag: int,
-                    school: str | None) -> Any:
-    """The grouped conditional-sum query for one relation and lag (one column per term and one counting the
-    rows lacking it). With `school` the school filter sits inside the query, before the joins and grouping."""
+# ------------------------------------------------------------------------------------------- the plan
+
+
+@dataclass
+class Plan:
+    """What one compute() call asks for, before any Ibis: the indicators, their distinct terms (term_key →
+    column id) grouped by (relation, lag), the breakdowns to roll up, and `signature`, the cache key of the
+    query (every declaration field the query depends on)."""
+
+    chosen: list[Indicator]
+    ratio: list[Indicator]
+    reported: list[Indicator]  # kind reported, or ratio with a reported fallback
+    term_ids: dict[tuple, str] = field(default_factory=dict)
+    school_groups: dict[tuple[str, int], list[tuple[str, Term]]] = field(default_factory=dict)
+    area_groups: dict[tuple[str, int], list[tuple[str, Term]]] = field(default_factory=dict)
+    breakdowns: list[str] = field(default_factory=list)
+    level_groups: set[tuple[str, int]] = field(default_factory=set)  # summed per 学段 for a 学段 breakdown
+    one_school: bool = False
+
+    @property
+    def signature(self) -> tuple:
+        def side(terms: list[Term]) -> tuple:
+            return tuple((self.term_ids[term_key(t)], t.coefficient) for t in terms)
+
+        groups = tuple((k, tuple((tid, term_key(t)) for tid, t in v))
+                       for k, v in (*self.school_groups.items(), *self.area_groups.items()))
+        inds = tuple((i.id, i.factor, tuple(i.units), tuple(i.breakdowns), side(i.numerator), side(i.denominator),
+                      tuple(self.term_ids[term_key(t)] for t in i.terms)) for i in self.ratio)
+        reported = tuple((i.id, i.reported_item) for i in self.reported)
+        return (groups, tuple(self.breakdowns), inds, reported, self.one_school)
+
+
+def make_plan(defs: Definitions, indicators: Iterable[str] | None, school: str | None) -> Plan:
+    chosen = [defs.get(i) for i in indicators] if indicators else list(defs.indicators)
+    if school is not None:  # only what makes sense for one school
+        chosen = [i for i in chosen if "school" in i.units]
+    ratio = [i for i in chosen if i.kind == "ratio"]
+    reported = [] if school is not None else [
+        i for i in chosen if i.kind == "reported" or (i.kind == "ratio" and i.reported_item)]
+    plan = Plan(chosen=chosen, ratio=ratio, reported=reported, one_school=school is not None)
+    for ind in ratio:
+        for t in ind.terms:
+            k = term_key(t)
+            if k not in plan.term_ids:
+                plan.term_ids[k] = f"t{len(plan.term_ids)}"
+                groups = plan.school_groups if t.relation in SCHOOL_RELATIONS else plan.area_groups
+                groups.setdefault((t.relation, t.lag), []).append((plan.term_ids[k], t))
+        for b in ind.breakdowns:
+            if b not in plan.breakdowns:
+                plan.breakdowns.append(b)
+        if "level" in ind.breakdowns:
+            plan.level_groups |= {(t.relation, t.lag) for t in ind.terms if t.relation in SCHOOL_RELATIONS}
+    if school is not None:
+        plan.area_groups = {}  # area figures have no school rows (the loader refuses them at the school level)
+        plan.breakdowns = []
+        plan.level_groups = set()
+    return plan
+
+
+# ------------------------------------------------------------------------------------- the query
+
+
+def _group_sums(rel: Any, terms: list[tuple[str, Term]], keys: list[str]) -> Any:
+    """One relation's conditional sums per `keys`: for each of its terms the sum (0 where rows exist but none
+    matched: zero, not missing) and the number of rows lacking it."""
     import ibis
 
-    from .relations import build_relations
-
-    rel = build_relations(store)[relation]
-    if school is not None:
-        rel = rel.filter(rel.school_code == school)
-    if lag:
-        rel = rel.mutate(year=rel.year + lag)
     aggs = {}
     for tid, t in terms:
         value = compile_expr(t.expr, rel)
@@ -220,247 +310,273 @@ def _aggregate_expr(store: Store, relation: str, terms: list[tuple[str, Term]], 
             value = rel.year * 0 + value  # a constant, e.g. "1" to count schools
         cond = compile_expr(t.where, rel) if t.where else None
         aggs[tid] = value.sum(where=cond) if cond is not None else value.sum()
-        aggs[tid + MISSING] = missing_expr(t, rel).sum()  # Ibis sums a boolean portably (PostgreSQL casts no bool to bigint)
-    return rel.group_by(keys).aggregate(**aggs)
-
-
-def _aggregate(store: Store, relation: str, terms: list[tuple[str, Term]], keys: list[str], lag: int,
-               school_filter: str | None) -> pd.DataFrame:
-    what = ("aggregate", relation, lag, tuple(keys), tuple((tid, term_key(t)) for tid, t in terms))
-    df = _query(store, what, lambda s: _aggregate_expr(store, relation, terms, keys, lag, s), school_filter).to_pandas()
+        aggs[tid + MISSING] = missing_expr(t, rel).sum()  # a boolean sum: portable (no bool → bigint cast)
+    g = rel.group_by(keys).aggregate(**aggs)
+    cols: dict[str, Any] = {"year": g.year.cast("int32")}
+    cols.update({k: g[k] for k in keys if k != "year"})
     for tid, _ in terms:
-        df[tid] = df[tid].astype("float64").fillna(0.0)  # rows exist, none matched: zero, not missing
-        df[tid + MISSING] = df[tid + MISSING].fillna(0).astype("int64")  # rows lacking the term
-    return df
+        cols[tid] = g[tid].cast("float64").fill_null(0.0)
+        cols[tid + MISSING] = g[tid + MISSING].cast("int64").fill_null(0)
+    return g.select(**cols)
 
 
-def _table_query(store: Store, table: str, columns: tuple[str, ...], school: str | None = None) -> pd.DataFrame:
-    """Columns of a store table (one school's row with `school`), through `_query`."""
-    def build(s):
-        t = store.ibis().table(table).select(*columns)
-        return t.filter(t.school_code == s) if s is not None else t
-
-    return _query(store, ("table", table, columns), build, school).to_pandas()
-
-
-def _store_years(store: Store) -> list[int]:
-    """The years any yearly table of the store holds data for."""
-    def build(_):
-        con = store.ibis()
-        parts = [con.table(t).select("year").distinct() for t in ("enrolment", "population", "area_year", "reported")]
-        return parts[0].union(*parts[1:], distinct=True)
-
-    return sorted(int(y) for y in _query(store, ("years",), build).column("year").to_pylist())
+def _combine(parts: list[Any], keys: list[str], on: list[str]) -> Any:
+    """The groups' sums side by side: one row per key any group has (matched on `on`, which determines the
+    other keys), a term NULL (absent) where its relation has no row."""
+    if len(parts) == 1:
+        return parts[0]
+    out = parts[0].select(*keys).union(*[p.select(*keys) for p in parts[1:]], distinct=True)
+    for p in parts:
+        cols = [c for c in p.columns if c not in keys]
+        right = p.select(**{f"_k{k}": p[c] for k, c in enumerate(on)}, **{c: p[c] for c in cols})
+        j = out.left_join(right, [out[c] == right[f"_k{k}"] for k, c in enumerate(on)])
+        out = j.select(*[j[c] for c in out.columns], *[j[c] for c in cols])
+    return out
 
 
-def _membership(store: Store, years: list[int]) -> pd.DataFrame:
-    sz = _table_query(store, "school_zone", ("school_code", "zone_code", "start_year", "end_year"))
-    if sz.empty or not years:
-        return pd.DataFrame(columns=["school_code", "year", "zone_code"])
-    ys = pd.DataFrame({"year": years})
-    m = sz.merge(ys, how="cross")
-    end = m["end_year"].fillna(9999)
-    m = m[(m["year"] >= m["start_year"]) & (m["year"] <= end)]
-    return m[["school_code", "year", "zone_code"]]
+def _flag(m: Any) -> Any:
+    """1 when a school (or school × level) lacks the term, else 0."""
+    import ibis
+
+    return ibis.ifelse(m.fill_null(0) > 0, 1, 0).cast("int64")
 
 
-def _school_counts(frame: pd.DataFrame, keys: list[str], mids: list[str]) -> pd.DataFrame:
-    """Per group of `keys`: how many distinct schools lack each term (a school counts once, whatever
-    number of its grades or sections lack it)."""
-    sk = keys if "school_code" in keys else keys + ["school_code"]
-    flags = frame[sk].copy()
-    flags[mids] = (frame[mids].to_numpy() > 0).astype("int64")
-    return flags.groupby(sk, dropna=False)[mids].max().groupby(level=keys, dropna=False).sum()
+def _unit_rows(t: Any, code: Any, unit_type: str, bdim: str, bval: Any, tids: list[str], counts: dict) -> Any:
+    """Rows of one unit type (and breakdown) in the term table's shape; terms `t` lacks are NULL (absent)."""
+    import ibis
+
+    return t.select(year=t.year, unit_type=ibis.literal(unit_type), unit_code=code.cast("string"),
+                    bdim=ibis.literal(bdim), bval=ibis.literal("") if bval is None else bval.cast("string"),
+                    **{tid: t[tid].cast("float64") if tid in t.columns else ibis.null("float64") for tid in tids},
+                    **{tid + MISSING: counts[tid].cast("int64") if tid in counts else ibis.literal(0).cast("int64")
+                       for tid in tids})
 
 
-def _rollup(df: pd.DataFrame, tids: list[str], schools: pd.DataFrame, member: pd.DataFrame,
-            breakdowns: set[str]) -> pd.DataFrame:
-    """School × year × level sums → school, zone and district rows (with breakdowns); each term's
-    missing column becomes the number of the unit's schools lacking it."""
-    df = df.merge(schools[["school_code", "ownership", "district_code"]], on="school_code", how="left")
-    mids = [t + MISSING for t in tids]
-    any_missing = bool((df[mids].to_numpy() > 0).any())  # complete data (the usual case): no counting
-    out = []
-
-    def grouped(frame: pd.DataFrame, code_col: str, unit_type: str, bdim: str | None) -> pd.DataFrame:
-        keys = ["year", code_col] + ([bdim] if bdim else [])
-        g = frame.groupby(keys, dropna=False)[tids].sum(min_count=1)
-        if any_missing:
-            g = g.join(_school_counts(frame, keys, mids))
+def _school_units(store: Store, rels: dict, plan: Plan, school: str | None, years: Any) -> Any:
+    """School, 学区 and district rows (with breakdowns) of the school-grain terms. Each (relation, lag) is
+    summed per school × year (× 学段 where a 学段 breakdown needs it); a school's missing count is 1 when any of
+    its rows lacks the term; 学区 and district rows add up their schools' sums and counts."""
+    ks = ["year", "school_code", "district_code", "ownership"]
+    tids = [tid for terms in plan.school_groups.values() for tid, _ in terms]
+    parts, level_parts = [], []
+    for (relation, lag), terms in plan.school_groups.items():
+        rel = rels[relation]
+        if school is not None:
+            rel = rel.filter(rel.school_code == school)
+        if lag:
+            rel = rel.mutate(year=rel.year + lag)
+        if (relation, lag) in plan.level_groups:
+            lv = _group_sums(rel, terms, [*ks, "level"])
+            level_parts.append(lv)
+            cols = [c for tid, _ in terms for c in (tid, tid + MISSING)]
+            parts.append(lv.group_by(ks).aggregate(**{c: lv[c].sum() for c in cols}))
         else:
-            g[mids] = 0
-        g = g.reset_index()
-        g = g.rename(columns={code_col: "unit_code"})
-        g["unit_type"] = unit_type
-        g["bdim"] = bdim or ""
-        g["bval"] = g.pop(bdim) if bdim else ""
-        return g
+            parts.append(_group_sums(rel, terms, ks))
+    per_school = _combine(parts, ks, ["year", "school_code"])
+    if years is not None:
+        per_school = per_school.filter(per_school.year.isin(years))
+    flags = {tid: _flag(per_school[tid + MISSING]) for tid in tids}
+    out = [_unit_rows(per_school, per_school.school_code, "school", "", None, tids, flags)]
+    if plan.one_school:
+        return out[0]
 
-    out.append(grouped(df, "school_code", "school", None))
-    z = df.merge(member, on=["school_code", "year"], how="inner")
-    out.append(grouped(z, "zone_code", "zone", None))
-    out.append(grouped(df, "district_code", "district", None))
-    for bdim in breakdowns:
-        out.append(grouped(z, "zone_code", "zone", bdim))
-        out.append(grouped(df, "district_code", "district", bdim))
-    return pd.concat(out, ignore_index=True)
+    def rolled(t: Any, code: str, unit_type: str, bdim: str, have: list[str]) -> Any:
+        by = ["year", code] + ([bdim] if bdim else [])
+        g = t.group_by(by).aggregate(**{tid: t[tid].sum() for tid in have},
+                                     **{tid + MISSING: t[f"{tid}__f"].sum() for tid in have})
+        return _unit_rows(g, g[code], unit_type, bdim, g[bdim] if bdim else None, tids,
+                          {tid: g[tid + MISSING] for tid in have})
+
+    sz = store.ibis().table("school_zone")
+    sz = sz.select(_s=sz.school_code, zone_code=sz.zone_code, _from=sz.start_year, _to=sz.end_year)
+
+    def in_zones(t: Any) -> Any:  # the school's 学区 of that year (effective-dated)
+        j = t.join(sz, [t.school_code == sz._s, sz._from <= t.year, t.year <= sz._to.fill_null(9999)])
+        return j.drop("_s", "_from", "_to")
+
+    s = per_school.mutate(**{f"{tid}__f": flags[tid] for tid in tids})
+    zs = in_zones(s)
+    out += [rolled(zs, "zone_code", "zone", "", tids), rolled(s, "district_code", "district", "", tids)]
+    for bdim in plan.breakdowns:
+        if bdim == "level":  # per school × 学段: only the relations a 学段 breakdown uses
+            lv = _combine(level_parts, [*ks, "level"], ["year", "school_code", "level"])
+            if years is not None:
+                lv = lv.filter(lv.year.isin(years))
+            have = [c for c in lv.columns if c in tids]
+            src = lv.mutate(**{f"{tid}__f": _flag(lv[tid + MISSING]) for tid in have})
+        else:
+            src, have = s, tids
+        out += [rolled(in_zones(src), "zone_code", "zone", bdim, have),
+                rolled(src, "district_code", "district", bdim, have)]
+    return out[0].union(*out[1:])
+
+
+def _area_units(store: Store, rels: dict, plan: Plan, years: Any) -> Any:
+    """District and 学区 rows of the area-grain terms (population, area_year, reported), per area × year: an
+    area code is a district's when a school names it as its district or it has six digits, else a 学区's.
+    An area's missing count is the number of its rows lacking the term."""
+    import ibis
+
+    parts = []
+    for (relation, lag), terms in plan.area_groups.items():
+        rel = rels[relation]
+        if lag:
+            rel = rel.mutate(year=rel.year + lag)
+        parts.append(_group_sums(rel, terms, ["year", "area_code"]))
+    a = _combine(parts, ["year", "area_code"], ["year", "area_code"])
+    if years is not None:
+        a = a.filter(a.year.isin(years))
+    district = store.ibis().table("school").district_code
+    unit_type = ibis.ifelse(a.area_code.isin(district) | a.area_code.re_search("^[0-9]{6}$"), "district", "zone")
+    return a.select(year=a.year, unit_type=unit_type, unit_code=a.area_code.cast("string"),
+                    **{c: a[c] for c in a.columns if c not in ("year", "area_code")})
+
+
+def _years(store: Store) -> Any:
+    """The years any yearly table of the store holds data for (one column, `year`)."""
+    con = store.ibis()
+    parts = [con.table(t).select(year=con.table(t).year.cast("int32")) for t in
+             ("enrolment", "population", "area_year", "reported")]
+    return parts[0].union(*parts[1:], distinct=True).year
+
+
+def terms_expr(store: Store, plan: Plan, school: str | None) -> Any:
+    """The term table: KEYS + each term's sum (NULL: absent) and missing count (0 when none), per unit row."""
+    import ibis
+
+    from .relations import build_relations
+
+    rels = build_relations(store)
+    years = None if school is not None else _years(store)
+    s = _school_units(store, rels, plan, school, years) if plan.school_groups else None
+    a = _area_units(store, rels, plan, years) if plan.area_groups else None
+    if a is None:
+        return s
+    if s is None:
+        return a.select(*KEYS[:3], bdim=ibis.literal(""), bval=ibis.literal(""),
+                        **{c: (a[c].fill_null(0) if c.endswith(MISSING) else a[c]) for c in a.columns if c not in KEYS})
+    # outer join on the unit: an area figure is broadcast to the breakdown rows of its unit
+    a2 = a.rename(_y="year", _t="unit_type", _c="unit_code")
+    j = s.outer_join(a2, [s.year == a2._y, s.unit_type == a2._t, s.unit_code == a2._c])
+    term_cols = [c for c in (*s.columns, *a.columns) if c not in KEYS]
+    return j.select(year=j.year.fill_null(j._y), unit_type=j.unit_type.fill_null(j._t),
+                    unit_code=j.unit_code.fill_null(j._c), bdim=j.bdim.fill_null(""),
+                    bval=ibis.ifelse(j.bdim.isnull(), "", j.bval),
+                    **{c: (j[c].fill_null(0) if c.endswith(MISSING) else j[c]) for c in term_cols})
+
+
+def _indicator_rows(w: Any, ind: Indicator, pos: int, term_ids: dict) -> Any:
+    """One ratio indicator's rows from the term table (see the keep rules in the module docstring)."""
+    import ibis
+
+    def side(terms: list[Term]) -> Any:
+        out = None
+        for t in terms:
+            x = w[term_ids[term_key(t)]]
+            x = x if t.coefficient == 1 else x * t.coefficient
+            out = x if out is None else out + x  # NULL (absent) when any term is absent
+        return out
+
+    tids = list(dict.fromkeys(term_ids[term_key(t)] for t in ind.terms))
+    all_absent = ibis.and_(*[w[c].isnull() for c in tids])
+    any_nonzero = ibis.or_(*[w[c].fill_null(0) != 0 for c in tids])
+    gap = ibis.or_(*[w[c + MISSING] > 0 for c in tids])
+    keep = w.unit_type.isin(list(ind.units)) & w.bdim.isin(["", *ind.breakdowns]) & ~all_absent
+    num = side(ind.numerator)
+    scoped = (w.unit_type == "school") | (w.bdim != "")
+    none = ibis.null("float64")
+    if ind.denominator:
+        den = side(ind.denominator)
+        # a school where the denominator is zero is outside the indicator's scope (e.g. 中职 at a 小学)
+        # …and a breakdown group with none of it — unless the zero is only for want of data
+        keep &= ~(scoped & (den == 0).fill_null(False) & ~gap)
+        value = ibis.cases((den != 0, num / den * ind.factor), else_=none)
+    else:
+        den = none
+        keep &= ~((w.unit_type == "school") & ~any_nonzero & ~gap)  # e.g. 小学编制缺口 at a 高中
+        value = num * ind.factor
+    counts = ibis.array([w[term_ids[term_key(t)] + MISSING] for t in ind.terms])
+    w = w.filter(keep)
+    return w.select(*KEYS, indicator=ibis.literal(ind.id), numerator=ibis.ifelse(gap, none, num).cast("float64"),
+                    denominator=ibis.ifelse(gap, none, den).cast("float64"),
+                    value=ibis.ifelse(gap, none, value).cast("float64"), source=ibis.literal("computed"),
+                    counts=ibis.ifelse(gap, counts, ibis.null(counts.type())), _o=ibis.literal(pos))
+
+
+def values_expr(store: Store, plan: Plan, school: str | None) -> Any:
+    """Every asked ratio and reported indicator in long form (COLUMNS but `missing`, with `counts`: each
+    term's missing count on the rows with a gap), reported values joined: a computed value takes
+    precedence; a reported one replaces a computed one lacking a value."""
+    import ibis
+
+    computed = None
+    if plan.ratio:
+        w = terms_expr(store, plan, school)
+        rows = [_indicator_rows(w, ind, k, plan.term_ids) for k, ind in enumerate(plan.ratio)]
+        computed = rows[0].union(*rows[1:]) if len(rows) > 1 else rows[0]
+    if plan.reported:
+        items: dict[str, str] = {}
+        for ind in plan.reported:
+            items[ind.reported_item] = ind.id  # one item, several indicators: the last declared takes it
+        con = store.ibis()
+        r = con.table("reported")
+        r = r.filter(r.item.isin(list(items)))
+        zones = con.table("zone").zone_code
+        rep = r.select(year=r.year.cast("int32"), unit_type=ibis.ifelse(r.area_code.isin(zones), "zone", "district"),
+                       unit_code=r.area_code.cast("string"), bdim=ibis.literal(""), bval=ibis.literal(""),
+                       indicator=r.item.substitute(items), numerator=ibis.null("float64"),
+                       denominator=ibis.null("float64"), value=r.value.cast("float64"),
+                       source=ibis.literal("reported:") + r.source.cast("string"),
+                       counts=ibis.null("array<int64>"), _o=ibis.literal(len(plan.ratio)))
+        if computed is not None:
+            have = computed.filter(computed.value.notnull() & (computed.bdim == ""))
+            rep = rep.anti_join(have, [rep.indicator == have.indicator, rep.year == have.year,
+                                       rep.unit_code == have.unit_code])
+            computed = computed.anti_join(rep, ["indicator", "year", "unit_type", "unit_code", "bdim"])
+            computed = computed.union(rep)
+        else:
+            computed = rep
+    return computed.order_by(["_o", *KEYS])
 
 
 def compute(store: Store, defs: Definitions, indicators: Iterable[str] | None = None,
             school: str | None = None) -> Computation:
     """All values of the asked indicators (default: all) for every unit and year in the store.
     With `school`, only that school's rows are read (the fast path for one school's figures)."""
-    chosen = [defs.get(i) for i in indicators] if indicators else list(defs.indicators)
-    if school is not None:  # only what makes sense for one school
-        chosen = [i for i in chosen if "school" in i.units]
-    ratio = [i for i in chosen if i.kind == "ratio"]
-    term_ids: dict[tuple, str] = {}
-    terms_by_group: dict[tuple[str, int], list[tuple[str, Term]]] = {}
-    breakdowns: dict[tuple[str, int], set[str]] = {}
-    for ind in ratio:
-        for t in ind.terms:
-            k = term_key(t)
-            if k not in term_ids:
-                term_ids[k] = f"t{len(term_ids)}"
-                terms_by_group.setdefault((t.relation, t.lag), []).append((term_ids[k], t))
-            breakdowns.setdefault((t.relation, t.lag), set()).update(ind.breakdowns)
+    plan = make_plan(defs, indicators, school)
+    values = pd.DataFrame(columns=COLUMNS)
+    if plan.ratio or plan.reported:
+        got = _query(store, ("values", plan.signature), lambda s: values_expr(store, plan, s), school)
+        values = _with_notes(got, plan)
 
-    schools = _table_query(store, "school", ("school_code", "school_name", "ownership", "district_code"), school)
-    years = [] if school is not None else _store_years(store)
-    member = _membership(store, years) if school is None else None
-    frames = []
-    for (relation, lag), terms in terms_by_group.items():
-        tids = [tid for tid, _ in terms]
-        mids = [tid + MISSING for tid in tids]
-        if relation in ("population", "area_year", "reported"):
-            if school is not None:
-                continue
-            df = _aggregate(store, relation, terms, ["year", "area_code"], lag, None)
-            df = df.rename(columns={"area_code": "unit_code"})
-            df["unit_type"] = np.where(df["unit_code"].isin(set(schools["district_code"])) |
-                                       df["unit_code"].str.fullmatch(r"\d{6}"), "district", "zone")
-            df["bdim"] = ""
-            df["bval"] = ""
-        else:
-            df = _aggregate(store, relation, terms, ["year", "school_code", "level"], lag, school)
-            if school is not None:  # one school: no rollup, no breakdowns
-                keys = ["year", "school_code"]
-                df = df.groupby(keys)[tids].sum(min_count=1).join(_school_counts(df, keys, mids)).reset_index()
-                df = df.rename(columns={"school_code": "unit_code"}).assign(unit_type="school", bdim="", bval="")
-                frames.append(df[KEYS + tids + mids])
-                continue
-            df = df.drop(columns=["level"]) if "level" not in breakdowns[(relation, lag)] else df
-            if "level" not in df.columns:
-                df["level"] = ""
-            df = _rollup(df, tids, schools, member, breakdowns[(relation, lag)])
-        frames.append(df[KEYS + tids + mids])
-    if frames:
-        terms_df = frames[0]
-        for f in frames[1:]:
-            terms_df = terms_df.merge(f, on=KEYS, how="outer")
-        all_mids = [c for c in terms_df.columns if c.endswith(MISSING)]
-        terms_df[all_mids] = terms_df[all_mids].fillna(0).astype("int64")
-        if years:
-            terms_df = terms_df[terms_df["year"].isin(years)]
-        # area figures (population, finance) have no breakdown: a breakdown row uses its unit's total,
-        # so that e.g. 民办园 在园幼儿 ÷ all 3–5-year-olds is that sector's part of the gross rate
-        area_cols = [c for (rel, _), terms in terms_by_group.items()
-                     if rel in ("population", "area_year", "reported") for tid, _ in terms for c in (tid, tid + MISSING)]
-        if area_cols and (terms_df["bdim"] != "").any():
-            terms_df[area_cols] = terms_df.groupby(["year", "unit_type", "unit_code"])[area_cols].transform("max")
-    else:
-        terms_df = pd.DataFrame(columns=KEYS)
+    def load_terms() -> pd.DataFrame:
+        if not plan.ratio:
+            return pd.DataFrame(columns=KEYS)
+        got = _query(store, ("terms", plan.signature), lambda s: terms_expr(store, plan, s), school)
+        return got.to_pandas()
 
-    values = _values_all(ratio, terms_df, term_ids)
-    extra = []
-    if school is None:
-        reported = _reported(store, [i for i in chosen if i.kind == "reported" or (i.kind == "ratio" and i.reported_item)],
-                             values)
-        if not reported.empty and not values.empty:  # a reported value replaces a computed one lacking data
-            rk = set(zip(reported["indicator"], reported["year"], reported["unit_type"], reported["unit_code"]))
-            replaced = [(i, y, t, c) in rk and b == "" for i, y, t, c, b in
-                        zip(values["indicator"], values["year"], values["unit_type"], values["unit_code"], values["bdim"])]
-            values = values[~np.array(replaced, dtype=bool)]
-        extra.append(reported)
-        extra.append(_external(store, [i for i in chosen if i.kind == "external"]))
-    values = pd.concat([values, *[e for e in extra if not e.empty]], ignore_index=True)
-    return Computation(values=values, terms=terms_df, term_ids=term_ids, names=_names(store, schools))
+    extra = [] if school is not None else [_external(store, [i for i in plan.chosen if i.kind == "external"])]
+    values = pd.concat([values, *[e for e in extra if not e.empty]], ignore_index=True) if any(
+        not e.empty for e in extra) else values
+    return Computation(values=values, term_ids=plan.term_ids, terms=load_terms,
+                       names=lambda: _names(store, school))
 
 
-COLUMNS = KEYS + ["indicator", "numerator", "denominator", "value", "source", "missing"]
-
-
-def _values_all(inds: list[Indicator], terms_df: pd.DataFrame, term_ids: dict) -> pd.DataFrame:
-    """Every ratio indicator at once: numerators and denominators as (rows × terms) @ (terms × indicators)
-    with NaN (no data) propagating from any term an indicator uses; a unit where a term lacks some
-    school's data gets no value, and `missing` names the terms and how many schools lack them."""
-    if terms_df.empty or not inds:
-        return pd.DataFrame(columns=COLUMNS)
-    cols = [c for c in terms_df.columns if c not in KEYS and not c.endswith(MISSING)]
-    pos = {c: k for k, c in enumerate(cols)}
-    X = terms_df[cols].to_numpy(dtype=float)
-    M = np.column_stack([terms_df[c + MISSING].to_numpy(dtype=float) if c + MISSING in terms_df.columns
-                         else np.zeros(len(terms_df)) for c in cols]) if cols else np.zeros((len(terms_df), 0))
-    missing = np.isnan(X)
-    X0 = np.where(missing, 0.0, X)
-    n_ind = len(inds)
-    C = {side: np.zeros((len(cols), n_ind)) for side in ("num", "den")}
-    U = {side: np.zeros((len(cols), n_ind)) for side in ("num", "den")}
-    for j, ind in enumerate(inds):
-        for side, terms in (("num", ind.numerator), ("den", ind.denominator)):
-            for t in terms:
-                k = pos.get(term_ids[term_key(t)])
-                if k is None:
-                    continue
-                C[side][k, j] += t.coefficient
-                U[side][k, j] = 1.0
-    num = X0 @ C["num"]
-    den = X0 @ C["den"]
-    num_missing = (missing.astype(float) @ U["num"]) > 0
-    den_missing = (missing.astype(float) @ U["den"]) > 0
-    all_missing = (missing.astype(float) @ (U["num"] + U["den"])) >= (U["num"] + U["den"]).sum(axis=0)
-    any_nonzero = ((X0 != 0).astype(float) @ (U["num"] + U["den"])) > 0
-    incomplete = ((M > 0).astype(float) @ (U["num"] + U["den"])) > 0
-    num[num_missing] = np.nan
-    den[den_missing] = np.nan
-    unit_type = terms_df["unit_type"].to_numpy()
-    bdim = terms_df["bdim"].to_numpy()
-    years = terms_df["year"].to_numpy()
-    is_school = unit_type == "school"
-    out = []
-    for j, ind in enumerate(inds):
-        keep = np.isin(unit_type, ind.units) & np.isin(bdim, ["", *ind.breakdowns]) & ~all_missing[:, j]
-        if ind.denominator:
-            d = den[:, j].copy()
-            # a school where the denominator is zero is outside the indicator's scope (e.g. 中职 at a 小学)
-            # …and a breakdown group with none of it — unless the zero is only for want of data
-            keep &= ~((is_school | (bdim != "")) & ~(d != 0) & ~incomplete[:, j])
-            with np.errstate(divide="ignore", invalid="ignore"):
-                value = num[:, j] / np.where(d != 0, d, np.nan) * ind.factor
-        else:
-            d = np.full(len(X), np.nan)
-            keep &= ~(is_school & ~any_nonzero[:, j] & ~incomplete[:, j])  # e.g. 小学编制缺口 at a 高中
-            value = num[:, j] * ind.factor
-        if not keep.any():
-            continue
-        n = num[:, j].copy()
-        gap = incomplete[:, j]
-        value = np.where(gap, np.nan, value)
-        n[gap] = np.nan
-        d[gap] = np.nan
-        part = terms_df.loc[keep, KEYS].copy()
-        part["indicator"] = ind.id
-        part["numerator"] = n[keep]
-        part["denominator"] = d[keep]
-        part["value"] = value[keep]
-        part["source"] = "computed"
-        notes = np.full(len(X), None, dtype=object)
-        for r in np.flatnonzero(keep & gap):
-            notes[r] = missing_note([(t, M[r, pos[term_ids[term_key(t)]]]) for t in ind.terms
-                                     if term_ids[term_key(t)] in pos], unit_type[r], int(years[r]))
-        part["missing"] = notes[keep]
-        out.append(part)
-    return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=COLUMNS)
+def _with_notes(got: "pa.Table", plan: Plan) -> pd.DataFrame:
+    """The fetched rows as a DataFrame (COLUMNS), `missing` written for the rows with a gap only."""
+    counts = got.column("counts")
+    gaps = [k for k, c in enumerate(counts.is_valid().to_pylist()) if c] if counts.null_count < len(got) else []
+    df = got.drop_columns(["counts", "_o"]).to_pandas()
+    notes: list[str | None] = [None] * len(df)
+    if gaps:
+        by_id = {i.id: i for i in plan.ratio}
+        ids, uts, ys = df["indicator"].to_numpy(), df["unit_type"].to_numpy(), df["year"].to_numpy()
+        cs = counts.take(gaps).to_pylist()
+        for k, c in zip(gaps, cs):
+            ind = by_id[ids[k]]
+            notes[k] = missing_note(list(zip(ind.terms, c)), uts[k], int(ys[k]))
+    df["missing"] = pd.Series(notes, index=df.index, dtype=object)
+    return df[COLUMNS]
 
 
 def term_columns(t: Term) -> list[str]:
@@ -505,28 +621,6 @@ def _optional_labels() -> dict[str, dict[str, str]]:
 OPTIONAL_LABELS = _optional_labels()
 
 
-def _reported(store: Store, inds: list[Indicator], computed: pd.DataFrame) -> pd.DataFrame:
-    items = {i.reported_item: i for i in inds if i.reported_item}
-    if not items:
-        return pd.DataFrame()
-    rows = _table_query(store, "reported", ("year", "area_code", "item", "value", "source")).to_dict("records")
-    have = set()
-    if not computed.empty:
-        ok = computed[computed["value"].notna() & (computed["bdim"] == "")]
-        have = set(zip(ok["indicator"], ok["year"], ok["unit_code"]))
-    zones = set(_table_query(store, "zone", ("zone_code",))["zone_code"])
-    out = []
-    for r in rows:
-        ind = items.get(r["item"])
-        if ind is None or (ind.id, r["year"], r["area_code"]) in have:
-            continue  # a computed value takes precedence over a reported one
-        out.append({"year": r["year"], "unit_type": "zone" if r["area_code"] in zones else "district",
-                    "unit_code": r["area_code"], "bdim": "", "bval": "", "indicator": ind.id,
-                    "numerator": np.nan, "denominator": np.nan, "value": r["value"],
-                    "source": f"reported:{r['source']}"})
-    return pd.DataFrame(out)
-
-
 def _external(store: Store, inds: list[Indicator]) -> pd.DataFrame:
     """Indicators a capability computes per district: fn(store) → {district: {year: {level: value}}}
     (e.g. 优质均衡系数 from eduplan.balance)."""
@@ -542,17 +636,26 @@ def _external(store: Store, inds: list[Indicator]) -> pd.DataFrame:
                 for level, v in by_level.items():
                     if level in ind.levels:
                         out.append({"year": int(year), "unit_type": "district", "unit_code": code,
-                                    "bdim": "level", "bval": level, "indicator": ind.id, "numerator": np.nan,
-                                    "denominator": np.nan, "value": v, "source": "computed"})
+                                    "bdim": "level", "bval": level, "indicator": ind.id, "numerator": float("nan"),
+                                    "denominator": float("nan"), "value": v, "source": "computed"})
     return pd.DataFrame(out)
 
 
-def _names(store: Store, schools: pd.DataFrame) -> dict[tuple[str, str], str]:
-    names: dict[tuple[str, str], str] = {}
-    for table in ("district", "zone"):
-        got = _table_query(store, table, (f"{table}_code", f"{table}_name"))
-        for code, name in zip(got[f"{table}_code"], got[f"{table}_name"]):
-            names[(table, code)] = name
-    for r in schools.itertuples():
-        names[("school", r.school_code)] = r.school_name
-    return names
+def _names(store: Store, school: str | None = None) -> dict[tuple[str, str], str]:
+    """(unit_type, code) → name of every district, 学区 and school (of the one school with `school`)."""
+    def build(s):
+        import ibis
+
+        con = store.ibis()
+        parts = []
+        for table in ("district", "zone", "school"):
+            t = con.table(table)
+            if table == "school" and s is not None:
+                t = t.filter(t.school_code == s)
+            parts.append(t.select(unit_type=ibis.literal(table), code=t[f"{table}_code"].cast("string"),
+                                  name=t[f"{table}_name"].cast("string")))
+        return parts[0].union(*parts[1:])
+
+    got = _query(store, ("names",), build, school)
+    return dict(zip(zip(got.column("unit_type").to_pylist(), got.column("code").to_pylist()),
+                    got.column("name").to_pylist()))
