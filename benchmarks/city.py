@@ -161,19 +161,38 @@ def build_city(path: Path, copies: int = 1, progress: bool = False, base: Path |
         return city_stats(store)
 
 
+def signature() -> str:
+    """What a built city depends on: this file, the demo generator, the data model and the store's schema
+    version (a cached city built by other code is rebuilt)."""
+    import hashlib
+
+    import eduplan
+    from eduplan.store.schema import SCHEMA_VERSION
+
+    h = hashlib.sha256(f"schema {SCHEMA_VERSION};".encode())
+    pkg = Path(eduplan.__file__).parent
+    for f in [Path(__file__), *sorted((pkg / "demo").glob("*.py")), *sorted((pkg / "model").glob("*.py"))]:
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
 def cached_city(folder: Path, copies: int, progress: bool = False) -> tuple[Path, dict]:
-    """The city × `copies` kept in `folder` (city-<n>x.duckdb, stats beside it in .json): built once,
-    reused by later runs (the 1× file is the base of the larger ones)."""
+    """The city × `copies` kept in `folder` (city-<n>x.duckdb, its stats and signature beside it in .json):
+    built once, reused by later runs while the code it depends on is unchanged (the 1× file is the base of the
+    larger ones)."""
     folder = Path(folder)
     path = folder / f"city-{copies}x.duckdb"
     meta = path.with_suffix(".json")
+    sig = signature()
     if path.exists() and meta.exists():
-        return path, json.loads(meta.read_text(encoding="utf-8"))
+        got = json.loads(meta.read_text(encoding="utf-8"))
+        if got.pop("signature", None) == sig:
+            return path, got
     base = None
     if copies > 1:
         base, _ = cached_city(folder, 1, progress)
     stats = build_city(path, copies, progress, base=base)
-    meta.write_text(json.dumps(stats), encoding="utf-8")
+    meta.write_text(json.dumps({**stats, "signature": sig}), encoding="utf-8")
     return path, stats
 
 
