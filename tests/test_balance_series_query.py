@@ -309,3 +309,29 @@ def test_city_equals_the_evaluator(city_store, method, composite):
         got = assert_same(s, method, BalanceSettings(composite=composite))
     assert len({k[0] for k in got}) == 17 and len(got) == 17 * 10 * 2
     assert all(v["composite"] is not None for v in got.values())
+
+
+def test_compiled_sql_kept_on_disk_and_a_damaged_file_compiled_again(hand, tmp_path, monkeypatch):
+    import eduplan.balance.series_query as sq
+
+    monkeypatch.setenv("EDUPLAN_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(sq, "_SQL", {})
+    settings = BalanceSettings(teaching_point_min_pupils=45)  # a key of its own
+    want = coefficient_rows(hand, "2017", settings=settings)
+    (cached,) = (tmp_path / "sql").glob("balance-series-*.json")
+    # a fresh process: nothing in memory, the file read, Ibis not asked
+    monkeypatch.setattr(sq, "_SQL", {})
+    monkeypatch.setattr(sq, "coefficient_query", lambda *a, **k: pytest.fail("compiled again"))
+    assert coefficient_rows(hand, "2017", settings=settings) == want
+    # a damaged file is compiled again (and rewritten), never trusted
+    monkeypatch.undo()
+    monkeypatch.setenv("EDUPLAN_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(sq, "_SQL", {})
+    cached.write_text("{not json", encoding="utf-8")
+    assert coefficient_rows(hand, "2017", settings=settings) == want
+    assert '"sql"' in cached.read_text(encoding="utf-8")
+    # with the threshold at 45 T's 49 pupils of 2019 count: 小学 L4 over A (5 ㎡), N (10 ㎡) and T (500 / 49 ㎡)
+    row = next(r for r in want if (r["district_code"], r["year"], r["level"]) == (D1, 2019, "小学"))
+    mean = 6000 / 749
+    cv = math.sqrt(sum(p / 749 * (x - mean) ** 2 for x, p in ((5, 300), (10, 400), (500 / 49, 49)))) / mean
+    assert row["cv_L4"] == pytest.approx(cv, rel=TOL)

@@ -22,6 +22,10 @@ the evaluator (eduplan.balance.evaluate_store), and tests/test_balance_series_qu
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+from pathlib import Path
 from typing import Any
 
 from ..model.codes import GRADE_LEVEL, TYPE_LEVELS, levels_of
@@ -222,6 +226,93 @@ def _facility_columns(q: str) -> tuple[str, ...]:
 
 _SQL: dict[str, tuple[str, list[str]]] = {}  # compiled DuckDB SQL and column names, per query key
 _MAX_SQL = 64
+_MAX_ON_DISK = 200  # compiled series queries kept in the cache folder (the oldest go after a write)
+_PREFIX = "balance-series-"
+_CODE: list[str] = []
+
+
+def _cache_dir() -> Path | None:
+    """The folder of compiled SQL kept between runs — the indicator engine's (EDUPLAN_CACHE_DIR, else
+    ~/.cache/eduplan; "off" keeps it in memory only)."""
+    env = os.environ.get("EDUPLAN_CACHE_DIR")
+    if env is not None and env.strip().lower() in ("", "none", "off", "0"):
+        return None
+    if env:
+        return Path(env) / "sql"
+    try:
+        return Path(os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")) / "eduplan" / "sql"
+    except (KeyError, RuntimeError):  # no home directory
+        return None
+
+
+def _code_signature() -> str:
+    """What the compiled SQL depends on besides the query key: this module, the data model's grades and
+    types, the store's schema version and the compilers' versions."""
+    if not _CODE:
+        from importlib.metadata import PackageNotFoundError, version
+
+        from ..store.schema import SCHEMA_VERSION
+
+        h = hashlib.sha256(Path(__file__).read_bytes())
+        h.update(repr((GRADE_LEVEL, TYPE_LEVELS, TEACHER_QUANTITIES, SCHEMA_VERSION)).encode())
+        for pkg in ("ibis-framework", "sqlglot", "duckdb"):
+            try:
+                h.update(f"{pkg}={version(pkg)};".encode())
+            except PackageNotFoundError:
+                h.update(f"{pkg}=?;".encode())
+        _CODE.append(h.hexdigest())
+    return _CODE[0]
+
+
+def _compiled(store, method: str, years: list[int] | None, settings: BalanceSettings,
+              by_district: bool) -> tuple[str, list[str]]:
+    """The query's DuckDB SQL and column names: from this process, else from the cache folder, else built and
+    compiled by Ibis (and kept in both)."""
+    asked = None if years is None else sorted({int(y) for y in years})
+    key = hashlib.sha256(repr((method, method_indicators(method), asked, by_district, settings.model_dump_json(),
+                               _code_signature())).encode()).hexdigest()
+    got = _SQL.get(key)
+    if got is not None:
+        return got
+    folder = _cache_dir()
+    path = None if folder is None else folder / f"{_PREFIX}{key}.json"
+    got = _read(path)
+    if got is None:
+        import ibis
+
+        expr = coefficient_query(store, method, years, settings, by_district)
+        got = (str(ibis.to_sql(expr, dialect="duckdb")), list(expr.columns))
+        _write(path, got)
+    if len(_SQL) >= _MAX_SQL:
+        _SQL.pop(next(iter(_SQL)))
+    _SQL[key] = got
+    return got
+
+
+def _read(path: Path | None) -> tuple[str, list[str]] | None:
+    if path is None:
+        return None
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        return str(doc["sql"]), [str(c) for c in doc["columns"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # absent, unreadable or damaged: compile afresh
+
+
+def _write(path: Path | None, got: tuple[str, list[str]]) -> None:
+    if path is None:
+        return
+    try:  # atomic: a reader sees the whole file or none
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"what": "优质均衡系数 series", "sql": got[0], "columns": got[1]}, ensure_ascii=False),
+                       encoding="utf-8")
+        os.replace(tmp, path)
+        files = sorted(path.parent.glob(f"{_PREFIX}*.json"), key=lambda f: f.stat().st_mtime)
+        for f in files[:max(0, len(files) - _MAX_ON_DISK)]:
+            f.unlink(missing_ok=True)
+    except OSError:
+        pass  # a read-only or full cache folder only costs the compile next time
 
 
 def coefficient_rows(store, method: str | None = None, years: list[int] | None = None,
@@ -229,23 +320,13 @@ def coefficient_rows(store, method: str | None = None, years: list[int] | None =
     """The query's rows, fetched (a few per district and year): dicts with district_code (by district), year,
     level, cv_<id> per indicator and composite; None where unknown.
 
-    On a DuckDB store the SQL Ibis compiles is kept in this process (keyed by method, years, grouping and
-    every setting) and run on the store's connection: building and compiling the expression costs more
-    than running it. Other backends (PostgreSQL) execute the expression through Ibis."""
+    On a DuckDB store the SQL Ibis compiles is kept — in this process and in the cache folder the indicator
+    engine uses (keyed by method, years, grouping, every setting and this code) — and run on the store's
+    connection: building and compiling the expression costs more than running it, and a fresh process then
+    needs no Ibis at all. Other backends (PostgreSQL) execute the expression through Ibis."""
     settings = settings or load_settings()
     method = str(method or settings.plan_method)
     if getattr(store, "backend", None) != "duckdb" or not hasattr(store, "con"):
         return coefficient_query(store, method, years, settings, by_district).to_pyarrow().to_pylist()
-    key = repr((method, None if years is None else sorted({int(y) for y in years}), by_district,
-                settings.model_dump_json()))
-    got = _SQL.get(key)
-    if got is None:
-        import ibis
-
-        expr = coefficient_query(store, method, years, settings, by_district)
-        got = (str(ibis.to_sql(expr, dialect="duckdb")), list(expr.columns))
-        if len(_SQL) >= _MAX_SQL:
-            _SQL.pop(next(iter(_SQL)))
-        _SQL[key] = got
-    sql, names = got
+    sql, names = _compiled(store, method, years, settings, by_district)
     return [dict(zip(names, row)) for row in store.con.execute(sql).fetchall()]
