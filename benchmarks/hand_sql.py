@@ -296,6 +296,12 @@ def _cv_sql(settings) -> str:
     point_min = int(settings.teaching_point_min_pupils)
     r_cols = ",\n           ".join(f"{expr}::DOUBLE * {factor!r}::DOUBLE AS {k}" for k, (expr, factor) in _QUANTITIES.items())
     unpivot = ", ".join(_QUANTITIES)
+    m_cols = ",\n           ".join(f"count({k}) = count(*) AS {k}_known, fsum({k}) / sum(pupils)::DOUBLE AS {k}_mean"
+                                    for k in _QUANTITIES)
+    cv_cols = ",\n           ".join(
+        f"CASE WHEN {k}_known AND {k}_mean > 0 THEN sqrt(fsum(r.pupils / p_sum * "
+        f"((r.{k} / r.pupils - {k}_mean) * (r.{k} / r.pupils - {k}_mean)))) / {k}_mean END AS {k}" for k in _QUANTITIES)
+    group_cols = ", ".join(f"{k}_known, {k}_mean" for k in _QUANTITIES)
     return f"""
 WITH p AS (
     SELECT year, school_code,
@@ -318,21 +324,16 @@ r AS MATERIALIZED (  -- each unit's raw totals R (×100 for the 每百名 indica
            {r_cols}
     FROM u LEFT JOIN teachers t ON t.year = u.year AND t.school_code = u.school_code AND t.section = u.level
            LEFT JOIN facilities f ON f.year = u.year AND f.school_code = u.school_code),
-long AS MATERIALIZED (
-    SELECT year, district_code, level, school_code, pupils, indicator, total
-    FROM r UNPIVOT INCLUDE NULLS (total FOR indicator IN ({unpivot}))),
-m AS (
-    SELECT year, district_code, level, indicator, count(total) = count(*) AS complete,
-           fsum(total) / sum(pupils)::DOUBLE AS mean,
-           sum(pupils)::DOUBLE AS p_sum
-    FROM long GROUP BY ALL),
-cv AS (
-    SELECT m.year, m.district_code, m.level, m.indicator,
-           CASE WHEN m.complete AND m.mean > 0
-                THEN sqrt(fsum(l.pupils / m.p_sum * ((l.total / l.pupils - m.mean) * (l.total / l.pupils - m.mean))))
-                     / m.mean END AS cv
-    FROM long l JOIN m USING (year, district_code, level, indicator)
-    GROUP BY m.year, m.district_code, m.level, m.indicator, m.complete, m.mean),
+m AS (  -- per district × level × year: students, units, and per indicator the units knowing R and X̄ = Σ R_i / P
+    SELECT year, district_code, level, sum(pupils)::DOUBLE AS p_sum, count(*) AS n,
+           {m_cols}
+    FROM r GROUP BY year, district_code, level),
+wide AS (  -- S² = Σ (P_i / P)(x_i − X̄)², summed with fsum; CV = S / X̄ (missing when a unit lacks R, or X̄ ≤ 0)
+    SELECT year, district_code, level,
+           {cv_cols}
+    FROM r JOIN m USING (year, district_code, level)
+    GROUP BY year, district_code, level, {group_cols}),
+cv AS (SELECT * FROM wide UNPIVOT INCLUDE NULLS (cv FOR indicator IN ({unpivot}))),
 keys AS (  -- every district with records in the year, both levels, all seven indicators
     SELECT year, district_code, level, indicator
     FROM (SELECT DISTINCT year, district_code FROM rec), (VALUES ('小学'), ('初中')) lv(level), (VALUES {', '.join(f"('{k}')" for k in _QUANTITIES)}) i(indicator))
