@@ -234,8 +234,8 @@ def _absent(store: Store, candidates: list[tuple[FileResult, Rows]]) -> list[dic
     for name, rows in union.items():
         t = TABLES_BY_NAME[name]
         scope = replace_scope(t)
-        if not scope:
-            continue
+        if not scope or not store.run(f'SELECT 1 FROM "{name}" LIMIT 1'):
+            continue  # (nothing stored in the table: no stored row can be absent)
         missing = store.absent_rows(name, rows)
         if not missing:
             continue

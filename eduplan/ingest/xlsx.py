@@ -636,10 +636,13 @@ BLOCK = 2048  # what expat's ParseFile reads at a time: the fast path reads the 
 FAST_CHUNK = 1 * MB  # rows are tokenised a megabyte at a time (bounded memory)
 FAST_SPAN = 4 * MB  # the most the fast path buffers before <sheetData> or between two </row>
 _SHEETDATA, _SHEETDATA_END, _ROW_END = b"<sheetData>", b"</sheetData>", b"</row>"
-# One token of <sheetData> as Excel, WPS and xlsxwriter write it; group 9 is anything else (give up).
+# One token of <sheetData> as Excel, WPS and xlsxwriter write it: a row's start (number, attributes, "/" when
+# empty), a cell (column letters, style, type, value: up to 15 digits, or any other number text), a row's end;
+# the last group is anything else (give up).
 _TOKEN = re.compile(
     r'<row r="([0-9]{1,9})"((?: [A-Za-z_][A-Za-z0-9_.:-]*="[^"<&]*")*)(/?)>'
-    r'|<c r="([A-Z]{1,3})[0-9]{1,9}"(?: s="([0-9]{1,9})")?(?: t="([ns])")?(?:/>|></c>|><v>([-+.0-9Ee]*)</v></c>)'
+    r'|<c r="([A-Z]{1,3})[0-9]{1,9}"(?: s="([0-9]{1,9})")?(?: t="([ns])")?'
+    r'(?:/>|></c>|><v>(?:([0-9]{1,15})|([-+.0-9Ee]*))</v></c>)'
     r'|(</row>)'
     r'|([\s\S])')
 _ATTR_NAME = re.compile(r' ([^=]+)=')
@@ -740,6 +743,7 @@ def _consumer(reader: _Sheet):
     rows = reader.rows
     state = {"open": False, "row": None, "cells": reader.cells}
     good_attrs: set[str] = set()  # row attributes already checked (spans="1:16" repeats on every row)
+    colmap = _COLS  # column letters -> index (shared cache)
 
     def consume(data: bytes | None) -> None:
         if data is None:
@@ -752,37 +756,46 @@ def _consumer(reader: _Sheet):
         except UnicodeDecodeError:
             raise _GiveUp from None
         is_open, row, cells = state["open"], state["row"], state["cells"]
-        for rn, rattrs, empty, letters, s, t, v, endrow, other in _TOKEN.findall(text):
+        width = len(row) if row is not None else 0  # len(row), kept by hand in the loop
+        for rn, rattrs, empty, letters, s, t, digits, v, endrow, other in _TOKEN.findall(text):
             if letters:
                 if not is_open:
                     raise _GiveUp
-                if not v:
-                    continue
                 if t == "s":
+                    if not digits:
+                        if not v:
+                            continue
+                        raise _GiveUp  # not an index: expat's reader refuses it
                     try:
-                        value = strings[int(v)]
-                    except (ValueError, IndexError):
+                        value = strings[int(digits)]
+                    except IndexError:
                         raise _GiveUp from None
-                elif s in kind_of:
-                    value = styled(v, kind_of[s])
-                elif v.isdigit() and len(v) <= 15:
-                    value = int(v)  # _number's first case, inline (most cells of a sheet)
+                    if len(value) > max_chars:
+                        raise _GiveUp
+                elif digits:
+                    value = styled(digits, kind_of[s]) if s in kind_of else int(digits)  # _number(digits)
+                elif v:
+                    value = styled(v, kind_of[s]) if s in kind_of else _number(v)
+                    if value.__class__ is str and len(value) > max_chars:
+                        raise _GiveUp
                 else:
-                    value = _number(v)
-                col = _COLS.get(letters)
-                if col is None:
-                    col = col_index(letters)
-                if col >= max_cols or (value.__class__ is str and len(value) > max_chars):
+                    continue
+                try:
+                    col = colmap[letters]
+                except KeyError:
+                    col = colmap[letters] = col_index(letters)
+                if col >= max_cols:
                     raise _GiveUp
                 cells += 1
                 if cells > max_cells:
                     raise _GiveUp
-                n = len(row)
-                if col == n:
+                if col == width:
                     row.append(value)
-                elif col > n:
-                    row.extend([None] * (col - n))
+                    width += 1
+                elif col > width:
+                    row.extend([None] * (col - width))
                     row.append(value)
+                    width = col + 1
                 else:
                     row[col] = value
             elif rn:
@@ -799,6 +812,7 @@ def _consumer(reader: _Sheet):
                 row = rows.get(number)
                 if row is None:
                     row = rows[number] = []
+                width = len(row)
                 is_open = not empty
             elif endrow:
                 if not is_open:
