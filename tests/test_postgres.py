@@ -9,12 +9,19 @@ Marked `postgres`; skipped with the reason where no server can be started (tests
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-pytest.importorskip("psycopg", reason="psycopg 3 未安装（the `postgres` extra: pip install -e '.[postgres]'）")
+try:
+    import psycopg
+except ImportError:
+    if os.environ.get("PG_TEST_REQUIRED") == "1":  # .ci/run: the comparison must run
+        raise
+    pytest.skip("psycopg 3 未安装（psycopg 3 is not installed: the `postgres` extra, pip install -e '.[postgres]'）",
+                allow_module_level=True)
 
 from pg import cluster  # noqa: E402
 
@@ -39,8 +46,6 @@ def server():
 
 def _database(url: str, name: str) -> str:
     """A new empty database on the test cluster; its URL."""
-    import psycopg
-
     with psycopg.connect(url, autocommit=True) as con:
         con.execute(f'CREATE DATABASE "{name}"')
     return url.rsplit("/", 1)[0] + "/" + name
@@ -135,8 +140,6 @@ def test_odd_values_and_types_round_trip_exactly(server):
 
 def test_load_is_one_transaction(server):
     """A load that fails at its second table leaves the first as it was (here: not there at all)."""
-    import psycopg
-
     url = _database(server, "half")
     with psycopg.connect(url, autocommit=True) as con:
         con.execute("CREATE TABLE zone (zone_code text)")
