@@ -7,7 +7,8 @@ Modules: settings (the `balance` settings section), data (per-school records fro
 school-level units), infile (a standalone spreadsheet), cv (the weighted CV), indicators, method2017,
 method2012, checklist_items + checklist (the other three dimensions and the veto items), planner_model +
 planner_cone + planner (the improvement plan), plan_apply (actions applied to the data), series (the
-coefficient series and the plan indicator), result (the result types), report (JSON and xlsx).
+coefficient series and the plan indicator), series_query (that series as one Ibis query: every district ×
+year × level's weighted CVs and composite in the database), result (the result types), report (JSON and xlsx).
 
 Public API: evaluate_store, evaluate_file, evaluate_records, coefficient_series, plan_indicator_status,
 plan_fixes, apply_actions, BalanceSettings, load_settings.
