@@ -343,6 +343,30 @@ def test_fast_path_gives_up_at_the_limits_and_spends_the_same_budget(monkeypatch
         assert not _same(data, monkeypatch, limits)
 
 
+def _rows_xml(n: int, layout) -> str:
+    return "<sheetData>" + "".join(layout(k) for k in range(1, n)) + "</sheetData>"
+
+
+@pytest.mark.parametrize("layout", [
+    # every 7th row without its B cell, every 11th with a cell in E: three layouts mixed in every chunk
+    lambda k: (f'<row r="{k}" spans="1:5"><c r="A{k}" s="0"><v>{k}</v></c>'
+               + ("" if k % 7 == 0 else f'<c r="B{k}" t="s"><v>{k % 2}</v></c>')
+               + (f'<c r="E{k}"><v>{k * 3}</v></c>' if k % 11 == 0 else "") + "</row>"),
+    # a row number met again two chunks later: its cells go into the same row, as expat puts them
+    lambda k: (f'<row r="{k if k % 5000 else 3}"><c r="A{k}"><v>{k}</v></c><c r="C{k}"><v>7</v></c></row>'),
+    # a cell reference that does not hold the row's number, and a value of 16 digits
+    lambda k: (f'<row r="{k}"><c r="A{k + (k == 20_000)}"><v>{k}</v></c>'
+               f'<c r="B{k}"><v>{"1234567890123456" if k == 25_000 else k}</v></c></row>'),
+    # rows out of order; a percent-formatted column (not a template column: cell by cell)
+    lambda k: (f'<row r="{40_000 - k}"><c r="A{40_000 - k}"><v>{k}</v></c>'
+               f'<c r="B{40_000 - k}" s="1"><v>{k % 3}</v></c></row>'),
+], ids=["mixed", "repeated-row", "odd-reference", "reversed-percent"])
+def test_fast_path_rows_of_one_layout_and_the_others(layout, monkeypatch):
+    data = _package(_rows_xml(30_000, layout))
+    assert len(data) > 100_000
+    assert _same(data, monkeypatch)
+
+
 def test_fast_path_reads_the_templates_and_an_openpyxl_workbook(tmp_path, monkeypatch, demo_rows):
     import openpyxl
 

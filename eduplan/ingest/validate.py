@@ -5,6 +5,14 @@ alongside, so one run reports all of a file's errors at once. A blank optional c
 (missing), never a default; a value outside the field's soft bounds is a "soft-range" warning. The
 template's example row is skipped only when it is untouched; an example marker left on a row of real
 data is an error naming the row. sheet_summary / skipped_summary describe each sheet for FileResult.
+
+Column by column, at the speed of reading: a column of plain numbers is checked against its hard and soft
+bounds with numpy in one pass, a column of text is parsed once per distinct value, the model's arithmetic
+rules (sums, at most) are applied to whole columns; only the cells (and rows) these passes do not accept
+are judged one at a time by the cell parser (parse.py) — every cell with a problem among them — and only
+then is an Issue, with its location text, built. The result is the same as judging every cell and row in
+turn: the same rows, and the same issues in the same order (tests/test_import_vectorised.py compares the
+two on every table).
 """
 
 from __future__ import annotations

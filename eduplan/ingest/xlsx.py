@@ -741,7 +741,7 @@ def _consumer(reader: _Sheet):
     lim = reader.limits
     max_rows, max_cols, max_chars, max_cells = lim.max_rows, lim.max_columns, lim.max_cell_chars, lim.max_cells
     rows = reader.rows
-    state = {"open": False, "row": None, "cells": reader.cells}
+    state: dict[str, Any] = {"open": False, "row": None, "cells": reader.cells, "template": None}
     good_attrs: set[str] = set()  # row attributes already checked (spans="1:16" repeats on every row)
     colmap = _COLS  # column letters -> index (shared cache)
 
@@ -755,6 +755,10 @@ def _consumer(reader: _Sheet):
             text = data.decode("ascii")
         except UnicodeDecodeError:
             raise _GiveUp from None
+        if not state["open"]:
+            rest = _uniform(text, state, reader)
+            if rest is not None:
+                text = rest  # the rows laid out otherwise, cell by cell below
         is_open, row, cells = state["open"], state["row"], state["cells"]
         width = len(row) if row is not None else 0  # len(row), kept by hand in the loop
         for rn, rattrs, empty, letters, s, t, digits, v, endrow, other in _TOKEN.findall(text):
@@ -823,3 +827,114 @@ def _consumer(reader: _Sheet):
         state["open"], state["row"], state["cells"] = is_open, row, cells
 
     return consume
+
+
+# ---------------------------------------------------------------- rows of one layout, a chunk at a time
+
+_ROW_START = "<row "
+_ROW_NUMBER = re.compile(r'<row r="([0-9]{1,9})"')
+
+
+@dataclass
+class _Template:
+    """The layout of a row of whole numbers and shared strings, as a pattern matching every row laid out
+    alike (up to its </row>): each cell's column, style and type fixed, its value (up to 15 digits) and the
+    row number free (each cell's reference holds the row's number)."""
+
+    pattern: re.Pattern
+    columns: list[int]  # each cell's column index, increasing
+    shared: list[bool]  # each cell: a shared-string index (else a whole number)
+
+
+def _template(row_text: str, reader: _Sheet) -> _Template | None:
+    """The template of one row's text (without its </row>), or None when the row is not such a row."""
+    toks = _TOKEN.findall(row_text)
+    if len(toks) < 2 or not toks[0][0] or toks[0][2]:
+        return None
+    rattrs = toks[0][1]
+    if rattrs:
+        names = _ATTR_NAME.findall(rattrs)
+        if "r" in names or len(set(names)) != len(names):
+            return None
+    parts = [f'<row r="([0-9]{{1,9}})"{re.escape(rattrs)}>']
+    columns, shared = [], []
+    for _, _, _, letters, s, t, digits, _, _, _ in toks[1:]:
+        if not letters or not digits or (t != "s" and s in reader.kind_of):
+            return None
+        col = col_index(letters)
+        if col >= reader.limits.max_columns or (columns and col <= columns[-1]):
+            return None
+        columns.append(col)
+        shared.append(t == "s")
+        attrs = (f' s="{s}"' if s else "") + (f' t="{t}"' if t else "")
+        parts.append(f'<c r="{letters}\\1"{re.escape(attrs)}><v>([0-9]{{1,15}})</v></c>')
+    return _Template(re.compile("".join(parts)), columns, shared)
+
+
+def _uniform(text: str, state: dict[str, Any], reader: _Sheet) -> str | None:
+    """Read the rows of a chunk that share the layout of a template (the current one, else that of the
+    chunk's last row) with one pattern and whole-column conversions; return the other rows' text, left to
+    the cell-by-cell loop, or None (nothing read) when the chunk is not a plain sequence of rows.
+
+    Each piece of the text split at </row> must be one whole row: starting with "<row " and holding no
+    other. Rows are independent of each other (a row of a number met before is not: then nothing is read
+    here), so reading some now and the others after gives the rows the expat reader gives."""
+    pieces = text.split("</row>")
+    if pieces.pop() != "" or text.count(_ROW_START) != len(pieces) or not all(
+            p.startswith(_ROW_START) for p in pieces):
+        return None
+    for attempt in (0, 1):
+        tpl = state["template"]
+        if tpl is None or attempt:
+            tpl = _template(pieces[-1], reader)
+            if tpl is None:
+                return None
+            state["template"] = tpl
+        match = tpl.pattern.fullmatch
+        found, other = [], []
+        for p in pieces:
+            m = match(p)
+            if m is None:
+                other.append(p)
+            else:
+                found.append(m.groups())
+        if len(found) >= len(other) or attempt:
+            break  # (else: most rows are laid out otherwise; learn this chunk's layout once)
+    if not found:
+        return None
+    others = [_ROW_NUMBER.match(p) for p in other]
+    if None in others or not _store(tpl, found, [int(m.group(1)) for m in others], state, reader):
+        return None
+    return "".join(p + "</row>" for p in other)
+
+
+def _store(tpl: _Template, found: list[tuple[str, ...]], others: list[int], state: dict[str, Any],
+           reader: _Sheet) -> bool:
+    """Put the rows matched by the template into reader.rows; False (nothing stored) at a limit or a row
+    number met twice."""
+    cols = list(zip(*found))
+    lim, rows = reader.limits, reader.rows
+    numbers = list(map(int, cols[0]))
+    width = len(tpl.columns)
+    cells = state["cells"] + len(found) * width
+    if (max(numbers) > lim.max_rows or cells > lim.max_cells or len(set(numbers) | set(others)) != len(numbers) + len(others)
+            or not rows.keys().isdisjoint(numbers) or not rows.keys().isdisjoint(others)):
+        return False  # a limit, or a row number met twice: cell by cell
+    strings = reader.strings
+    values: list[Any] = [None] * (tpl.columns[-1] + 1)
+    for col, is_shared, texts in zip(tpl.columns, tpl.shared, cols[1:]):
+        ints = list(map(int, texts))
+        if is_shared:
+            try:
+                got = list(map(strings.__getitem__, ints))
+            except IndexError:
+                return False
+            if max(map(len, got)) > lim.max_cell_chars:
+                return False
+            values[col] = got
+        else:
+            values[col] = ints
+    blank = [None] * len(found)
+    rows.update(zip(numbers, map(list, zip(*(v if v is not None else blank for v in values)))))
+    state["cells"] = cells
+    return True
