@@ -11,6 +11,7 @@ An accepted category is stored exactly as the plan writes it.
 from __future__ import annotations
 
 import unicodedata
+from operator import itemgetter
 from typing import Any
 
 from ..model import TABLES_BY_NAME
@@ -107,6 +108,30 @@ def project_category_issues(store, merged: dict[str, list[dict[str, Any]]]) -> l
     return issues
 
 
+PLACE_COLUMNS = ("district_code", "zone_code", "school_code", "project_id", "area_code")
+
+
+def _places(batches: list[dict[str, list[dict[str, Any]]]]) -> set[tuple]:
+    """Each distinct combination of the columns that place a row (district, zone, school, project, area),
+    as a tuple in PLACE_COLUMNS order: 50,000 enrolment rows hold ~1,500."""
+    out: set[tuple] = set()
+    for tables in batches:
+        for name, rows in tables.items():
+            t = TABLES_BY_NAME.get(name)
+            cols = [c for c in PLACE_COLUMNS if t is None or c in t.labels]
+            if not rows or not cols:
+                continue
+            get = itemgetter(*cols)
+            try:
+                seen = set(map(get, rows))  # one C call per row
+            except KeyError:
+                seen = {tuple(r.get(c) for c in cols) if len(cols) > 1 else r.get(cols[0]) for r in rows}
+            for v in seen:
+                named = dict(zip(cols, v if len(cols) > 1 else (v,)))
+                out.add(tuple(named.get(c) for c in PLACE_COLUMNS))
+    return out
+
+
 def districts_of(store, batches: list[dict[str, list[dict[str, Any]]]]) -> list[dict[str, Any]]:
     """The districts the rows of an import belong to (through district codes, zones, schools, area codes
     and projects), each with its bound plan: [{district_code, district_name, plan: {id, title} | None}]."""
@@ -120,10 +145,7 @@ def districts_of(store, batches: list[dict[str, list[dict[str, Any]]]]) -> list[
             project_district[r["project_id"]] = d
     names = known_districts(store)
     found: set[str] = set()
-    # each distinct combination of the columns that place a row, judged once (50,000 enrolment rows: ~1,500)
-    places = {(r.get("district_code"), r.get("zone_code"), r.get("school_code"), r.get("project_id"), r.get("area_code"))
-              for tables in batches for rows in tables.values() for r in rows}
-    for district, zone, school, project, area in places:
+    for district, zone, school, project, area in _places(batches):
         d = (district or zone_district.get(zone) or school_district.get(school) or project_district.get(project))
         if d is None and area is not None:
             d = area if area in names else zone_district.get(area)

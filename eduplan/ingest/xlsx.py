@@ -13,8 +13,9 @@ styles.xml — see cells.py for the markers it returns.
 
 Two ways through a worksheet, one result. The plain sheets Excel, WPS and the templates write (rows of
 cells holding numbers or shared strings, nothing else) are read by `_fast_sheet`: the part before
-<sheetData> through expat as above, the rows by one regular-expression pass per megabyte, with the same
-per-cell rules and limits. Anything else in the rows — a formula, an error value, an inline or formula
+<sheetData> through expat as above, the rows a megabyte at a time: the rows laid out alike (the same cells,
+styles and types, values of whole numbers or shared strings) by one pattern per layout and whole-column
+conversions, the others by one regular-expression pass, with the same per-cell rules and limits. Anything else in the rows — a formula, an error value, an inline or formula
 string, an attribute in another order, a comment, whitespace, a limit reached, a malformed tag — makes it
 give up, restoring the decompression budget, and the expat reader reads the sheet from the start and
 decides (tests/test_import_vectorised.py checks that both give the same rows and budget).
