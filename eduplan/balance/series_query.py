@@ -254,7 +254,7 @@ def _code_signature() -> str:
         from ..store.schema import SCHEMA_VERSION
 
         h = hashlib.sha256(Path(__file__).read_bytes())
-        h.update(repr((GRADE_LEVEL, TYPE_LEVELS, TEACHER_QUANTITIES, SCHEMA_VERSION)).encode())
+        h.update(repr((GRADE_LEVEL, TYPE_LEVELS, TEACHER_QUANTITIES, LEVELS, SCHEMA_VERSION)).encode())
         for pkg in ("ibis-framework", "sqlglot", "duckdb"):
             try:
                 h.update(f"{pkg}={version(pkg)};".encode())
