@@ -189,7 +189,8 @@ def hand_baseline(path: Path, db: Path) -> float:
     con = duckdb.connect(str(db))
     con.execute("CREATE TABLE enrolment (year INTEGER, school_code VARCHAR, grade VARCHAR, "
                 + ", ".join(f"{f.name} BIGINT" for f in table.fields[3:]) + ")")
-    con.execute("INSERT INTO enrolment SELECT * FROM arrow")
+    con.register("arrow_rows", arrow)
+    con.execute("INSERT INTO enrolment SELECT * FROM arrow_rows")
     n = con.execute("SELECT count(*) FROM enrolment").fetchone()[0]
     con.close()
     seconds = time.perf_counter() - t0

@@ -14,7 +14,6 @@ import io
 import random
 import zipfile
 from datetime import date, datetime
-from pathlib import Path
 
 import pytest
 
