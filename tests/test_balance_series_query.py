@@ -280,7 +280,7 @@ def _close(a, b) -> bool:
     return abs(a - b) <= TOL
 
 
-# ------------------------------------------------------------------ the demo, 江湾区's hand-wide twin, the city
+# ------------------------------------------------------------------ the demo, the widened hand-worked district, the city
 
 @pytest.mark.parametrize("method", ["2017", "2012"])
 @pytest.mark.parametrize("composite", ["mean", "max"])
