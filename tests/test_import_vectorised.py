@@ -296,6 +296,26 @@ PLAIN = ('<sheetData><row r="1" spans="1:2"><c r="A1" t="s"><v>0</v></c><c r="B1
 
 def test_fast_path_reads_plain_sheets_as_expat_does(monkeypatch):
     assert _same(_package(PLAIN), monkeypatch)
+    assert _same(_package("<sheetData></sheetData>"), monkeypatch)  # no rows at all
+    assert _same(_package(PLAIN.replace("</sheetData>", '<row r="9"/></sheetData>')), monkeypatch)
+
+
+def test_fast_path_chunk_ending_where_the_rows_end(monkeypatch):
+    """A chunk cut at the last </row> just before </sheetData> leaves nothing for the last call."""
+    row = '<row r="{n}"><c r="A{n}"><v>{n}</v></c></row>'
+    rows, size, n = [], 0, 1
+    while size < X.FAST_CHUNK + 3 * X.BLOCK:  # past a megabyte, then to the end of a block
+        rows.append(row.format(n=n))
+        size += len(rows[-1])
+        n += 1
+    xml = "<sheetData>" + "".join(rows) + "</sheetData>"
+    assert _same(_package(xml), monkeypatch)
+    reader = X._Sheet("分年级学生数", [], [], False, False, import_limits(), 0)
+    consume = X._consumer(reader)
+    consume(row.format(n=1).encode())
+    consume(b"")  # what is left when the last cut fell right before </sheetData>
+    consume(None)
+    assert reader.rows == {1: [1]} and reader.cells == 1
 
 
 @pytest.mark.parametrize("change", [

@@ -27,7 +27,6 @@ import math
 import posixpath
 import re
 import zipfile
-import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, BinaryIO
@@ -662,7 +661,7 @@ def _fast_sheet(zf: zipfile.ZipFile, part: str, budget: _Budget, reader: _Sheet)
         with zf.open(part) as raw:
             _fast_rows(_Bounded(raw, budget), reader)
         return True
-    except (_GiveUp, Refused, zipfile.BadZipFile, EOFError, OSError, RuntimeError, ValueError, zlib.error):
+    except Exception:  # noqa: BLE001 - _GiveUp, a limit, a damaged member…: the expat reader decides and says why
         budget.left = left
         return False
 
@@ -881,7 +880,7 @@ def _uniform(text: str, state: dict[str, Any], reader: _Sheet) -> str | None:
     other. Rows are independent of each other (a row of a number met before is not: then nothing is read
     here), so reading some now and the others after gives the rows the expat reader gives."""
     pieces = text.split("</row>")
-    if pieces.pop() != "" or text.count(_ROW_START) != len(pieces) or not all(
+    if pieces.pop() != "" or not pieces or text.count(_ROW_START) != len(pieces) or not all(
             p.startswith(_ROW_START) for p in pieces):
         return None
     for attempt in (0, 1):
