@@ -38,6 +38,7 @@ import hashlib
 import importlib
 import json
 import os
+import warnings
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -201,7 +202,9 @@ def _query(store: Store, what: tuple, build: Callable[[str | None], Any], school
         return store.ibis().to_pyarrow(build(school))
     sql = _cached_sql(store, what, lambda: build(_SCHOOL if one_school else None), one_school)
     params = [school] * sql.count("?") if one_school else None
-    return store.con.sql(sql, params=params).to_arrow_table()
+    with warnings.catch_warnings():  # DuckDB suggests con.sql(); its relation API plans the text twice (slower)
+        warnings.simplefilter("ignore", UserWarning)
+        return store.con.execute(sql, params or []).to_arrow_table()
 
 
 def _is_duckdb(store: Store) -> bool:
@@ -303,14 +306,19 @@ def _group_sums(rel: Any, terms: list[tuple[str, Term]], keys: list[str]) -> Any
     matched: zero, not missing) and the number of rows lacking it."""
     import ibis
 
+    exprs = {}
+    for tid, t in terms:  # each term's value and filter once, as columns (a short query: less to parse and plan)
+        value = compile_expr(t.expr, rel)
+        exprs[f"{tid}_v"] = value if isinstance(value, ibis.Expr) else rel.year * 0 + value  # e.g. "1" counts schools
+        if t.where:
+            exprs[f"{tid}_c"] = compile_expr(t.where, rel)
+    rel = rel.mutate(**exprs)
     aggs = {}
     for tid, t in terms:
-        value = compile_expr(t.expr, rel)
-        if not isinstance(value, ibis.Expr):
-            value = rel.year * 0 + value  # a constant, e.g. "1" to count schools
-        cond = compile_expr(t.where, rel) if t.where else None
-        aggs[tid] = value.sum(where=cond) if cond is not None else value.sum()
-        aggs[tid + MISSING] = missing_expr(t, rel).sum()  # a boolean sum: portable (no bool → bigint cast)
+        v, c = rel[f"{tid}_v"], (rel[f"{tid}_c"] if t.where else None)
+        aggs[tid] = v.sum() if c is None else v.sum(where=c)
+        # the rows lacking the term (as missing_expr): a boolean sum, portable (no bool → bigint cast)
+        aggs[tid + MISSING] = (v.isnull() if c is None else c.isnull() | (c & v.isnull())).sum()
     g = rel.group_by(keys).aggregate(**aggs)
     cols: dict[str, Any] = {"year": g.year.cast("int32")}
     cols.update({k: g[k] for k in keys if k != "year"})
@@ -338,7 +346,7 @@ def _flag(m: Any) -> Any:
     """1 when a school (or school × level) lacks the term, else 0."""
     import ibis
 
-    return ibis.ifelse(m.fill_null(0) > 0, 1, 0).cast("int64")
+    return ibis.least(m.fill_null(0), 1).cast("int64")  # m ≥ 0
 
 
 def _unit_rows(t: Any, code: Any, unit_type: str, bdim: str, bval: Any, tids: list[str], counts: dict) -> Any:
@@ -495,12 +503,12 @@ def _indicator_rows(w: Any, ind: Indicator, pos: int, term_ids: dict) -> Any:
         den = none
         keep &= ~((w.unit_type == "school") & ~any_nonzero & ~gap)  # e.g. 小学编制缺口 at a 高中
         value = num * ind.factor
+    w = w.filter(keep).mutate(_n=num, _d=den, _g=gap, _v=value)
     counts = ibis.array([w[term_ids[term_key(t)] + MISSING] for t in ind.terms])
-    w = w.filter(keep)
-    return w.select(*KEYS, indicator=ibis.literal(ind.id), numerator=ibis.ifelse(gap, none, num).cast("float64"),
-                    denominator=ibis.ifelse(gap, none, den).cast("float64"),
-                    value=ibis.ifelse(gap, none, value).cast("float64"), source=ibis.literal("computed"),
-                    counts=ibis.ifelse(gap, counts, ibis.null(counts.type())), _o=ibis.literal(pos))
+    return w.select(*KEYS, indicator=ibis.literal(ind.id), numerator=ibis.ifelse(w._g, none, w._n).cast("float64"),
+                    denominator=ibis.ifelse(w._g, none, w._d).cast("float64"),
+                    value=ibis.ifelse(w._g, none, w._v).cast("float64"), source=ibis.literal("computed"),
+                    counts=ibis.ifelse(w._g, counts, ibis.null(counts.type())), _o=ibis.literal(pos))
 
 
 def values_expr(store: Store, plan: Plan, school: str | None) -> Any:
