@@ -473,8 +473,10 @@ def terms_expr(store: Store, plan: Plan, school: str | None) -> Any:
                     **{c: (j[c].fill_null(0) if c.endswith(MISSING) else j[c]) for c in term_cols})
 
 
-def _indicator_rows(w: Any, ind: Indicator, pos: int, term_ids: dict) -> Any:
-    """One ratio indicator's rows from the term table (see the keep rules in the module docstring)."""
+def _indicator_columns(w: Any, ind: Indicator, j: int, term_ids: dict) -> dict[str, Any]:
+    """Indicator j's per-row figures over the term table: numerator `_n{j}` and denominator `_d{j}` (NULL when a
+    side's term is absent), `_g{j}` (a term lacks some school's data), `_a{j}` (every term absent) and `_z{j}`
+    (some term is not 0)."""
     import ibis
 
     def side(terms: list[Term]) -> Any:
@@ -486,29 +488,38 @@ def _indicator_rows(w: Any, ind: Indicator, pos: int, term_ids: dict) -> Any:
         return out
 
     tids = list(dict.fromkeys(term_ids[term_key(t)] for t in ind.terms))
-    all_absent = ibis.and_(*[w[c].isnull() for c in tids])
-    any_nonzero = ibis.or_(*[w[c].fill_null(0) != 0 for c in tids])
-    gap = ibis.or_(*[w[c + MISSING] > 0 for c in tids])
-    keep = w.unit_type.isin(list(ind.units)) & w.bdim.isin(["", *ind.breakdowns]) & ~all_absent
-    num = side(ind.numerator)
-    scoped = (w.unit_type == "school") | (w.bdim != "")
-    none = ibis.null("float64")
+    cols = {f"_n{j}": side(ind.numerator).cast("float64"), f"_g{j}": ibis.or_(*[w[c + MISSING] > 0 for c in tids]),
+            f"_a{j}": ibis.and_(*[w[c].isnull() for c in tids])}
     if ind.denominator:
-        den = side(ind.denominator)
+        cols[f"_d{j}"] = side(ind.denominator).cast("float64")
+    else:
+        cols[f"_z{j}"] = ibis.or_(*[w[c].fill_null(0) != 0 for c in tids])
+    return cols
+
+
+def _indicator_rows(w: Any, ind: Indicator, j: int, term_ids: dict) -> Any:
+    """Indicator j's rows from the term table with its figures (`_indicator_columns`), by the keep rules of the
+    module docstring."""
+    import ibis
+
+    n, g, none = w[f"_n{j}"], w[f"_g{j}"], ibis.null("float64")
+    keep = w.unit_type.isin(list(ind.units)) & w.bdim.isin(["", *ind.breakdowns]) & ~w[f"_a{j}"]
+    if ind.denominator:
+        d = w[f"_d{j}"]
         # a school where the denominator is zero is outside the indicator's scope (e.g. 中职 at a 小学)
         # …and a breakdown group with none of it — unless the zero is only for want of data
-        keep &= ~(scoped & (den == 0).fill_null(False) & ~gap)
-        value = ibis.cases((den != 0, num / den * ind.factor), else_=none)
+        keep &= ~(((w.unit_type == "school") | (w.bdim != "")) & (d == 0).fill_null(False) & ~g)
+        value = ibis.cases((d != 0, n / d * ind.factor), else_=none)
     else:
-        den = none
-        keep &= ~((w.unit_type == "school") & ~any_nonzero & ~gap)  # e.g. 小学编制缺口 at a 高中
-        value = num * ind.factor
-    w = w.filter(keep).mutate(_n=num, _d=den, _g=gap, _v=value)
+        d = none
+        keep &= ~((w.unit_type == "school") & ~w[f"_z{j}"] & ~g)  # e.g. 小学编制缺口 at a 高中
+        value = n * ind.factor
     counts = ibis.array([w[term_ids[term_key(t)] + MISSING] for t in ind.terms])
-    return w.select(*KEYS, indicator=ibis.literal(ind.id), numerator=ibis.ifelse(w._g, none, w._n).cast("float64"),
-                    denominator=ibis.ifelse(w._g, none, w._d).cast("float64"),
-                    value=ibis.ifelse(w._g, none, w._v).cast("float64"), source=ibis.literal("computed"),
-                    counts=ibis.ifelse(w._g, counts, ibis.null(counts.type())), _o=ibis.literal(pos))
+    w = w.filter(keep)
+    return w.select(*KEYS, indicator=ibis.literal(ind.id), numerator=ibis.ifelse(g, none, n),
+                    denominator=ibis.ifelse(g, none, d), value=ibis.ifelse(g, none, value).cast("float64"),
+                    source=ibis.literal("computed"), counts=ibis.ifelse(g, counts, ibis.null(counts.type())),
+                    _o=ibis.literal(j))
 
 
 def values_expr(store: Store, plan: Plan, school: str | None) -> Any:
@@ -520,7 +531,11 @@ def values_expr(store: Store, plan: Plan, school: str | None) -> Any:
     computed = None
     if plan.ratio:
         w = terms_expr(store, plan, school)
-        rows = [_indicator_rows(w, ind, k, plan.term_ids) for k, ind in enumerate(plan.ratio)]
+        # every indicator's figures as columns of one table (a view: Ibis would otherwise inline each expression
+        # into every place that uses it — a longer query to parse and plan), then one filtered branch per indicator
+        w = w.mutate(**{c: e for j, ind in enumerate(plan.ratio)
+                        for c, e in _indicator_columns(w, ind, j, plan.term_ids).items()})
+        rows = [_indicator_rows(w, ind, j, plan.term_ids) for j, ind in enumerate(plan.ratio)]
         computed = rows[0].union(*rows[1:]) if len(rows) > 1 else rows[0]
     if plan.reported:
         items: dict[str, str] = {}
