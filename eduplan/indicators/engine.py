@@ -328,6 +328,39 @@ def _group_sums(rel: Any, terms: list[tuple[str, Term]], keys: list[str]) -> Any
     return g.select(**cols)
 
 
+def _lagged_parts(rel: Any, groups: list[tuple[int, list[tuple[str, Term]]]], keys: list[str],
+                  level: set[int] | None = None) -> tuple[list[Any], list[Any]]:
+    """One relation's sums for all its lags: the relation is aggregated ONCE per `keys` (× 学段 when a lag in
+    `level` needs it), one column per distinct (expression, filter); a term with lag L is that column read
+    from year t − L (the year shifted by L). Returns the parts per `keys` and the parts per `keys` × 学段."""
+    level = level or set()
+    measures: dict[tuple[str, str], str] = {}
+    terms_of: list[tuple[str, Term]] = []
+    for _, terms in groups:
+        for _, t in terms:
+            k = (t.expr, t.where or "")
+            if k not in measures:
+                measures[k] = f"m{len(measures)}"
+                terms_of.append((measures[k], t))
+    with_level = bool(level & {lag for lag, _ in groups})
+    agg = _group_sums(rel, terms_of, [*keys, "level"] if with_level else keys)
+    parts, level_parts = [], []
+    for lag, terms in groups:
+        cols = {"year": (agg.year + lag).cast("int32") if lag else agg.year}
+        cols.update({k: agg[k] for k in agg.columns if k in keys[1:] or k == "level"})
+        for tid, t in terms:
+            m = measures[(t.expr, t.where or "")]
+            cols[tid], cols[tid + MISSING] = agg[m], agg[m + MISSING]
+        part = agg.select(**cols)
+        if with_level:
+            sums = [c for tid, _ in terms for c in (tid, tid + MISSING)]
+            if lag in level:
+                level_parts.append(part)
+            part = part.group_by(keys).aggregate(**{c: part[c].sum() for c in sums})
+        parts.append(part)
+    return parts, level_parts
+
+
 def _combine(parts: list[Any], keys: list[str], on: list[str]) -> Any:
     """The groups' sums side by side: one row per key any group has (matched on `on`, which determines the
     other keys), a term NULL (absent) where its relation has no row."""
@@ -366,20 +399,17 @@ def _school_units(store: Store, rels: dict, plan: Plan, school: str | None, year
     its rows lacks the term; 学区 and district rows add up their schools' sums and counts."""
     ks = ["year", "school_code", "district_code", "ownership"]
     tids = [tid for terms in plan.school_groups.values() for tid, _ in terms]
-    parts, level_parts = [], []
+    by_relation: dict[str, list[tuple[int, list[tuple[str, Term]]]]] = {}
     for (relation, lag), terms in plan.school_groups.items():
+        by_relation.setdefault(relation, []).append((lag, terms))
+    parts, level_parts = [], []
+    for relation, groups in by_relation.items():
         rel = rels[relation]
         if school is not None:
             rel = rel.filter(rel.school_code == school)
-        if lag:
-            rel = rel.mutate(year=rel.year + lag)
-        if (relation, lag) in plan.level_groups:
-            lv = _group_sums(rel, terms, [*ks, "level"])
-            level_parts.append(lv)
-            cols = [c for tid, _ in terms for c in (tid, tid + MISSING)]
-            parts.append(lv.group_by(ks).aggregate(**{c: lv[c].sum() for c in cols}))
-        else:
-            parts.append(_group_sums(rel, terms, ks))
+        got, got_level = _lagged_parts(rel, groups, ks, {lag for r, lag in plan.level_groups if r == relation})
+        parts += got
+        level_parts += got_level
     per_school = _combine(parts, ks, ["year", "school_code"])
     if years is not None:
         per_school = per_school.filter(per_school.year.isin(years))
@@ -425,12 +455,12 @@ def _area_units(store: Store, rels: dict, plan: Plan, years: Any) -> Any:
     An area's missing count is the number of its rows lacking the term."""
     import ibis
 
-    parts = []
+    by_relation: dict[str, list[tuple[int, list[tuple[str, Term]]]]] = {}
     for (relation, lag), terms in plan.area_groups.items():
-        rel = rels[relation]
-        if lag:
-            rel = rel.mutate(year=rel.year + lag)
-        parts.append(_group_sums(rel, terms, ["year", "area_code"]))
+        by_relation.setdefault(relation, []).append((lag, terms))
+    parts = []
+    for relation, groups in by_relation.items():
+        parts += _lagged_parts(rels[relation], groups, ["year", "area_code"])[0]
     a = _combine(parts, ["year", "area_code"], ["year", "area_code"])
     if years is not None:
         a = a.filter(a.year.isin(years))
