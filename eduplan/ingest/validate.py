@@ -104,7 +104,8 @@ def validate_sheet(raw: RawSheet, table: Table) -> tuple[list[dict[str, Any]], l
     values: list[list[Any]] = []
     filled: dict[str, np.ndarray] = {}  # column -> its cells holding a readable value (for the rules)
     # the sheet's columns at once (rows are padded to the header's width by split_rows)
-    by_column = list(zip(*(cells for _, cells in data))) if n and min(len(c) for _, c in data) >= width else None
+    rows_cells = [cells for _, cells in data]
+    by_column = list(zip(*rows_cells)) if n and min(map(len, rows_cells)) >= width else None
     for f, idx, soft in cols:
         if idx is None:
             values.append([None] * n)  # an absent optional column: missing
@@ -203,8 +204,10 @@ def _numbers(col: list[Any], dtype: type) -> tuple[np.ndarray, np.ndarray] | Non
     (an integer beyond 64 bits)."""
     try:
         if None in col:
-            valid = np.fromiter((v is not None for v in col), dtype=bool, count=len(col))
-            return np.array([0 if v is None else v for v in col], dtype=dtype), valid
+            cells = np.array(col, dtype=object)
+            blank = np.equal(cells, None)
+            cells[blank] = 0
+            return cells.astype(dtype), ~blank
         return np.array(col, dtype=dtype), np.ones(len(col), dtype=bool)
     except (OverflowError, ValueError, TypeError):
         return None
@@ -231,7 +234,8 @@ def _float_column(f: Field, col: list[Any], soft: bool) -> tuple[list[Any], list
 def _text_column(f: Field, col: list[Any], soft: bool) -> tuple[list[Any], list[int]]:
     """Each distinct text is parsed and checked once (a column of 50,000 school codes holds a few hundred)."""
     memo: dict[Any, Any] = {}
-    for u in set(col):
+    distinct = set(col)
+    for u in distinct:
         x, problem = parse_cell(f, u)
         if problem is not None:
             continue
@@ -241,6 +245,8 @@ def _text_column(f: Field, col: list[Any], soft: bool) -> tuple[list[Any], list[
             continue
         if check_value(f, x) is None and not (soft and _implausible(f, x)):
             memo[u] = x
+    if len(memo) == len(distinct):  # every distinct value accepted
+        return list(map(memo.__getitem__, col)), []
     vals = [memo.get(v, _SLOW) for v in col]
     return vals, [i for i, x in enumerate(vals) if x is _SLOW]
 
