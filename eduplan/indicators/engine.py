@@ -2,9 +2,10 @@
 
 One statement per call. The asked indicators' distinct terms are grouped by (relation, lag); the engine
 writes ONE Ibis expression that
-1. sums each group's terms per school × year × level (conditional sums, one column per term; a term of a
-   group that has rows there but none matching is 0, not missing), unions the groups and keeps the store's
-   years;
+1. sums each relation's terms per school × year (× 学段 where a 学段 breakdown needs it) — conditional sums,
+   one column per distinct expression and filter, computed once for all lags (a term with lag L reads year
+   t − L); a term of a relation that has rows there but none matching is 0, not missing — and puts the
+   relations side by side (a term is absent, NULL, where its relation has no row), in the store's years;
 2. rolls them up to school, 学区 (effective-dated membership joined in the query: a school is in zone z in
    year y when school_zone.start_year ≤ y ≤ coalesce(end_year, 9999)) and district rows, with the declared
    breakdowns (办学性质 ownership, 学段 level), as a union of grouped branches;
