@@ -68,6 +68,13 @@ def render_indicators() -> str:
              "status is 数据不全 when no unit has a value. `eduplan explain` lists the schools lacking each term.",
              "Rows that do not exist (a school without that grade) are not missing: their sum is 0. An indicator",
              "with a reported fallback uses the reported value when the computed one lacks data.", "",
+             "**How the engine computes.** One statement per call, written as an Ibis expression: each relation's terms are",
+             "summed once per school × year (× 学段 where a 学段 breakdown needs it; a term with a lag reads an earlier year of",
+             "the same sums), rolled up in the query to school, 学区 (the membership of that year: start_year ≤ year ≤",
+             "end_year) and district rows with the declared breakdowns; area figures (population, finance) join their",
+             "district or 学区 and its breakdown rows; each indicator's numerator, denominator and value come out in long",
+             "form, and a reported value fills in where the computed one has none. The same expression runs on PostgreSQL",
+             "(docs/postgres.md); on DuckDB its compiled SQL is kept (EDUPLAN_CACHE_DIR) and run on the store's connection.", "",
              "| id | 名称 | unit | 取值范围 | kind | levels | breakdowns |", "|---|---|---|---|---|---|---|"]
     for i in defs.indicators:
         lines.append(f"| `{i.id}` | {i.name} | {i.unit} | {domain(i)} | {i.kind} | "
