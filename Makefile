@@ -75,10 +75,10 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_import.py
 	$(BIN)/python benchmarks/bench_indicators.py
 	$(BIN)/python benchmarks/bench_engine_vs_hand.py
-	$(BIN)/python benchmarks/bench_scale.py --sizes 1,4
+	$(BIN)/python benchmarks/bench_scale.py --sizes 1,4,16
 	$(BIN)/python benchmarks/bench_startup.py
 
-## The scaling benchmark at 1×, 4× and 16× the city (builds the cities once into out/bench/cities/; several minutes).
+## The scaling benchmark alone (1×, 4× and 16× the city; the cities are built once into out/bench/cities/; a minute or two).
 bench-scale: $(STAMP)
 	$(BIN)/python benchmarks/bench_scale.py --sizes 1,4,16
 

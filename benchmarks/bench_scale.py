@@ -15,7 +15,7 @@ Writes out/bench/scale.json ({size: {schools, enrolment_rows, values, warm_s, fi
 prints the growth per school against 1× (time per school at n× ÷ time per school at 1×: ≤ 1 is linear or
 better), by wall time and by CPU time (on a shared machine the CPU time is the steadier of the two).
 
-Run: .venv/bin/python benchmarks/bench_scale.py [--sizes 1,4,16] (make bench runs 1,4; make bench-scale 1,4,16)
+Run: .venv/bin/python benchmarks/bench_scale.py [--sizes 1,4,16] (make bench and make bench-scale run 1,4,16)
 """
 
 from __future__ import annotations
