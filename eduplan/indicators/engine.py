@@ -198,6 +198,8 @@ def _query(store: Store, what: tuple, build: Callable[[str | None], Any], school
     backend, the store's schema and the code) and run on `store.con` — Ibis building and compiling costs
     seconds, the cached text nothing; `school` is bound as a parameter. On any other backend the expression
     itself is executed on `store.ibis()`."""
+    import duckdb
+
     one_school = school is not None
     if not _is_duckdb(store):
         return store.ibis().to_pyarrow(build(school))
@@ -205,7 +207,16 @@ def _query(store: Store, what: tuple, build: Callable[[str | None], Any], school
     params = [school] * sql.count("?") if one_school else None
     with warnings.catch_warnings():  # DuckDB suggests con.sql(); its relation API plans the text twice (slower)
         warnings.simplefilter("ignore", UserWarning)
-        return store.con.execute(sql, params or []).to_arrow_table()
+        try:
+            return store.con.execute(sql, params or []).to_arrow_table()
+        except duckdb.OutOfMemoryException:
+            pass  # past the store's memory budget (eduplan.store.connect) with what cannot spill: run unbudgeted
+        limit = store.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+        store.con.execute("RESET memory_limit").fetchall()
+        try:
+            return store.con.execute(sql, params or []).to_arrow_table()
+        finally:
+            store.con.execute(f"SET memory_limit = '{limit}'").fetchall()
 
 
 def _is_duckdb(store: Store) -> bool:
@@ -590,7 +601,7 @@ def values_expr(store: Store, plan: Plan, school: str | None) -> Any:
             computed = computed.union(rep)
         else:
             computed = rep
-    return computed.order_by(["_o", *KEYS])
+    return computed.order_by(["_o", *KEYS, "indicator"])  # reported rows: several indicators per unit
 
 
 def compute(store: Store, defs: Definitions, indicators: Iterable[str] | None = None,

@@ -3,12 +3,21 @@
 DuckDB lets many processes read a file at once, or one process write it. When the file is held,
 DuckDB's error names the holder's PID; `lock_message` adds what that process is (from /proc) and
 what to do. `EDUPLAN_LOCK_WAIT` (seconds, default 5) is how long an open retries before giving up.
+
+Each file connection is given a memory budget (`EDUPLAN_MEMORY_LIMIT`, default 2GB; `off`: DuckDB's own
+default, 80 % of RAM): past it DuckDB spills hash tables and sorts to its temp directory instead of growing —
+a query runs slower rather than fail (a result, which cannot spill, may still pass it: the indicator engine
+then reruns its statement without the budget). A read-only connection spills to a directory of its own under the
+system temp folder (DuckDB's default, `<file>.tmp`, sits beside the file, which a reader may not be allowed to
+write); DuckDB creates it only when it spills and removes it on close.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
+import tempfile
 import time
 from pathlib import Path
 
@@ -17,6 +26,8 @@ import duckdb
 from ..errors import StoreError, StoreLocked, first_line, os_error_text
 
 DEFAULT_LOCK_WAIT = 5.0
+DEFAULT_MEMORY_LIMIT = "2GB"  # 16× the city's indicators: 2.4 GB peak instead of 3.7, 9 s instead of 7.5 (quiet)
+_TEMP = itertools.count()
 _PID = re.compile(r"\(PID (\d+)\)")
 _HOLDER = re.compile(r"Conflicting lock is held in (.+?) \(PID")
 
@@ -26,6 +37,28 @@ def lock_wait() -> float:
         return max(0.0, float(os.environ.get("EDUPLAN_LOCK_WAIT", DEFAULT_LOCK_WAIT)))
     except ValueError:
         return DEFAULT_LOCK_WAIT
+
+
+def memory_limit() -> str | None:
+    """DuckDB's memory_limit for a store connection (None: DuckDB's default)."""
+    value = os.environ.get("EDUPLAN_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT).strip()
+    return None if value.lower() in ("", "off", "none", "0") else value
+
+
+def configure(con: duckdb.DuckDBPyConnection, read_only: bool) -> None:
+    """The memory budget and, for a reader, a writable spill directory (module docstring)."""
+    limit = memory_limit()
+    if limit is not None:
+        try:
+            con.execute(f"SET memory_limit = '{limit.replace(chr(39), '')}'").fetchall()
+        except duckdb.Error as e:
+            con.close()
+            raise StoreError(f"环境变量 EDUPLAN_MEMORY_LIMIT 的值“{limit}”不是内存大小（应如 2GB、512MB，或 off 表示不限）："
+                             f"{first_line(e)}") from None
+    if read_only:
+        uid = os.getuid() if hasattr(os, "getuid") else 0
+        spill = Path(tempfile.gettempdir()) / f"eduplan-spill-{uid}-{os.getpid()}-{next(_TEMP)}"
+        con.execute(f"SET temp_directory = '{str(spill).replace(chr(39), chr(39) * 2)}'").fetchall()
 
 
 def is_lock_error(e: BaseException) -> bool:
@@ -83,7 +116,7 @@ def connect(path: Path, read_only: bool, wait: float | None = None) -> duckdb.Du
     delay = 0.05
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            con = duckdb.connect(str(path), read_only=read_only)
         except duckdb.Error as e:
             if is_lock_error(e):
                 if time.monotonic() + delay <= deadline:
@@ -95,3 +128,5 @@ def connect(path: Path, read_only: bool, wait: float | None = None) -> duckdb.Du
                 raise StoreError(f"文件“{path}”不是 eduplan 数据库（DuckDB 文件）：{first_line(e)}。"
                                  "请检查 --db 指向的文件") from None
             raise StoreError(os_error_text(e, f"打开数据库文件“{path}”")) from None
+        configure(con, read_only)
+        return con
