@@ -2,10 +2,11 @@
 
 One statement per call. The asked indicators' distinct terms are grouped by (relation, lag); the engine
 writes ONE Ibis expression that
-1. sums each relation's terms per school × year (× 学段 where a 学段 breakdown needs it) — conditional sums,
-   one column per distinct expression and filter, computed once for all lags (a term with lag L reads year
-   t − L); a term of a relation that has rows there but none matching is 0, not missing — and puts the
-   relations side by side (a term is absent, NULL, where its relation has no row), in the store's years;
+1. sums each relation's terms per school × year (× 学段 where a 学段 breakdown needs it) — conditional sums
+   (a sum of CASE WHEN filter THEN value END), one column per distinct expression and filter, computed once
+   for all lags (a term with lag L reads year t − L); a term of a relation that has rows there but none
+   matching is 0, not missing — and puts the relations side by side (a term is absent, NULL, where its
+   relation has no row), in the store's years;
 2. rolls them up to school, 学区 (effective-dated membership joined in the query: a school is in zone z in
    year y when school_zone.start_year ≤ y ≤ coalesce(end_year, 9999)) and district rows, with the declared
    breakdowns (办学性质 ownership, 学段 level), as a union of grouped branches;
@@ -328,7 +329,9 @@ def _group_sums(rel: Any, terms: list[tuple[str, Term]], keys: list[str]) -> Any
     aggs = {}
     for tid, t in terms:
         v, c = rel[f"{tid}_v"], (rel[f"{tid}_c"] if t.where else None)
-        aggs[tid] = v.sum() if c is None else v.sum(where=c)
+        # CASE inside the sum, not sum(…) FILTER (WHERE …): the same rows in the same order, but DuckDB's grouped
+        # aggregate runs ~10 % faster without one filter per aggregate (16× the city: 15 s CPU instead of 16.7)
+        aggs[tid] = v.sum() if c is None else ibis.ifelse(c, v, ibis.null(v.type())).sum()
         # the rows lacking the term (as missing_expr): a boolean sum, portable (no bool → bigint cast)
         aggs[tid + MISSING] = (v.isnull() if c is None else c.isnull() | (c & v.isnull())).sum()
     g = rel.group_by(keys).aggregate(**aggs)
