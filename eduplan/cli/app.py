@@ -453,6 +453,11 @@ def main() -> None:
     except Exception as e:
         if os.environ.get("EDUPLAN_DEBUG"):
             raise
+        if type(e).__name__ == "OutOfMemoryException" and type(e).__module__.startswith(("duckdb", "_duckdb")):
+            limit = os.environ.get("EDUPLAN_MEMORY_LIMIT") or "2GB（默认）"
+            err.print(f"[bold red]错误：[/]数据库查询超出内存上限 EDUPLAN_MEMORY_LIMIT={safe(limit)}，未能完成。"
+                      "请调高该环境变量（如 4GB），或设为 off 使用 DuckDB 的默认上限（内存的 80%）。数据库未作任何更改。")
+            raise SystemExit(1)
         err.print(f"[bold red]内部错误：[/]{type(e).__name__}: {safe(e)}\n"
                   "数据库未被部分写入（导入在单个事务中进行）。设置 EDUPLAN_DEBUG=1 可查看详细信息，请将其报告给系统维护人员。")
         raise SystemExit(2)

@@ -201,6 +201,8 @@ def _query(store: Store, what: tuple, build: Callable[[str | None], Any], school
     itself is executed on `store.ibis()`."""
     import duckdb
 
+    from ..store.connect import configure
+
     one_school = school is not None
     if not _is_duckdb(store):
         return store.ibis().to_pyarrow(build(school))
@@ -212,12 +214,11 @@ def _query(store: Store, what: tuple, build: Callable[[str | None], Any], school
             return store.con.execute(sql, params or []).to_arrow_table()
         except duckdb.OutOfMemoryException:
             pass  # past the store's memory budget (eduplan.store.connect) with what cannot spill: run unbudgeted
-        limit = store.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
         store.con.execute("RESET memory_limit").fetchall()
         try:
             return store.con.execute(sql, params or []).to_arrow_table()
-        finally:
-            store.con.execute(f"SET memory_limit = '{limit}'").fetchall()
+        finally:  # the budget as the connection was given it (the shown value is rounded: not that)
+            configure(store.con, read_only=False)
 
 
 def _is_duckdb(store: Store) -> bool:
