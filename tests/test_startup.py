@@ -101,10 +101,10 @@ def test_the_cache_key_follows_the_store_schema_and_the_terms(tmp_path):
 
 
 def test_the_cache_folder_stays_bounded(tmp_path, monkeypatch):
-    from eduplan.indicators import engine
+    from eduplan import sqlcache
 
-    monkeypatch.setattr(engine, "MAX_CACHED", 3)
+    monkeypatch.setattr(sqlcache, "MAX_FILES", 3)
     for i in range(5):  # written one after another: k0 is the oldest
-        engine._write_cached(tmp_path / f"k{i}.json", "SELECT 1", "test")
+        sqlcache.write(tmp_path / f"k{i}.json", {"what": "test", "sql": "SELECT 1"})
         os.utime(tmp_path / f"k{i}.json", (1_000_000 + i, 1_000_000 + i))
     assert sorted(f.name for f in tmp_path.glob("*.json")) == ["k2.json", "k3.json", "k4.json"]

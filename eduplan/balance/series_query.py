@@ -23,11 +23,10 @@ the evaluator (eduplan.balance.evaluate_store), and tests/test_balance_series_qu
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 from pathlib import Path
 from typing import Any
 
+from .. import sqlcache
 from ..model.codes import GRADE_LEVEL, TYPE_LEVELS, levels_of
 from .data import TEACHER_QUANTITIES
 from .settings import LEVELS, BalanceSettings, load_settings
@@ -226,40 +225,19 @@ def _facility_columns(q: str) -> tuple[str, ...]:
 
 _SQL: dict[str, tuple[str, list[str]]] = {}  # compiled DuckDB SQL and column names, per query key
 _MAX_SQL = 64
-_MAX_ON_DISK = 200  # compiled series queries kept in the cache folder (the oldest go after a write)
-_PREFIX = "balance-series-"
+_PREFIX = "balance-series-"  # its files in the shared cache folder (eduplan.sqlcache)
 _CODE: list[str] = []
-
-
-def _cache_dir() -> Path | None:
-    """The folder of compiled SQL kept between runs — the indicator engine's (EDUPLAN_CACHE_DIR, else
-    ~/.cache/eduplan; "off" keeps it in memory only)."""
-    env = os.environ.get("EDUPLAN_CACHE_DIR")
-    if env is not None and env.strip().lower() in ("", "none", "off", "0"):
-        return None
-    if env:
-        return Path(env) / "sql"
-    try:
-        return Path(os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")) / "eduplan" / "sql"
-    except (KeyError, RuntimeError):  # no home directory
-        return None
 
 
 def _code_signature() -> str:
     """What the compiled SQL depends on besides the query key: this module, the data model's grades and
     types, the store's schema version and the compilers' versions."""
     if not _CODE:
-        from importlib.metadata import PackageNotFoundError, version
-
         from ..store.schema import SCHEMA_VERSION
 
         h = hashlib.sha256(Path(__file__).read_bytes())
         h.update(repr((GRADE_LEVEL, TYPE_LEVELS, TEACHER_QUANTITIES, LEVELS, SCHEMA_VERSION)).encode())
-        for pkg in ("ibis-framework", "sqlglot", "duckdb"):
-            try:
-                h.update(f"{pkg}={version(pkg)};".encode())
-            except PackageNotFoundError:
-                h.update(f"{pkg}=?;".encode())
+        h.update(sqlcache.compiler_versions().encode())
         _CODE.append(h.hexdigest())
     return _CODE[0]
 
@@ -274,45 +252,20 @@ def _compiled(store, method: str, years: list[int] | None, settings: BalanceSett
     got = _SQL.get(key)
     if got is not None:
         return got
-    folder = _cache_dir()
-    path = None if folder is None else folder / f"{_PREFIX}{key}.json"
-    got = _read(path)
-    if got is None:
+    path = sqlcache.path_for(key, _PREFIX)
+    doc = sqlcache.read(path)
+    if doc is not None and isinstance(doc.get("columns"), list):
+        got = (doc["sql"], [str(c) for c in doc["columns"]])
+    else:
         import ibis
 
         expr = coefficient_query(store, method, years, settings, by_district)
         got = (str(ibis.to_sql(expr, dialect="duckdb")), list(expr.columns))
-        _write(path, got)
+        sqlcache.write(path, {"what": "优质均衡系数 series", "sql": got[0], "columns": got[1]})
     if len(_SQL) >= _MAX_SQL:
         _SQL.pop(next(iter(_SQL)))
     _SQL[key] = got
     return got
-
-
-def _read(path: Path | None) -> tuple[str, list[str]] | None:
-    if path is None:
-        return None
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        return str(doc["sql"]), [str(c) for c in doc["columns"]]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None  # absent, unreadable or damaged: compile afresh
-
-
-def _write(path: Path | None, got: tuple[str, list[str]]) -> None:
-    if path is None:
-        return
-    try:  # atomic: a reader sees the whole file or none
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"what": "优质均衡系数 series", "sql": got[0], "columns": got[1]}, ensure_ascii=False),
-                       encoding="utf-8")
-        os.replace(tmp, path)
-        files = sorted(path.parent.glob(f"{_PREFIX}*.json"), key=lambda f: f.stat().st_mtime)
-        for f in files[:max(0, len(files) - _MAX_ON_DISK)]:
-            f.unlink(missing_ok=True)
-    except OSError:
-        pass  # a read-only or full cache folder only costs the compile next time
 
 
 def coefficient_rows(store, method: str | None = None, years: list[int] | None = None,

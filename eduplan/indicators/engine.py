@@ -38,8 +38,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-import json
-import os
 import warnings
 import weakref
 from dataclasses import dataclass, field
@@ -48,6 +46,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import pandas as pd
 
+from .. import sqlcache
 from ..store import Store
 from .expr import compile_expr
 from .schema import SCHOOL_RELATIONS, Definitions, Indicator, Term
@@ -108,36 +107,14 @@ class Computation:
 _SQL_CACHE: dict[str, str] = {}
 _SCHOOL = "__eduplan_school__"  # compiled as a literal, then bound as a query parameter
 BACKEND = "duckdb"  # the store is a DuckDB file (eduplan.store); the SQL dialect compiled to
-CACHE_ENV = "EDUPLAN_CACHE_DIR"
 _SCHEMAS: "weakref.WeakKeyDictionary[Store, str]" = weakref.WeakKeyDictionary()
 _CODE: list[str] = []
-
-
-def sql_cache_dir() -> Path | None:
-    """Where compiled SQL is kept between runs (None: not on disk)."""
-    env = os.environ.get(CACHE_ENV)
-    if env is not None and env.strip().lower() in ("", "none", "off", "0"):
-        return None
-    if env:
-        return Path(env) / "sql"
-    try:
-        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    except (KeyError, RuntimeError):  # no home directory: compile in memory only
-        return None
-    return Path(base) / "eduplan" / "sql"
 
 
 def _code_signature() -> str:
     """The versions of the compilers and the source of the code that builds the queries."""
     if not _CODE:
-        from importlib.metadata import PackageNotFoundError, version
-
-        h = hashlib.sha256()
-        for pkg in ("ibis-framework", "sqlglot", "duckdb"):
-            try:
-                h.update(f"{pkg}={version(pkg)};".encode())
-            except PackageNotFoundError:
-                h.update(f"{pkg}=?;".encode())
+        h = hashlib.sha256(sqlcache.compiler_versions().encode())
         here = Path(__file__).parent
         for name in ("engine.py", "relations.py", "expr.py"):
             h.update((here / name).read_bytes())
@@ -156,43 +133,6 @@ def _schema_signature(store: Store) -> str:
     return sig
 
 
-def _read_cached(path: Path | None) -> str | None:
-    if path is None:
-        return None
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        return doc["sql"] if isinstance(doc, dict) and isinstance(doc.get("sql"), str) else None
-    except (OSError, ValueError):
-        return None  # absent, unreadable or damaged: compile afresh
-
-
-def _write_cached(path: Path | None, sql: str, what: str) -> None:
-    if path is None:
-        return
-    try:  # atomic: a reader sees the whole file or none
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"what": what, "sql": sql}, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, path)
-        _prune(path.parent)
-    except OSError:
-        pass  # a read-only or full cache directory only costs the compile next time
-
-
-MAX_CACHED = 2000  # compiled queries kept on disk (a store and settings need about 60; older versions' go)
-
-
-def _prune(folder: Path) -> None:
-    """Keep the cache bounded: past MAX_CACHED files, the least recently written go (only on a write, i.e.
-    after a compile, never on the read path)."""
-    files = list(folder.glob("*.json"))
-    if len(files) <= MAX_CACHED:
-        return
-    files.sort(key=lambda f: f.stat().st_mtime)
-    for f in files[:len(files) - MAX_CACHED]:
-        f.unlink(missing_ok=True)
-
-
 def _query(store: Store, what: tuple, build: Callable[[str | None], Any], school: str | None = None) -> "pa.Table":
     """Run one engine query, written as an Ibis expression (`build(school_literal)`), and fetch it as Arrow.
     On DuckDB the expression's SQL is compiled once (kept in this process and on disk, keyed by `what`, the
@@ -201,7 +141,7 @@ def _query(store: Store, what: tuple, build: Callable[[str | None], Any], school
     itself is executed on `store.ibis()`."""
     import duckdb
 
-    from ..store.connect import configure
+    from ..store.connect import apply_memory_limit
 
     one_school = school is not None
     if not _is_duckdb(store):
@@ -218,7 +158,7 @@ def _query(store: Store, what: tuple, build: Callable[[str | None], Any], school
         try:
             return store.con.execute(sql, params or []).to_arrow_table()
         finally:  # the budget as the connection was given it (the shown value is rounded: not that)
-            configure(store.con, read_only=False)
+            apply_memory_limit(store.con)
 
 
 def _is_duckdb(store: Store) -> bool:
@@ -232,13 +172,12 @@ def _cached_sql(store: Store, what: tuple, build: Callable[[], Any], one_school:
     sql = _SQL_CACHE.get(key)
     if sql is not None:
         return sql
-    folder = sql_cache_dir()
-    path = None if folder is None else folder / f"{key}.json"
-    sql = _read_cached(path)
-    if sql is None:
-        sql = _compile(build(), one_school)
-        _write_cached(path, sql, repr(what)[:200])
-    _SQL_CACHE[key] = sql
+    path = sqlcache.path_for(key)
+    doc = sqlcache.read(path)
+    if doc is None:
+        doc = {"what": repr(what)[:200], "sql": _compile(build(), one_school)}
+        sqlcache.write(path, doc)
+    sql = _SQL_CACHE[key] = doc["sql"]
     return sql
 
 

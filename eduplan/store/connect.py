@@ -45,16 +45,25 @@ def memory_limit() -> str | None:
     return None if value.lower() in ("", "off", "none", "0") else value
 
 
-def configure(con: duckdb.DuckDBPyConnection, read_only: bool) -> None:
-    """The memory budget and, for a reader, a writable spill directory (module docstring)."""
+def apply_memory_limit(con: duckdb.DuckDBPyConnection) -> None:
+    """Set the connection's memory budget (EDUPLAN_MEMORY_LIMIT) — on opening, and again after the indicator
+    engine has run a statement without it. A value DuckDB cannot read is a StoreError."""
     limit = memory_limit()
     if limit is not None:
         try:
             con.execute(f"SET memory_limit = '{limit.replace(chr(39), '')}'").fetchall()
         except duckdb.Error as e:
-            con.close()
             raise StoreError(f"环境变量 EDUPLAN_MEMORY_LIMIT 的值“{limit}”不是内存大小（应如 2GB、512MB，或 off 表示不限）："
                              f"{first_line(e)}") from None
+
+
+def configure(con: duckdb.DuckDBPyConnection, read_only: bool) -> None:
+    """The memory budget and, for a reader, a writable spill directory (module docstring)."""
+    try:
+        apply_memory_limit(con)
+    except StoreError:
+        con.close()
+        raise
     if read_only:
         uid = os.getuid() if hasattr(os, "getuid") else 0
         spill = Path(tempfile.gettempdir()) / f"eduplan-spill-{uid}-{os.getpid()}-{next(_TEMP)}"
