@@ -97,6 +97,15 @@ def process_description(pid: int) -> str:
     return f"进程 {pid}" + (f"（{'，'.join(parts)}）" if parts else "")
 
 
+def is_web_server(pid: int) -> bool:
+    """Whether process `pid` is `eduplan serve` (from /proc; False where that cannot be read)."""
+    try:
+        args = (Path("/proc") / str(pid) / "cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return b"serve" in args and any(a.endswith(b"eduplan") or b"eduplan.cli" in a or b"eduplan" in a for a in args)
+
+
 def lock_message(path: Path, e: BaseException, read_only: bool) -> str:
     text = str(e)
     m = _PID.search(text)
@@ -114,6 +123,9 @@ def lock_message(path: Path, e: BaseException, read_only: bool) -> str:
     else:
         what = "它以写入方式打开了数据库，期间其他程序既不能写入也不能读取"
     kill = f"（kill {pid}）" if pid is not None else ""
+    if pid is not None and pid != os.getpid() and is_web_server(pid):
+        return (f"数据库“{path}”正由网页服务（eduplan serve，进程 {pid}）使用：服务运行期间独占数据库，其他命令不能同时打开它。"
+                f"导入、撤销、查看报表请在网页上操作；要运行此命令，请先停止网页服务（在其窗口按 Ctrl+C，或 kill {pid}），完成后再启动。")
     return (f"数据库“{path}”正被{holder}占用：{what}。请等它结束后重试（等待秒数可用环境变量 EDUPLAN_LOCK_WAIT 设置，"
             f"默认 {DEFAULT_LOCK_WAIT:g} 秒）；如果该进程已无响应（例如被遗忘的窗口或卡住的任务），结束它{kill}后重试。")
 

@@ -1,0 +1,1 @@
+"""The pages: one module per page group, each with a `router` (and optionally `warm(state)`)."""

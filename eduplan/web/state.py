@@ -1,0 +1,113 @@
+"""The server's hold on the store and its cache of computed results.
+
+The server owns the DuckDB file: it opens it read-write once, for its whole life (a CLI command run against
+it meanwhile is told so by the store's lock message). One DuckDB connection is not safe for concurrent use,
+so every use goes through `reading()` / `writing()`, which serialise on one lock. Computed results (indicator
+reports, 优质均衡 results, forecasts…) are cached per data version — the latest batch and plan binding — so
+that a page recomputes only after an import, an undo or a new plan, and never per request otherwise.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterator, TypeVar
+
+from ..settings import load_section
+from ..store import Store
+from .settings import WebSettings
+
+T = TypeVar("T")
+
+
+class WebState:
+    """The open store, its lock, the data version and the result cache of one running application."""
+
+    def __init__(self, db: str | Path, settings: WebSettings | None = None):
+        self.db = Path(db)
+        self.settings = settings or load_section("web", WebSettings)
+        self._lock = threading.RLock()
+        self._cache_lock = threading.Lock()
+        self._store: Store | None = None
+        self._version = ""
+        self._cache: OrderedDict[tuple, Any] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+        self.started = time.time()
+
+    # -- lifecycle
+    def open(self) -> None:
+        if self._store is None:
+            self._store = Store(self.db)  # read-write: migrates an older store, holds the file
+            self._refresh_version()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._store is not None:
+                self._store.close()
+                self._store = None
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            raise RuntimeError("the store is not open (WebState.open)")
+        return self._store
+
+    # -- access
+    @contextmanager
+    def reading(self) -> Iterator[Store]:
+        """The store, for reads (and small writes that change no data: sessions, audit rows)."""
+        with self._lock:
+            yield self.store
+
+    @contextmanager
+    def writing(self) -> Iterator[Store]:
+        """The store, for a write that may change data (import, undo, judgement, plan): afterwards the data
+        version is read again, so every cached result of the previous version is dropped."""
+        with self._lock:
+            try:
+                yield self.store
+            finally:
+                self._refresh_version()
+
+    def _refresh_version(self) -> None:
+        s = self.store
+        batch = s.one("SELECT coalesce(max(batch_id), 0) FROM import_batch")[0]
+        plan = s.one("SELECT coalesce(max(binding_id), 0) FROM plan_binding")[0]
+        version = f"batch:{batch}/plan:{plan}"
+        with self._cache_lock:
+            if version != self._version:
+                self._version = version
+                self._cache.clear()
+
+    def version(self) -> str:
+        """The data version the cached results belong to."""
+        return self._version
+
+    # -- the result cache
+    def cached(self, key: tuple, compute: Callable[[Store], T]) -> T:
+        """`compute(store)` once per (data version, key); later calls with the same key return the same object
+        (treat it as read-only). The cache keeps the `cache_entries` most recently used results."""
+        with self._cache_lock:
+            full = (self._version, *key)
+            if full in self._cache:
+                self._cache.move_to_end(full)
+                self.hits += 1
+                return self._cache[full]
+        with self._lock:  # one computation at a time on the one connection
+            with self._cache_lock:
+                full = (self._version, *key)
+                if full in self._cache:  # computed by another request while this one waited
+                    self._cache.move_to_end(full)
+                    self.hits += 1
+                    return self._cache[full]
+            value = compute(self.store)
+            with self._cache_lock:
+                self.misses += 1
+                self._cache[(self._version, *key)] = value
+                while len(self._cache) > self.settings.cache_entries:
+                    self._cache.popitem(last=False)
+            return value
