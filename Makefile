@@ -8,18 +8,24 @@ YEAR    ?= 2019
 # a fixed "today" for project delays, so that the demo's output does not change with the date
 AS_OF   ?= 2025-12-31
 
-.PHONY: demo test test-fast mutation setup docs bench bench-scale backtest clean postgres-server
+.PHONY: demo test test-fast mutation setup docs bench bench-scale backtest clean postgres-server assets serve
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml eduplan/web/assets.py
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python tools/fetch_assets.py
 	touch $(STAMP)
+
+## The web application's pinned third-party files (ECharts, eduplan/web/assets.py) into eduplan/web/static/vendor/: from npm, checked
+## against the pinned sha512; without internet EDUPLAN_ASSETS_FROM=<echarts-6.1.0.tgz or its folder> installs from a local copy.
+assets:
+	$(PY) tools/fetch_assets.py
 
 setup: $(STAMP)
 
 ## Build the demo district into its own store out/demo.duckdb from its source files, write outputs under out/, print a summary.
-demo: $(STAMP)
+demo: $(STAMP) assets
 	$(BIN)/eduplan demo --fresh --db $(DB) --sources out/demo-sources
 	$(BIN)/eduplan template --all --db $(DB) --output out/templates --force
 	$(BIN)/eduplan plan show --db $(DB) --format json > out/plan.json
@@ -38,6 +44,12 @@ demo: $(STAMP)
 	$(BIN)/eduplan forecast --db $(DB) --as-of $(AS_OF) --format json > out/forecast.json
 	$(BIN)/eduplan forecast --db $(DB) --as-of $(AS_OF)
 
+## The web application on the demo store (after `make demo`): http://127.0.0.1:$(PORT)/ — the demo users and their
+## passwords are in out/demo-users.json.
+PORT    ?= 8000
+serve: $(STAMP) assets
+	$(BIN)/eduplan serve --db $(DB) --port $(PORT)
+
 ## The PostgreSQL 15 server the portability tests start a throwaway cluster of (tests/pg.py): installed with apt-get
 ## when missing and run as root; otherwise named, and those tests skip with the reason.
 postgres-server:
@@ -49,12 +61,12 @@ postgres-server:
 	else echo "未找到 PostgreSQL 服务器（请安装 Debian 软件包 postgresql-15）：PostgreSQL 一致性测试将跳过"; fi
 
 ## Run the whole test suite.
-test: $(STAMP) postgres-server
+test: $(STAMP) postgres-server assets
 	$(BIN)/python -m pytest
 
 ## The fast lane: the tests neither marked `slow` nor on the demo / 江湾区 stores, on two workers (about 66 s here;
 ## docs/testing.md). `make test` runs everything.
-test-fast: $(STAMP)
+test-fast: $(STAMP) assets
 	$(BIN)/python -m pytest -m "not slow and not demo" -n 2
 
 ## Mutation testing of balance/, ingest/, indicators/ (with definitions.yaml), forecast/, projects/:

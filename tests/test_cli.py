@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from eduplan.store import SCHEMA_VERSION
 from helpers import SMALL, eduplan, write_one, write_small
 
 
@@ -107,7 +108,7 @@ def test_history_undo_and_status_commands(tmp_path):
     status = json.loads(_wide("db", "status", "--db", db, "--format", "json").stdout)
     last = status["batches"][-1]
     assert (last["kind"], last["undoes"], last["user_name"]) == ("undo", 9, "李四")
-    assert status["history"]["enrolment"] == 2 and status["schema_version"] == 3
+    assert status["history"]["enrolment"] == 2 and status["schema_version"] == SCHEMA_VERSION
     r = _wide("db", "status", "--db", db)
     assert "批次 10  撤销  " in r.stdout and " UTC  李四（系统账户 " in r.stdout
     assert "    撤销批次 9（分年级学生数.xlsx）（1 行）：分年级学生数 更新 1" in r.stdout
