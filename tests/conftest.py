@@ -23,6 +23,8 @@ atexit.register(shutil.rmtree, os.environ["EDUPLAN_CACHE_DIR"], True)
 from eduplan.settings import use_settings_file  # noqa: E402
 from eduplan.store import Store  # noqa: E402
 
+pytest_plugins = ["web_fixtures"]  # the web application in process (tests/web_fixtures.py)
+
 
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
@@ -114,7 +116,7 @@ SLOW: dict[str, str] = {
 # A test on a whole district's store — the demo (about 150 schools, ten years) or 江湾区 — gets the marker `demo`
 # (through the fixtures, or its file when it calls helpers.shared_demo() itself): `pytest -m "not slow and not demo"`
 # is the narrowest lane, the hand-made districts only (docs/testing.md).
-WHOLE_DISTRICT_FIXTURES = {"demo_store", "demo_sources", "jiangwan_store", "city_store"}
+WHOLE_DISTRICT_FIXTURES = {"demo_store", "demo_sources", "jiangwan_store", "city_store", "web"}
 WHOLE_DISTRICT_FILES = {"tests/test_workbook_safety.py"}
 
 
