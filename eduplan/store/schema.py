@@ -5,6 +5,11 @@ superseded version in `t__history` (the same columns + `superseded_by`, the batc
 deleted it). `import_batch` records every batch (imports, undos, replaces, the demo); `plan_binding` every plan bound
 to a district (its whole text, sha256, who and when; a later binding supersedes the earlier one, which
 stays); `eduplan_meta` holds `schema_version`. Times are stored in UTC.
+
+Version 4 adds the tables of eduplan.access (the users of the web application and the API): `app_user`
+(accounts, roles, argon2id password hashes), `app_session` (signed-in browser sessions, by the sha256 of
+their secret), `api_token` (API tokens, by the sha256 of their secret), `login_attempt` (every login
+attempt, for throttling) and `audit_log` (the append-only, hash-chained audit log).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from ..model import TABLES, Table
 if TYPE_CHECKING:
     import duckdb
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 META_TABLE = "eduplan_meta"
 BATCH_TABLE = "import_batch"
 PLAN_TABLE = "plan_binding"
@@ -61,6 +66,77 @@ CREATE TABLE IF NOT EXISTS {PLAN_TABLE} (
     superseded_by INTEGER            -- the binding that replaced it; NULL: the district's current plan
 )
 """
+
+# ---- version 4: eduplan.access (users, sessions, API tokens, login attempts, audit log)
+USER_TABLE = "app_user"
+SESSION_TABLE = "app_session"
+TOKEN_TABLE = "api_token"
+ATTEMPT_TABLE = "login_attempt"
+AUDIT_TABLE = "audit_log"
+ACCESS_TABLES = (USER_TABLE, SESSION_TABLE, TOKEN_TABLE, ATTEMPT_TABLE, AUDIT_TABLE)
+
+ACCESS_DDL = (
+    f"""
+CREATE TABLE IF NOT EXISTS {USER_TABLE} (
+    user_id      INTEGER PRIMARY KEY,
+    username     VARCHAR NOT NULL UNIQUE,  -- lower case: letters, digits, . _ -
+    role         VARCHAR NOT NULL,         -- admin | staff | inspector | school
+    school_code  VARCHAR,                  -- the school of a 学校 user; NULL for the others
+    display_name VARCHAR,
+    password_hash VARCHAR NOT NULL,        -- argon2id, PHC string ($argon2id$v=19$m=…,t=…,p=…$salt$hash)
+    disabled     BOOLEAN NOT NULL DEFAULT FALSE,
+    created_at   TIMESTAMP NOT NULL,       -- UTC
+    created_by   VARCHAR NOT NULL,
+    password_changed_at TIMESTAMP NOT NULL -- UTC
+)""",
+    f"""
+CREATE TABLE IF NOT EXISTS {SESSION_TABLE} (
+    session_id    INTEGER PRIMARY KEY,
+    secret_sha256 VARCHAR NOT NULL UNIQUE, -- the cookie's secret is never stored, only its sha256
+    user_id       INTEGER NOT NULL,
+    csrf          VARCHAR NOT NULL,        -- the session's CSRF token
+    created_at    TIMESTAMP NOT NULL,      -- UTC
+    last_seen     TIMESTAMP NOT NULL,      -- UTC, updated at most once a minute
+    address       VARCHAR,
+    user_agent    VARCHAR,
+    ended_at      TIMESTAMP,               -- UTC; NULL while the session lives
+    ended_reason  VARCHAR                  -- logout | idle | expired | password_change | password_reset | disabled | role_change | ended
+)""",
+    f"""
+CREATE TABLE IF NOT EXISTS {TOKEN_TABLE} (
+    token_id      INTEGER PRIMARY KEY,
+    user_id       INTEGER NOT NULL,
+    name          VARCHAR NOT NULL,
+    secret_sha256 VARCHAR NOT NULL UNIQUE, -- the secret is shown once and never stored
+    created_at    TIMESTAMP NOT NULL,      -- UTC
+    last_used     TIMESTAMP,               -- UTC, updated at most once a minute
+    expires_at    TIMESTAMP,               -- UTC; NULL: until revoked
+    revoked_at    TIMESTAMP,               -- UTC
+    revoked_by    VARCHAR
+)""",
+    f"""
+CREATE TABLE IF NOT EXISTS {ATTEMPT_TABLE} (
+    attempt_id    INTEGER PRIMARY KEY,
+    attempted_at  TIMESTAMP NOT NULL,      -- UTC
+    username      VARCHAR NOT NULL,        -- as typed (normalised), whether or not such a user exists
+    address       VARCHAR,
+    outcome       VARCHAR NOT NULL         -- success | failure | refused (throttled) | disabled
+)""",
+    f"""
+CREATE TABLE IF NOT EXISTS {AUDIT_TABLE} (
+    id        INTEGER PRIMARY KEY,
+    "at"      TIMESTAMP NOT NULL,          -- UTC
+    actor     VARCHAR,                     -- user name, or “命令行：<OS account>”
+    role      VARCHAR,
+    address   VARCHAR,
+    action    VARCHAR NOT NULL,            -- eduplan.access.audit.ACTIONS
+    target    VARCHAR NOT NULL DEFAULT '',
+    detail    VARCHAR,                     -- JSON text
+    outcome   VARCHAR NOT NULL,            -- 成功 | 失败
+    prev_hash VARCHAR NOT NULL,            -- the previous row's hash (64 zeros for the first row)
+    hash      VARCHAR NOT NULL             -- sha256 over prev_hash and this row's content
+)""",
+)
 
 # columns added to import_batch by schema version 2, with their DDL
 _BATCH_V2_COLUMNS = (
@@ -105,9 +181,10 @@ def arrow_schema(t: Table) -> pa.Schema:
 
 
 def all_tables() -> list[str]:
-    """Every table of a current store: model tables (dependency order), their history tables, batches, meta."""
+    """Every table of a current store: model tables (dependency order), their history tables, batches, plans,
+    meta, and the access tables (users, sessions, tokens, login attempts, audit log)."""
     return ([t.name for t in TABLES] + [history_table(t.name) for t in TABLES]
-            + [BATCH_TABLE, PLAN_TABLE, META_TABLE])
+            + [BATCH_TABLE, PLAN_TABLE, META_TABLE, *ACCESS_TABLES])
 
 
 def read_version(con: "duckdb.DuckDBPyConnection") -> int | None:
@@ -128,6 +205,8 @@ def create(con: "duckdb.DuckDBPyConnection") -> None:
     for t in TABLES:
         con.execute(table_ddl(t))
         con.execute(table_ddl(t, history=True))
+    for ddl in ACCESS_DDL:
+        con.execute(ddl)
     con.execute(f"INSERT OR REPLACE INTO {META_TABLE} VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
 
 
@@ -148,4 +227,10 @@ def migrate_2_to_3(con: "duckdb.DuckDBPyConnection") -> None:
     con.execute(PLAN_DDL)
 
 
-MIGRATIONS = {1: migrate_1_to_2, 2: migrate_2_to_3}
+def migrate_3_to_4(con: "duckdb.DuckDBPyConnection") -> None:
+    """Version 4: the access tables (users, sessions, API tokens, login attempts, audit log)."""
+    for ddl in ACCESS_DDL:
+        con.execute(ddl)
+
+
+MIGRATIONS = {1: migrate_1_to_2, 2: migrate_2_to_3, 3: migrate_3_to_4}
