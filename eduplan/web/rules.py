@@ -60,8 +60,13 @@ class Rule:
 async def check_csrf(request: Request) -> None:
     """State-changing requests authenticated by the session cookie must carry the session's CSRF token;
     a bearer-token call (scripts) carries no cookie and needs none; an anonymous form (the login form)
-    must carry the pre-session token of its own cookie (double submit)."""
-    if getattr(request.state, "auth", None) == "bearer":
+    must carry the pre-session token of its own cookie (double submit); an anonymous JSON call needs none."""
+    auth = getattr(request.state, "auth", None)
+    if auth == "bearer":
+        return
+    if auth is None and request.headers.get("content-type", "").split(";")[0].strip() == "application/json":
+        # an anonymous JSON call (POST /api/v1/auth/token) carries no ambient authority to abuse, and a page of
+        # another site cannot send application/json here without a CORS preflight, which this server refuses
         return
     expected = getattr(request.state, "csrf", None)
     if not expected:
