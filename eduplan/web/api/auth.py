@@ -65,12 +65,7 @@ def token(request: Request, body: Credentials):
             hours = access.load_settings().login_token_hours
             token_id, secret = access.create_token(store, user, "接口登录（POST /api/v1/auth/token）", expires_hours=hours)
             info = [t for t in access.list_tokens(store, user) if t["id"] == token_id]
-            access.audit.record(store, actor=user.username, role=user.role, action="login", address=address,
-                                detail={"via": "api"})
-    except access.LoginRefused as e:
-        with web.reading() as store:
-            access.audit.record(store, actor=body.username.strip() or None, role=None, action="login_failed",
-                                address=address, detail={"via": "api", "reason": str(e)}, outcome="失败")
+    except access.LoginRefused as e:  # eduplan.access records the attempt (and its audit row) itself
         headers = {"Retry-After": str(max(1, int(e.retry_after + 0.999)))} if e.retry_after else None
         return JSONResponse({"detail": str(e)}, status_code=429 if e.retry_after else 401, headers=headers)
     return TokenOut(access_token=secret, expires_at=info[0]["expires_at"] if info else None)
@@ -116,7 +111,7 @@ def revoke(request: Request, token_id: Annotated[int, Path(ge=1, le=2**31 - 1)])
     user = current_user(request)
     try:
         with request.app.state.web.reading() as store:
-            access.revoke_token(store, user, token_id, actor=user.username)
+            access.revoke_token(store, user, token_id, actor=user)
     except access.AccessError as e:
         raise HTTPException(404, str(e)) from None
     return Detail(detail=f"已吊销令牌 {token_id}")

@@ -53,11 +53,7 @@ def login(request: Request, username: Annotated[str, Form(max_length=200)] = "",
             user = access.authenticate(store, username, password, address=address)
             secret, _csrf = access.create_session(store, user, address=address,
                                                   user_agent=request.headers.get("user-agent", "")[:300])
-            access.audit.record(store, actor=user.username, role=user.role, action="login", address=address)
-    except access.LoginRefused as e:
-        with web.reading() as store:
-            access.audit.record(store, actor=username or None, role=None, action="login_failed", address=address,
-                                detail=str(e), outcome="失败")
+    except access.LoginRefused as e:  # eduplan.access records the attempt (and its audit row) itself
         status = 429 if e.retry_after else 401
         resp = render(request, "auth/login.html", {"next": safe_next(next) if next else "", "error": str(e),
                                                    "username": username}, status_code=status)
@@ -74,12 +70,10 @@ def logout(request: Request):
     from ... import access
 
     web = request.app.state.web
-    user = current_user(request)
-    secret = request.state.session_secret if hasattr(request.state, "session_secret") else None
-    with web.reading() as store:
-        if secret:
-            access.end_session(store, secret)
-        access.audit.record(store, actor=user.username, role=user.role, action="logout", address=client_address(request))
+    secret = getattr(request.state, "session_secret", None)
+    if secret:
+        with web.reading() as store:
+            access.end_session(store, secret, address=client_address(request))  # records the audit row
     resp = RedirectResponse("/", status_code=303)
     resp.headers.append("set-cookie", cookie_header(SESSION_COOKIE, "", secure=is_tls(request.scope), max_age=0).decode())
     return resp
@@ -137,7 +131,7 @@ def revoke_token(request: Request, token_id: Annotated[int, Path(ge=1, le=2**31 
     user = current_user(request)
     try:
         with request.app.state.web.reading() as store:
-            access.revoke_token(store, user, token_id, actor=user.username)
+            access.revoke_token(store, user, token_id, actor=user)
     except access.AccessError as e:
         raise HTTPException(404, str(e)) from None
     return _account(request, message=f"已吊销令牌 {token_id}")
