@@ -8,7 +8,7 @@ YEAR    ?= 2019
 # a fixed "today" for project delays, so that the demo's output does not change with the date
 AS_OF   ?= 2025-12-31
 
-.PHONY: demo test test-fast mutation setup docs bench bench-scale backtest clean postgres-server assets serve
+.PHONY: demo test test-fast mutation setup docs bench bench-scale backtest clean postgres-server assets serve browser screenshots
 
 $(STAMP): pyproject.toml eduplan/web/assets.py
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -60,8 +60,18 @@ postgres-server:
 	  || echo "未能安装 PostgreSQL 服务器：PostgreSQL 一致性测试将跳过"; \
 	else echo "未找到 PostgreSQL 服务器（请安装 Debian 软件包 postgresql-15）：PostgreSQL 一致性测试将跳过"; fi
 
+## Debian's Chromium (and a CJK font) for the browser tests (tests/test_web_browser.py, Playwright with /usr/bin/chromium):
+## installed with apt-get when missing and run as root; otherwise named, and those tests skip with the reason.
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "安装 Chromium 浏览器与中文字体（apt-get install chromium fonts-wqy-zenhei）…"; \
+	  (apt-get update -q >/dev/null && apt-get install -y -q chromium fonts-wqy-zenhei >/dev/null) \
+	  || echo "未能安装 Chromium：浏览器测试将跳过"; \
+	else echo "未找到 /usr/bin/chromium（请安装 Debian 软件包 chromium 和 fonts-wqy-zenhei）：浏览器测试将跳过"; fi
+
 ## Run the whole test suite.
-test: $(STAMP) postgres-server assets
+test: $(STAMP) postgres-server browser assets
 	$(BIN)/python -m pytest
 
 ## The fast lane: the tests neither marked `slow` nor on the demo / 江湾区 stores, on two workers (about 66 s here;
