@@ -15,6 +15,7 @@ import re
 import threading
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
+from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -65,6 +66,11 @@ class Where:
         return urlencode({k: v for k, v in params.items() if v is not None})
 
 
+def plain(text: str) -> str:
+    """Text safe to echo in a message: no control characters, no lone surrogates (a JSON body may carry them)."""
+    return re.sub(r"[\x00-\x1f\x7f\ud800-\udfff]", "", text)
+
+
 def web(request: Request):
     return request.app.state.web
 
@@ -99,7 +105,7 @@ def resolve(request: Request, year: int | None, district: str | None) -> Where:
         if chosen is None:
             raise HTTPException(404, "没有找到本校所在区的数据")
     elif district:
-        text = district.strip()
+        text = plain(district).strip()
         hits = [s for s in found if s.district_code == text] or [s for s in found if s.district_name == text]
         if len(hits) != 1:
             have = "、".join(s.label for s in found)
@@ -469,7 +475,7 @@ class JudgementInput(BaseModel):
 def _clean_text(v: str | None) -> str | None:
     if v is None:
         return None
-    v = re.sub(r"[\x00-\x1f\x7f]", " ", v).strip()
+    v = re.sub(r"[\ud800-\udfff]", "", re.sub(r"[\x00-\x1f\x7f]", " ", v)).strip()
     return v or None
 
 
@@ -485,10 +491,10 @@ def record_judgement(request: Request, where: Where, body: JudgementInput) -> di
     user = current_user(request)
     items = checklist_items()
     problems = []
-    item = body.item.strip()
+    item = plain(body.item).strip()
     if item not in items:
         problems.append(f"检查清单中没有项目“{item}”（项目代码如 G01_layout，见检查清单的“代码”列）")
-    status = body.status.strip()
+    status = plain(body.status).strip()
     if status not in STATUS_TO_PASSED:
         problems.append(f"结论“{status}”不可用：只能是“达标”或“未达标”（待评估 = 没有判定）")
     reason = _clean_text(body.reason)
@@ -502,7 +508,7 @@ def record_judgement(request: Request, where: Where, body: JudgementInput) -> di
     table = TABLES_BY_NAME["balance_judgement"]
     assessor = _clean_text(body.assessor) or (user.display_name or user.username)
     values = {"year": str(where.year), "area_code": where.code, "item": item, "passed": STATUS_TO_PASSED[status],
-              "value": "" if body.value is None else repr(float(body.value)), "evidence": evidence,
+              "value": "" if body.value is None else format(Decimal(repr(float(body.value))), "f"), "evidence": evidence,
               "assessor": assessor, "assessed_on": _clean_text(body.assessed_on) or ""}
     headers = [f.header for f in table.fields]
     raw = RawSheet("网页录入", None, 1, headers, [(2, [values[f.name] for f in table.fields])])
@@ -513,7 +519,6 @@ def record_judgement(request: Request, where: Where, body: JudgementInput) -> di
     row = rows[0]
     state = web(request)
     address = request.client.host if request.client else None
-    key = {"year": where.year, "area_code": where.code, "item": item}
     fields = ("passed", "value", "evidence", "assessor", "assessed_on")
     with state.writing() as store:
         old = store.dicts("SELECT passed, value, evidence, assessor, CAST(assessed_on AS VARCHAR) AS assessed_on "
@@ -658,13 +663,13 @@ class CostsInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    teacher: float | None = Field(None, gt=0, le=1e9, allow_inf_nan=False, description="高于规定学历专任教师（元/人·年）")
-    backbone_teacher: float | None = Field(None, gt=0, le=1e9, allow_inf_nan=False, description="县级以上骨干教师（元/人·年）")
-    pe_art_teacher: float | None = Field(None, gt=0, le=1e9, allow_inf_nan=False, description="体育艺术专任教师（元/人·年）")
-    teaching_area: float | None = Field(None, gt=0, le=1e9, allow_inf_nan=False, description="教学及辅助用房（元/㎡）")
-    sports_area: float | None = Field(None, gt=0, le=1e9, allow_inf_nan=False, description="体育运动场馆（元/㎡）")
-    equipment: float | None = Field(None, gt=0, le=1e3, allow_inf_nan=False, description="教学仪器设备（元/元）")
-    multimedia_room: float | None = Field(None, gt=0, le=1e9, allow_inf_nan=False, description="网络多媒体教室（元/间）")
+    teacher: float | None = Field(None, ge=0.01, le=1e9, allow_inf_nan=False, description="高于规定学历专任教师（元/人·年）")
+    backbone_teacher: float | None = Field(None, ge=0.01, le=1e9, allow_inf_nan=False, description="县级以上骨干教师（元/人·年）")
+    pe_art_teacher: float | None = Field(None, ge=0.01, le=1e9, allow_inf_nan=False, description="体育艺术专任教师（元/人·年）")
+    teaching_area: float | None = Field(None, ge=0.01, le=1e9, allow_inf_nan=False, description="教学及辅助用房（元/㎡）")
+    sports_area: float | None = Field(None, ge=0.01, le=1e9, allow_inf_nan=False, description="体育运动场馆（元/㎡）")
+    equipment: float | None = Field(None, ge=0.01, le=1e3, allow_inf_nan=False, description="教学仪器设备（元/元）")
+    multimedia_room: float | None = Field(None, ge=0.01, le=1e9, allow_inf_nan=False, description="网络多媒体教室（元/间）")
 
 
 class PlannerParams(BaseModel):
@@ -838,7 +843,7 @@ def planner_settings(params: PlannerParams, result):
             known[s.code] = s.code
             known[s.name] = s.code
     caps = dict(base.caps)
-    unknown = [c.school for c in params.caps if c.school not in known]
+    unknown = [plain(c.school) for c in params.caps if c.school not in known]
     if unknown:
         raise EduplanError(f"改进方案参数有误：{'、'.join(unknown[:5])} 不是本区 {result.year} 年参评的学校（填学校标识码或学校名称）")
     defaults = ActionCaps(**{**base.default_caps.model_dump(), **params.default_caps.model_dump(exclude_none=True)})
