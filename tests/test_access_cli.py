@@ -126,10 +126,12 @@ def test_demo_users_only_on_a_demo_store_passwords_only_in_the_file(tmp_path):
         ("school-2420104001", "school", "2420104001"), ("school-2420104002", "school", "2420104002"),
         ("school-2420104003", "school", "2420104003")]
     assert all(u["password"] not in r.output for u in first) and len({u["password"] for u in first}) == 6
-    with Store(tmp_path / "demo.duckdb") as s:
+    with Store(tmp_path / "demo.duckdb") as s:  # OWASP's minimum argon2id parameters, re-made at the first login
+        assert {h[:31] for h, in s.run("SELECT password_hash FROM app_user")} == {"$argon2id$v=19$m=19456,t=2,p=1$"}
         for u in first:
             assert access.authenticate(s, u["username"], u["password"], address=None).role == u["role"]
         assert access.get_user(s, "school-2420104003").display_name == "红星幼儿园"
+        assert {h[:27] for h, in s.run("SELECT password_hash FROM app_user")} == {"$argon2id$v=19$m=8,t=1,p=1$"}
         secret, _ = access.create_session(s, access.get_user(s, "admin"), address=None, user_agent=None)
 
     out.chmod(0o644)
