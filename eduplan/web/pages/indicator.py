@@ -436,11 +436,26 @@ def _context(request: Request, district: str | None, year: int | None) -> tuple[
     return state, scope, choose_year(state, year, scope.district_code)
 
 
+def require_year(request: Request, district: str | None, year: int | None):
+    """(state, scope, year): the year must have data in the district (404 naming the years that do)."""
+    state = request.app.state.web
+    scope = choose_scope(request, district)
+    years = data_years(state, scope.district_code)
+    if not years:
+        raise HTTPException(404, "库中还没有年度数据：请先导入数据")
+    if year is None:
+        return state, scope, years[-1]
+    if year not in years:
+        raise HTTPException(404, f"库中没有 {year} 年的数据（有数据的年度：{years[0]}–{years[-1]}）")
+    return state, scope, year
+
+
 def list_view(request: Request, district: str | None, year: int | None) -> dict[str, Any]:
     state, scope, year = _context(request, district, year)
     sscope = school_scope(request)
     rows = []
-    if year is not None:
+    nodata = year is not None and year not in data_years(state, scope.district_code)
+    if year is not None and not nodata:
         rep = scoped_report(report(state, scope, year), sscope)
         for ind in rep["indicators"]:
             total = headline_entries(ind, "district", scope.district_code)
@@ -454,7 +469,7 @@ def list_view(request: Request, district: str | None, year: int | None) -> dict[
                              "status": (e["status"] if e else None) or "",
                              "own": value_text(own[0]["value"], ind["unit"]) if own and not (e and e["breakdown"]) else ""})
     return {"scope": scope, "year": year, "years": year_choices(state, scope), "districts": all_scopes(state),
-            "rows": rows, "own_school": sscope.school_code, "no_plan": NO_PLAN}
+            "rows": rows, "own_school": sscope.school_code, "no_plan": NO_PLAN, "nodata": nodata}
 
 
 @router.get("/indicators", dependencies=[SIGNED_IN])
@@ -472,8 +487,9 @@ def detail_view(request: Request, indicator_id: str, district: str | None, year:
                            "districts": all_scopes(state), "ind": ind, "unit": the_unit,
                            "unit_name": computation(state).names.get(the_unit, the_unit[1]),
                            "unit_label": UNIT_LABEL[the_unit[0]], "own_school": sscope.school_code,
-                           "chart": None, "headline": [], "tables": [], "formula": ""}
-    if year is None:
+                           "chart": None, "headline": [], "tables": [], "formula": formula(state, indicator_id),
+                           "nodata": year is not None and year not in data_years(state, scope.district_code)}
+    if year is None or ctx["nodata"]:
         return ctx
     rep = scoped_report(report(state, scope, year), sscope)
     ind = find_indicator(state, rep, indicator_id)
@@ -485,7 +501,6 @@ def detail_view(request: Request, indicator_id: str, district: str | None, year:
         rows = [row_view(e, unit_m) for e in ind["values"] if e["unit_type"] == utype]
         if rows:
             ctx["tables"].append({"type": utype, "title": title, "rows": rows})
-    ctx["formula"] = formula(state, indicator_id)
     return ctx
 
 
@@ -539,8 +554,9 @@ def explain_page_view(request: Request, indicator_id: str, district: str | None,
     ctx: dict[str, Any] = {"scope": scope, "year": year, "years": year_choices(state, scope),
                            "districts": all_scopes(state), "ind": ind, "unit": the_unit,
                            "unit_name": computation(state).names.get(the_unit, the_unit[1]),
-                           "own_school": sscope.school_code, "explain": None, "explain_error": None}
-    if year is None or ind["kind"] is None:
+                           "own_school": sscope.school_code, "explain": None, "explain_error": None,
+                           "nodata": year is not None and year not in data_years(state, scope.district_code)}
+    if year is None or ctx["nodata"] or ind["kind"] is None:
         return ctx
     from ...errors import EduplanError
 
@@ -575,10 +591,8 @@ def indicator_xlsx(request: Request, indicator_id: IndicatorPath, year: YearQuer
     """The indicator's tables (区, 学区, 学校 — as the user may see them) in the CLI's indicator workbook."""
     from ...outputs.indicators_xlsx import write_indicator_workbook
 
-    state, scope, year = _context(request, district, year)
+    state, scope, year = require_year(request, district, year)
     known_indicator(state, scope, indicator_id)
-    if year is None:
-        raise HTTPException(404, "库中还没有年度数据")
     rep = only_indicator(scoped_report(report(state, scope, year), school_scope(request)), indicator_id)
     return xlsx_response(lambda p: write_indicator_workbook(rep, Path(p), store=state.db.name),
                          f"指标-{indicator_id}-{year}.xlsx")

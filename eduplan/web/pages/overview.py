@@ -108,8 +108,9 @@ def overview(request: Request, year: YearQuery = None, district: DistrictQuery =
     ctx: dict[str, Any] = {"scope": scope, "year": year, "years": ind_data.year_choices(state, scope),
                            "districts": ind_data.all_scopes(state), "zones": zones, "zone": zone,
                            "unit_name": dict(zones).get(zone, scope.district_name or scope.district_code),
-                           "cards": [], "plan": None, "own_school": None, "missing": []}
-    if year is not None:
+                           "cards": [], "plan": None, "own_school": None,
+                           "nodata": year is not None and year not in ind_data.data_years(state, scope.district_code)}
+    if year is not None and not ctx["nodata"]:
         rep = ind_data.report(state, scope, year)
         ctx["cards"] = cards(state, scope, rep, unit)
         ctx["plan"] = plan_texts(scope.plan, rep)
@@ -122,11 +123,7 @@ def overview_xlsx(request: Request, year: YearQuery = None, district: DistrictQu
     """The year's indicator workbook of the district — the same as `eduplan indicators --format xlsx`."""
     from ...outputs.indicators_xlsx import write_indicator_workbook
 
-    state = request.app.state.web
-    scope = ind_data.choose_scope(request, district)
-    year = ind_data.choose_year(state, year, scope.district_code)
-    if year is None:
-        raise HTTPException(404, "库中还没有年度数据")
+    state, scope, year = ind_data.require_year(request, district, year)
     rep = ind_data.report(state, scope, year)
     return xlsx_response(lambda p: write_indicator_workbook(rep, Path(p), store=state.db.name),
                          f"规划指标监测-{scope.district_code}-{year}.xlsx")
