@@ -54,18 +54,21 @@ def _table(html: str, table_id: str) -> list[list[str]]:
 
 def test_upload_with_a_bad_cell_lists_it_writes_nothing_and_gives_the_problem_list(w, staff, demo_sources):
     before = _count(w, "SELECT count(*) FROM import_batch")
-    audit_before = _count(w, "SELECT count(*) FROM audit_log WHERE action = 'upload'")
+    failed = ("SELECT count(*) FROM audit_log WHERE action = 'upload' AND outcome = '失败' "
+              f"AND target = '{HOUSING}' AND actor = 'test-staff'")
+    audit_before = _count(w, failed)
     body = _housing(demo_sources, lambda ws: ws.cell(row=3, column=3, value="两千八"))
     r = staff.post("/data/upload", files=[("files", (HOUSING, body, XLSX))], data={"csrf": staff.csrf})
-    assert r.status_code == 400
+    assert r.status_code == 200
     rows = _table(r.text, "import-errors")
-    assert rows[0][:6] == ["文件", "工作表", "行", "列", "值", "规则"]
+    assert rows[0][:7] == ["文件", "工作表", "行", "列", "值", "规则", "单元格"]
     assert len(rows) == 2
-    assert rows[1][:5] == [HOUSING, "新建住宅项目", "3", "户数（户）（C3）", "两千八"]
+    assert rows[1][:5] == [HOUSING, "新建住宅项目", "3", "户数（户）", "两千八"]
+    assert rows[1][6] == "C3"
+    assert rows[1][5] == "必填，整数，0–200000"
     assert "全部文件都未写入数据库" in r.text
     assert _count(w, "SELECT count(*) FROM import_batch") == before
-    assert _count(w, "SELECT count(*) FROM audit_log WHERE action = 'upload' AND outcome = '失败' "
-                     f"AND target = '{HOUSING}'") == 1 + (audit_before and 0)
+    assert _count(w, failed) == audit_before + 1
     link = re.search(r'href="(/data/reports/[A-Za-z0-9_-]+\.xlsx)"', r.text).group(1)
     x = staff.get(link)
     assert x.status_code == 200

@@ -236,7 +236,8 @@ async def upload(request: Request):
     except UploadError as e:
         return _page(request, 400, error=str(e))
     r = result.report
-    return _page(request, 200 if r.ok else 400, result=result, errors=issue_rows(r.errors),
+    # a checked upload is a page like any other, errors or not (the API answers 400 for a report with errors)
+    return _page(request, result=result, errors=issue_rows(r.errors),
                  warnings=issue_rows(r.warnings), notes=[i.text() for i in r.issues if i.level == "info"])
 
 
