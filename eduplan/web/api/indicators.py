@@ -295,7 +295,8 @@ def indicator(request: Request, indicator_id: IndicatorPath, year: YearQuery = N
                            series=series, projection=bands, rows=ind["values"])
 
 
-@router.get("/explain/{indicator_id}", dependencies=[SIGNED_IN], response_model=Explanation, responses=ERRORS)
+@router.get("/explain/{indicator_id}", dependencies=[SIGNED_IN], response_model=Explanation, responses=ERRORS,
+            response_model_exclude_unset=True)
 def explain(request: Request, indicator_id: IndicatorPath, year: YearQuery = None, district: DistrictQuery = None,
             unit: UnitQuery = None):
     """解释一个数：口径、计算方法、分子和分母各项、各下级单位的贡献（学校用户只含本校）、来源导入批次和规划目标（同 eduplan explain --format json）。"""
