@@ -62,6 +62,24 @@ def test_places_figures_are_the_forecast_commands(bureau, forecast_doc):
     assert 'data-year="2027"' not in r.text
 
 
+def test_district_charts_add_up_the_zones(bureau, forecast_doc):
+    r = bureau.get("/places")
+    options = {json.loads(unescape(m.group(2)))["title"]["text"]: json.loads(unescape(m.group(2)))
+               for m in re.finditer(r'<script type="application/json" id="(places-chart-\d)">(.*?)</script>', r.text, re.S)}
+    assert sorted(options) == ["初中：学位需求与可用学位（全区，各学区合计）", "学前：学位需求与可用学位（全区，各学区合计）",
+                               "小学：学位需求与可用学位（全区，各学区合计）", "高中：学位需求与可用学位（全区）"]
+    junior = options["初中：学位需求与可用学位（全区，各学区合计）"]
+    i = junior["xAxis"]["data"].index("2028")
+    zones = [g for g in forecast_doc["baseline"]["gap"] if g["level"] == "初中" and g["year"] == 2028]
+    assert len(zones) == 6
+    assert junior["series"][0]["name"] == "需求·基准情景"
+    assert junior["series"][0]["data"][i] == sum(g["need"] for g in zones)
+    assert junior["series"][1]["data"][i] == sum(g["available"] for g in zones)
+    senior = options["高中：学位需求与可用学位（全区）"]
+    row = _cli_row(forecast_doc, "baseline", "420104", "高中", 2028)
+    assert senior["series"][0]["data"][senior["xAxis"]["data"].index("2028")] == row["need"]
+
+
 def test_forecast_api_matches_the_command(bureau, forecast_doc):
     doc = bureau.get("/api/v1/forecast", params={"scenario": "出生低方案", "year": 2028}).json()
     assert [s["id"] for s in doc["scenarios"]] == ["baseline", "births-low"]

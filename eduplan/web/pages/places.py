@@ -152,26 +152,50 @@ def gap_rows(fs: list[Any], year: int | None = None, area: str | None = None) ->
     return out
 
 
+def _level_series(f, area: str, level: str) -> tuple[list[int], list[float], list[int], bool]:
+    """(years, need, available, summed) of one area and level; for the district, the sum of its 学区 when the
+    level is planned per 学区 (the district's figures of such a level are the sum of its 学区')."""
+    rows = sorted((r for r in f.gap if r.area == area and r.level == level), key=lambda r: r.year)
+    if rows or area != f.inputs.district_code:
+        return [r.year for r in rows], [r.need for r in rows], [r.available for r in rows], False
+    need: dict[int, int] = {}
+    available: dict[int, int] = {}
+    for r in f.gap:
+        if r.level == level and r.area in f.inputs.zones:
+            need[r.year] = need.get(r.year, 0) + round(r.need)  # the table's figures, added up
+            available[r.year] = available.get(r.year, 0) + r.available
+    years = sorted(need)
+    return years, [need[t] for t in years], [available[t] for t in years], True
+
+
+def chart_levels(f, area: str) -> list[str]:
+    """The levels with figures for `area` (for the district: its own levels and those of its 学区)."""
+    areas = {area} | (set(f.inputs.zones) if area == f.inputs.district_code else set())
+    return sorted({r.level for r in f.gap if r.area in areas}, key=lambda lv: LEVEL_ORDER.get(lv, 9))
+
+
 def level_chart(fs: list[Any], area: str, level: str) -> dict[str, Any] | None:
     """An ECharts option: need and available places of one area and level per year, one pair of lines a scenario."""
     series = []
     years: list[int] = []
+    summed = False
     for f in fs:
-        rows = sorted((r for r in f.gap if r.area == area and r.level == level), key=lambda r: r.year)
-        if not rows:
+        years_f, need, available, summed = _level_series(f, area, level)
+        if not years_f:
             continue
-        years = [r.year for r in rows]
-        series.append({"name": f"需求·{f.scenario.name}", "type": "line", "data": [round(r.need) for r in rows]})
+        years = years_f
+        series.append({"name": f"需求·{f.scenario.name}", "type": "line", "data": [round(x) for x in need]})
         series.append({"name": f"可用学位·{f.scenario.name}", "type": "line", "step": "end",
-                       "lineStyle": {"type": "dashed"}, "data": [r.available for r in rows]})
+                       "lineStyle": {"type": "dashed"}, "data": available})
     if not series:
         return None
+    where = area_label(fs[0], area) + ("，各学区合计" if summed else "")
     return {
-        "title": {"text": f"{level}：学位需求与可用学位（{area_label(fs[0], area)}）", "left": "center",
-                  "textStyle": {"fontSize": 14}},
+        "title": {"text": f"{level}：学位需求与可用学位（{where}）", "left": "center", "top": 2,
+                  "textStyle": {"fontSize": 13}},
         "tooltip": {"trigger": "axis", "valueFormatter": "fmt:0"},
-        "legend": {"top": 26, "type": "scroll"},
-        "grid": {"left": 64, "right": 24, "top": 72, "bottom": 32},
+        "legend": {"top": 28, "type": "scroll"},
+        "grid": {"left": 64, "right": 24, "top": 84, "bottom": 32},
         "xAxis": {"type": "category", "data": [str(y) for y in years]},
         "yAxis": {"type": "value", "name": "学位", "scale": True, "axisLabel": {"formatter": "fmt:0"}},
         "series": series,
@@ -233,7 +257,7 @@ def places_page(request: Request, scenario: ScenarioQuery = [], district: Distri
     if area is not None and area not in dict(areas):
         raise PlacesError(f"区 {scope.label} 没有学区“{area}”")
     chart_area = area or base.inputs.district_code
-    levels = sorted({r.level for r in base.gap if r.area == chart_area}, key=lambda lv: LEVEL_ORDER.get(lv, 9))
+    levels = chart_levels(base, chart_area)
     charts = [(f"places-chart-{i}", opt) for i, lv in enumerate(levels)
               if (opt := level_chart(fs, chart_area, lv)) is not None]
     rows = gap_rows(fs, year)
@@ -283,10 +307,11 @@ def timeline_chart(lib) -> dict[str, Any] | None:
                     item["itemStyle"] = {"color": "#c0392b"}
                 actual.append(item)
     return {
-        "title": {"text": "项目节点：计划（空心）与实际（实心，红色为晚于计划）", "left": "center", "textStyle": {"fontSize": 14}},
+        "title": {"text": "项目节点：计划（空心）与实际（实心，红色为晚于计划）", "left": "center", "top": 2,
+                  "textStyle": {"fontSize": 13}},
         "tooltip": {"trigger": "item"},
-        "legend": {"top": 26},
-        "grid": {"left": 190, "right": 30, "top": 64, "bottom": 40},
+        "legend": {"top": 28},
+        "grid": {"left": 190, "right": 30, "top": 70, "bottom": 40},
         "xAxis": {"type": "time"},
         "yAxis": {"type": "category", "data": names, "inverse": True, "axisLabel": {"width": 170, "overflow": "truncate"}},
         "series": [
