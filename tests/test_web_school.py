@@ -42,7 +42,8 @@ def test_page_shows_the_cli_profile(web, cli):
     ratio = next(i for i in doc["indicators"] if i["id"] == "pupil_teacher_ratio_senior")
     assert ratio["values"]["2019"] == pytest.approx(2034 / 183)
     assert "普通高中生师比 （:1） 11.1:1 11.1:1 11.1:1 11.1:1" in text
-    assert f'href="/balance/schools/{OTHER}"' in page.text
+    assert "/balance/schools/" not in page.text and "不参加义务教育优质均衡评估" in text  # a 高级中学
+    assert f'href="/balance/schools/{OWN}"' in web.client("inspector").get(f"/schools/{OWN}").text
 
 
 def test_api_profile_is_the_cli_json(web, cli):

@@ -58,7 +58,18 @@ def view(state: WebState, code: str) -> dict[str, Any]:
               ("普惠性", s.get("inclusive")), ("所属区", f"{s.get('district_name') or ''}（{s.get('district_code')}）"),
               ("地址", s.get("address")), ("建校年份", s.get("opened_year")), ("停办年份", s.get("closed_year"))]
     return {"school": s, "code": code, "record": [(k, v) for k, v in record if v not in (None, "")],
+            "in_balance": in_balance(s.get("type_code")),
             "zones": p["zones"], "years": years, "figures": figures, "indicators": indicators}
+
+
+def in_balance(type_code: str | None) -> bool:
+    """Does the school take part in 义务教育优质均衡 (it teaches 小学 or 初中)?"""
+    from ...model import levels_of
+
+    try:
+        return bool({"小学", "初中"} & set(levels_of(type_code))) if type_code else False
+    except KeyError:
+        return False
 
 
 @router.get("/schools/{code}", dependencies=[SIGNED_IN])
