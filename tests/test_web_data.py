@@ -127,6 +127,57 @@ def test_good_upload_adds_one_batch_of_the_web_user_and_undo_restores_the_rows(w
     assert versions[1][-1] == f"被批次 {u['batch_id']} 删除"
 
 
+def _edited(demo_sources, name: str, edit) -> bytes:
+    wb = openpyxl.load_workbook(demo_sources / name)
+    edit(wb.worksheets[0])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_several_files_at_once_are_checked_together(w, staff, demo_sources):
+    before = _count(w, "SELECT count(*) FROM import_batch")
+    housing = _edited(demo_sources, HOUSING, lambda ws: ws.cell(row=3, column=3, value="两千八"))
+    area = _edited(demo_sources, "区域年度数据.xlsx", lambda ws: ws.cell(row=2, column=1, value="二〇一六"))
+    r = staff.post("/data/upload", files=[("files", (HOUSING, housing, XLSX)), ("files", ("区域年度数据.xlsx", area, XLSX))],
+                   data={"csrf": staff.csrf})
+    assert r.status_code == 200
+    rows = _table(r.text, "import-errors")[1:]
+    assert [row[:5] for row in rows] == [[HOUSING, "新建住宅项目", "3", "户数（户）", "两千八"],
+                                         ["区域年度数据.xlsx", "区域年度数据", "2", "统计年度", "二〇一六"]]
+    assert "有 2 个错误：全部文件都未写入数据库" in r.text
+    assert _count(w, "SELECT count(*) FROM import_batch") == before
+
+
+def test_replace_removes_the_rows_the_file_lacks_and_undo_brings_them_back(w, staff, demo_sources):
+    milestones = _count(w, "SELECT count(*) FROM project_milestone")
+    body = _edited(demo_sources, "项目进展.xlsx", lambda ws: ws.delete_rows(4))  # kg_hongxing_jiayuan 竣工
+    r = staff.post("/data/upload", files=[("files", ("项目进展.xlsx", body, XLSX))],
+                   data={"csrf": staff.csrf, "replace": "1"})
+    assert r.status_code == 200, r.text[:2000]
+    assert _count(w, "SELECT count(*) FROM project_milestone") == milestones - 1
+    with w.state.reading() as store:
+        b = store.batches()[-1]
+    assert (b["kind"], b["tables"]["project_milestone"]["deleted"]) == ("replace", 1)
+    r = staff.post(f"/data/batches/{b['batch_id']}/undo", data={"csrf": staff.csrf})
+    assert r.status_code == 200
+    assert _count(w, "SELECT count(*) FROM project_milestone") == milestones
+    assert _count(w, "SELECT count(*) FROM project_milestone WHERE project_id = 'kg_hongxing_jiayuan' "
+                     "AND milestone = '竣工'") == 1
+
+
+def test_undo_refused_is_said_and_audited(w, staff):
+    with w.state.reading() as store:
+        first = store.batches()[0]["batch_id"]
+    r = staff.post(f"/data/batches/{first}/undo", data={"csrf": staff.csrf})
+    assert r.status_code == 400
+    assert f"不能撤销批次 {first}" in unescape(r.text)
+    with w.state.reading() as store:
+        audit = store.dicts("SELECT target, outcome FROM audit_log WHERE action = 'undo' ORDER BY id DESC LIMIT 1")[0]
+    assert audit == {"target": f"批次 {first}", "outcome": "失败"}
+    assert staff.post(f"/data/batches/{first}/undo").status_code == 403  # no CSRF token
+
+
 def test_upload_bigger_than_the_limit_is_refused_unread(w, staff, monkeypatch):
     monkeypatch.setattr(w.state, "settings", w.state.settings.model_copy(update={"max_upload_mb": 1}))
     before = _count(w, "SELECT count(*) FROM import_batch")

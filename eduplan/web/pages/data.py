@@ -36,7 +36,8 @@ router = APIRouter()
 
 MB = 1024 * 1024
 MAX_NAME = 150
-REPORTS_KEPT = 64
+REPORTS_KEPT = 16
+SHOWN = 1000  # problems listed on the page / in the API answer per level; the 问题清单 workbook has them all
 REPORT_SECONDS = 6 * 3600
 BATCH_ID = Annotated[int, PathParam(ge=1, le=2**31 - 1, description="批次号")]
 REPORT_ID = r"^[A-Za-z0-9_-]{16,64}$"
@@ -195,10 +196,11 @@ async def handle_upload(request: Request) -> UploadResult:
             await f.close()
 
 
-def issue_rows(issues: list[Any]) -> list[dict[str, Any]]:
+def issue_rows(issues: list[Any], limit: int | None = SHOWN) -> list[dict[str, Any]]:
+    """The problems as dicts (the first `limit`)."""
     return [{"level": i.level, "file": i.file, "sheet": i.sheet, "row": i.row, "column": i.column, "cell": i.cell,
              "value": None if i.value is None else i.to_dict()["value"], "rule": i.rule, "message": i.message}
-            for i in issues]
+            for i in issues[:limit]]
 
 
 # ------------------------------------------------------------------ pages
@@ -237,8 +239,9 @@ async def upload(request: Request):
         return _page(request, 400, error=str(e))
     r = result.report
     # a checked upload is a page like any other, errors or not (the API answers 400 for a report with errors)
-    return _page(request, result=result, errors=issue_rows(r.errors),
-                 warnings=issue_rows(r.warnings), notes=[i.text() for i in r.issues if i.level == "info"])
+    return _page(request, result=result, errors=issue_rows(r.errors), warnings=issue_rows(r.warnings),
+                 errors_total=len(r.errors), warnings_total=len(r.warnings), shown=SHOWN,
+                 notes=[i.text() for i in r.issues if i.level == "info"][:SHOWN])
 
 
 @router.get("/data/reports/{rid}.xlsx", dependencies=[STAFF])
@@ -337,8 +340,8 @@ def find_versions(state, table: str, key: list[str]) -> tuple[Any, dict[str, Any
         key = key[0].replace("，", " ").replace(",", " ").split()
     for k, v in zip(t.key, key):
         f = t.field(k)
-        if len(v) > 100:
-            raise HistoryError(f"{f.label}的值过长")
+        if len(v) > 100 or re.search(r"[\x00-\x1f\x7f]", v):
+            raise HistoryError(f"{f.label}的值过长或含有控制字符")
         if f.type in ("int", "year") and not KEY_INT.match(v.strip()):
             raise HistoryError(f"{f.label}“{v}”不是整数")
     k = key_from_text(t, key)
