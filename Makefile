@@ -27,6 +27,7 @@ setup: $(STAMP)
 ## Build the demo district into its own store out/demo.duckdb from its source files, write outputs under out/, print a summary.
 demo: $(STAMP) assets
 	$(BIN)/eduplan demo --fresh --db $(DB) --sources out/demo-sources
+	$(BIN)/eduplan users demo --db $(DB) --output out/demo-users.json
 	$(BIN)/eduplan template --all --db $(DB) --output out/templates --force
 	$(BIN)/eduplan plan show --db $(DB) --format json > out/plan.json
 	$(BIN)/eduplan plan check --db $(DB) --format json > out/plan-check.json || true

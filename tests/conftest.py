@@ -23,7 +23,7 @@ atexit.register(shutil.rmtree, os.environ["EDUPLAN_CACHE_DIR"], True)
 from eduplan.settings import use_settings_file  # noqa: E402
 from eduplan.store import Store  # noqa: E402
 
-pytest_plugins = ["web_fixtures"]  # the web application in process (tests/web_fixtures.py)
+pytest_plugins = ["web_fixtures", "web_live"]  # in process (tests/web_fixtures.py); a live server + Chromium (tests/web_live.py)
 
 
 @pytest.fixture

@@ -85,14 +85,18 @@ def _connect_ro(path: Path) -> duckdb.DuckDBPyConnection:
     return connect(path, read_only=True)
 
 
-def backup(db: Path, target: Path, progress: Progress | None = None) -> dict[str, Any]:
-    """Write a backup of the store `db` to `target` (a new file; refused if it exists). Returns the manifest."""
+def backup(db: Path, target: Path, progress: Progress | None = None,
+           con: duckdb.DuckDBPyConnection | None = None) -> dict[str, Any]:
+    """Write a backup of the store `db` to `target` (a new file; refused if it exists). Returns the manifest.
+
+    `con`: an open connection to `db` (a running server's) to read through — a cursor of it is used, whose own
+    transaction is the snapshot; the given connection stays open."""
     db, target = Path(db), Path(target)
     if target.exists():
         raise BackupError(f"备份文件“{target}”已存在；请换一个文件名（备份不会覆盖已有文件）")
     if not target.parent.is_dir():
         raise BackupError(f"无法写出备份“{target}”：目录“{target.parent}”不存在")
-    con = _connect_ro(db)
+    con = _connect_ro(db) if con is None else con.cursor()
     work = Path(tempfile.mkdtemp(prefix=".eduplan-backup-", dir=target.parent))
     try:
         con.execute("BEGIN TRANSACTION")  # one snapshot for every table

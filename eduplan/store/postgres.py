@@ -4,9 +4,9 @@ such a database.
 
 Analyses written against Ibis (`store.ibis()`, `store.backend`) run on either store unchanged; everything that
 writes — import, undo, plan binding, backup — and the SQL-string helpers of `Store` (`run`, `rows`, `con`) stay
-with the DuckDB file, which remains the store of record. `load` copies every table (`schema.all_tables()`:
+with the DuckDB file, which remains the store of record. `load` copies every data table (`schema.all_tables()`:
 the model tables with their lineage columns, their history, the import batches, the plan bindings and the
-meta table) with each column's type kept exactly (integers stay integers of the same width, DECIMAL(p,s)
+meta table — not the accounts and audit tables of `schema.ACCESS_TABLES`, which stay in the store of record) with each column's type kept exactly (integers stay integers of the same width, DECIMAL(p,s)
 becomes NUMERIC(p,s), DOUBLE double precision, VARCHAR text, dates and timestamps the same), through
 PostgreSQL's COPY fed by DuckDB's own CSV writer (no row-by-row INSERT), in one transaction: either every
 table is there afterwards or none changed. docs/postgres.md describes the use.
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import StoreError
-from .schema import all_tables, q
+from .schema import ACCESS_TABLES, all_tables, q
 
 BACKEND = "postgres"
 
@@ -137,7 +137,9 @@ def load(store, url: str, tables: list[str] | None = None, replace: bool = False
     """Copy the DuckDB `store`'s tables (default: every table of the schema) into the PostgreSQL database at
     `url`, in one transaction; returns rows copied per table. A table already there is refused (naming it)
     unless `replace`, which drops it first — in the same transaction, so a failed load leaves it as it was."""
-    names = list(tables) if tables is not None else all_tables()
+    # default: the data, not the accounts (password hashes, session and token digests, the audit log stay in the
+    # store of record: an analytics copy has no need of them)
+    names = list(tables) if tables is not None else [n for n in all_tables() if n not in ACCESS_TABLES]
     have = {r[0] for r in store.run("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
                                     "AND schema_name = 'main'")}
     lacking = [n for n in names if n not in have]

@@ -29,7 +29,7 @@ from ..errors import EduplanError
 from . import api as api_package
 from . import pages as pages_package
 from .rules import PUBLIC, NotSignedIn
-from .security import SessionMiddleware
+from .security import HEADERS, SessionMiddleware
 from .settings import WebSettings
 from .state import WebState
 from .templating import STATIC, render
@@ -148,7 +148,12 @@ def create_app(db: str | Path, settings: WebSettings | None = None, *, warm: boo
     @app.exception_handler(Exception)
     async def internal(request: Request, exc: Exception):
         log.exception("internal error on %s %s", request.method, request.url.path)
-        return _error(request, 500, "服务器内部错误：已记入服务日志，请联系管理员")
+        response = _error(request, 500, "服务器内部错误：已记入服务日志，请联系管理员")
+        # this handler runs in Starlette's outermost error middleware, outside SessionMiddleware: add its headers here
+        for k, v in HEADERS:
+            response.headers.setdefault(k.decode(), v.decode())
+        response.headers.setdefault("cache-control", "no-store")
+        return response
 
     return app
 
