@@ -92,6 +92,20 @@ def test_forecast_api_matches_the_command(bureau, forecast_doc):
     assert doc["comparison"][0]["scenario"] == "births-low"
 
 
+def test_a_project_delay_is_offered_and_kept_as_chosen(bureau, demo_store):
+    page = bureau.get("/places")
+    offered = re.findall(r'<option value="(delay-[^"]+)">', page.text)
+    assert "delay-sch_nanyuanfang_extension-2y" in offered
+    r = bureau.get("/places", params={"scenario": "delay-sch_nanyuanfang_extension-2y", "year": 2027})
+    assert r.status_code == 200
+    assert re.search(r'<input type="checkbox" name="scenario" value="delay-sch_nanyuanfang_extension-2y" checked>', r.text)
+    doc = cli(demo_store, "forecast", "--scenario", "delay-sch_nanyuanfang_extension-2y", "--year", "2027")
+    want = _cli_row(doc, "delay-sch_nanyuanfang_extension-2y", "QK06", "小学", 2027)
+    cells = _row(r.text, "delay-sch_nanyuanfang_extension-2y", "QK06", "小学", 2027)
+    assert cells[0] == "sch_nanyuanfang_extension 推迟 2 年"
+    assert cells[4:8] == [f"{want[k]:,}" for k in ("need", "existing", "project_places", "available")]
+
+
 def test_places_workbook_is_the_commands(bureau):
     x = bureau.get("/places.xlsx", params={"scenario": "births-low"})
     assert x.status_code == 200

@@ -231,16 +231,27 @@ def default_year(state, scope, as_of: date) -> int:
 # ------------------------------------------------------------------ /places
 
 
-def _scenario_choices(chosen: list[str]) -> list[dict[str, Any]]:
+def _scenario_choices(chosen: list[str], fs: list[Any]) -> list[dict[str, Any]]:
     from ...forecast import all_scenarios
 
     known = all_scenarios(forecast_settings().scenarios)
     out = [{"id": s.id, "name": s.name, "description": s.description, "checked": s.id in chosen}
            for s in known.values()]
+    names = {f.scenario.id: f.scenario for f in fs}
     for sid in chosen:  # generated delay-… scenarios
-        if sid not in known:
-            out.append({"id": sid, "name": sid, "description": "", "checked": True})
+        if sid not in known and sid in names:
+            out.append({"id": sid, "name": names[sid].name, "description": names[sid].description, "checked": True})
     return out
+
+
+def _delay_choices(base) -> list[dict[str, Any]]:
+    """The projects bringing places (the forecast's), for the “project delayed by N years” scenarios."""
+    seen: dict[str, dict[str, Any]] = {}
+    for p in base.projects:
+        if p.places and p.project_id not in seen:
+            seen[p.project_id] = {"id": p.project_id, "name": p.name, "in_use_year": p.in_use_year,
+                                  "options": [(f"delay-{p.project_id}-{n}y", f"推迟 {n} 年") for n in (1, 2, 3)]}
+    return list(seen.values())
 
 
 @router.get("/places", dependencies=[BUREAU])
@@ -266,7 +277,7 @@ def places_page(request: Request, scenario: ScenarioQuery = [], district: Distri
     comparison = compare(fs)["scenarios"] if len(fs) > 1 else []
     query = request.url.query
     return render(request, "places/index.html", {
-        "scope": scope, "districts": all_scopes, "district": district, "scenarios": _scenario_choices(ids),
+        "scope": scope, "districts": all_scopes, "district": district, "scenarios": _scenario_choices(ids, fs), "delays": _delay_choices(base),
         "forecasts": fs, "base": base, "areas": areas, "area": area, "chart_area": chart_area, "charts": charts,
         "rows": rows, "year": year, "years": base.gap_years, "comparison": comparison,
         "xlsx_url": "/places.xlsx" + (f"?{query}" if query else ""), "as_of": date.today(),
