@@ -199,7 +199,7 @@ def school(request: Request, code: Annotated[str, Path(pattern=bp.SCHOOL_CODE, m
         if district is None:
             raise HTTPException(404, "没有找到该学校")
     where = bp.resolve(request, year, district)
-    pos = bp.school_position(bp.evaluation(state, where), code)
+    pos = bp.school_view(state, where, code)
     if pos is None:
         raise HTTPException(404, f"{where.label} {where.year} 年的评估中没有该学校")
     fixes = None

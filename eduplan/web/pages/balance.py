@@ -281,13 +281,18 @@ def balance_page(request: Request, year: YearQ = None, district: DistrictQ = Non
     where = resolve(request, year, district)
     result = evaluation(state, where)
     sc = school_scope(request)
-    levels = [level_view(lvl, lr, sc, where) for lvl, lr in result.levels.items() if lr.schools]
+
+    def views(_store):  # the formatted tables, per district, year and what the user may see
+        return ([level_view(lvl, lr, sc, where) for lvl, lr in result.levels.items() if lr.schools],
+                _contributors(result) if sc.all else [])
+
+    levels, contributors = state.cached(
+        ("balance", "page", where.code, where.year, len(where.districts), "*" if sc.all else sc.school_code), views)
     ps = result.plan_status or {}
-    checks = [c for c in (ps.get("checks") or [])]
     return render(request, "balance/index.html", base_context(
-        request, where, result=result, levels=levels, plan_status=ps, checks=checks,
+        request, where, result=result, levels=levels, plan_status=ps, checks=ps.get("checks") or [],
         official=result.official or {}, notes=result.notes if sc.all else [],
-        excluded=result.excluded if sc.all else [], contributors=_contributors(result) if sc.all else []))
+        excluded=result.excluded if sc.all else [], contributors=contributors))
 
 
 def _contributors(result, n: int = 3) -> list[dict[str, Any]]:
@@ -376,7 +381,18 @@ def school_chart(level: dict[str, Any]) -> dict[str, Any]:
 
 
 def school_fixes(state, where: Where, code: str) -> dict[str, Any]:
-    """The default planner run's actions at one school (the planner's per-school fix), or why there is none."""
+    """The default planner run's actions at one school (the planner's per-school fix), or why there is none
+    (cached, except the answer that another run holds the solver)."""
+    key = ("balance", "school-fixes", where.code, where.year, code)
+    try:
+        return state.cached(key, _miss)
+    except _NotCached:
+        pass
+    found = _school_fixes(state, where, code)
+    return found if found["status"] == "busy" else state.cached(key, lambda _store: found)
+
+
+def _school_fixes(state, where: Where, code: str) -> dict[str, Any]:
     try:
         plan = run_planner(state, where, PlannerParams())
     except EduplanError as e:
@@ -392,6 +408,20 @@ def school_fixes(state, where: Where, code: str) -> dict[str, Any]:
             "cost": sum(a.cost for a in mine) if mine else 0.0}
 
 
+def school_view(state, where: Where, code: str) -> dict[str, Any] | None:
+    """school_position with its charts, cached per district, year and school."""
+    result = evaluation(state, where)
+
+    def build(_store):
+        pos = school_position(result, code)
+        for lv in (pos or {}).get("levels", []):
+            lv["chart"] = school_chart(lv)
+            lv["chart_id"] = f"school-{'primary' if lv['level'] == '小学' else 'junior'}"
+        return pos
+
+    return state.cached(("balance", "school", where.code, where.year, code), build)
+
+
 @router.get("/balance/schools/{code}", dependencies=[SIGNED_IN])
 def school_page(request: Request, code: Annotated[str, Path(pattern=SCHOOL_CODE, max_length=40)],
                 year: YearQ = None, district: DistrictQ = None):
@@ -405,13 +435,9 @@ def school_page(request: Request, code: Annotated[str, Path(pattern=SCHOOL_CODE,
         if district is None:
             raise HTTPException(404, "没有找到该学校")
     where = resolve(request, year, district)
-    result = evaluation(state, where)
-    pos = school_position(result, code)
+    pos = school_view(state, where, code)
     if pos is None:
         raise HTTPException(404, f"{where.label} {where.year} 年的评估中没有该学校")
-    for lv in pos["levels"]:
-        lv["chart"] = school_chart(lv)
-        lv["chart_id"] = f"school-{'primary' if lv['level'] == '小学' else 'junior'}"
     fixes = school_fixes(state, where, code) if pos["levels"] else None
     return render(request, "balance/school.html", base_context(request, where, pos=pos, fixes=fixes))
 
