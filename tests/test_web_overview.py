@@ -144,3 +144,50 @@ def test_warm_computes_the_latest_year_once(web):
     warm(state)
     assert state.misses == misses  # nothing computed again
     assert rep["year"] == 2025 and rep is ind_data.report(state, scope, 2025)
+
+
+@pytest.fixture(scope="module")
+def two(demo_store, tmp_path_factory):
+    """An application over the demo store with 江湾区 (420188, its own plan) added."""
+    import shutil
+
+    import jiangwan as jw
+    from web_fixtures import Web
+
+    from eduplan.plan.binding import use_plan
+    from eduplan.store import Store
+
+    folder = tmp_path_factory.mktemp("two-web")
+    db = folder / "two.duckdb"
+    shutil.copy(demo_store, db)
+    projects = ("重点项目库", "项目新增学位", "项目进展", "项目资金", "新建住宅项目")
+    paths = [p for p in jw.write_sources(folder / "jiangwan") if p.stem not in projects]
+    with Store(db) as s:
+        jw.import_sources(s, paths)
+        use_plan(s, jw.PLAN, jw.USER)
+    w = Web(db)
+    yield w
+    w.close()
+
+
+def test_two_districts_each_against_its_own_plan(two):
+    from eduplan.sheets import style_for
+
+    c = two.client("staff")
+    page = c.get("/overview")  # several districts: the first with a bound plan, and a selector
+    assert page.status_code == 200
+    assert '<option value="420188">江湾区（420188）</option>' in page.text
+    page = c.get("/overview?district=420188&year=2024")
+    assert page.status_code == 200
+    assert "规划监测总览 · 江湾区 · 2024 年" in _text(page.text)
+    doc = c.get("/api/v1/indicators?district=江湾区&year=2024").json()
+    assert doc["district"]["district_code"] == "420188" and doc["plan"] != "qiaokou-2021-2025"
+    ger = next(i for i in doc["indicators"] if i["id"] == GER)
+    total = next(e for e in ger["values"] if e["unit_type"] == "district" and e["breakdown"] is None)
+    card = _text(_cards(page.text)[GER][0])
+    assert card.startswith(f"学前三年毛入园率 {style_for('%').text(total['value'])}")
+    assert {e["unit_code"] for e in ger["values"] if e["unit_type"] == "zone"} == {"JW1", "JW2", "JW3", "JW4"}
+    # a 学区 of the other district is not a unit of this one
+    assert c.get(f"/indicators/{GER}?district=420104&unit=JW1").status_code == 404
+    assert c.get("/overview?district=420104&zone=JW1").status_code == 404
+    assert c.get("/overview?district=420999").status_code == 404
