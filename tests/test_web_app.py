@@ -133,7 +133,7 @@ def test_cache_is_kept_per_data_version(web):
     v = state.version()
     a = state.cached(("test-cache",), lambda s: calls.append(1) or {"n": len(calls)})
     b = state.cached(("test-cache",), lambda s: calls.append(1) or {"n": len(calls)})
-    assert a is b and calls == [1] and v.startswith("batch:")
+    assert a is b and calls == [1] and v.startswith("批次 ") and " · 规划 " in v
     # a write that changes no data keeps the version and the cache
     with state.writing():
         pass

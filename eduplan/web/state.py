@@ -77,14 +77,14 @@ class WebState:
         s = self.store
         batch = s.one("SELECT coalesce(max(batch_id), 0) FROM import_batch")[0]
         plan = s.one("SELECT coalesce(max(binding_id), 0) FROM plan_binding")[0]
-        version = f"batch:{batch}/plan:{plan}"
+        version = f"批次 {batch} · 规划 {plan}"  # shown in every page's footer
         with self._cache_lock:
             if version != self._version:
                 self._version = version
                 self._cache.clear()
 
     def version(self) -> str:
-        """The data version the cached results belong to."""
+        """The data version the cached results belong to: “批次 16 · 规划 1” (the latest import batch and plan binding)."""
         return self._version
 
     # -- the result cache
