@@ -14,6 +14,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -64,6 +65,10 @@ class SessionMiddleware:
         self.app = app
         self.web = web_state
 
+    def _locked(self, fn: Any, secret: str) -> Any:
+        with self.web.reading() as store:
+            return fn(store, secret)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
@@ -77,17 +82,17 @@ class SessionMiddleware:
         if not static:
             from .. import access
 
+            # the store's lock may be held by a long computation: wait for it in a worker thread, never in the
+            # event loop (which would stall every other request, static files included)
             if authz.lower().startswith("bearer "):
                 secret = authz[7:].strip()
                 if secret:
-                    with self.web.reading() as store:
-                        user = access.token_user(store, secret)
+                    user = await run_in_threadpool(self._locked, access.token_user, secret)
                     auth = "bearer" if user is not None else None
             else:
                 secret = request.cookies.get(SESSION_COOKIE)
                 if secret:
-                    with self.web.reading() as store:
-                        found = access.session_user(store, secret)
+                    found = await run_in_threadpool(self._locked, access.session_user, secret)
                     if found is not None:
                         user, session = found
                         auth, csrf = "cookie", session.csrf
