@@ -45,7 +45,7 @@ def _try_login(w, username: str, password: str):
     return c, c.post("/login", data={"username": username, "password": password, "csrf": token, "next": ""})
 
 
-@pytest.mark.parametrize("path", ["/admin/users", "/admin/settings", "/admin/plan"])
+@pytest.mark.parametrize("path", ["/admin/users", "/admin/settings", "/admin/plan", "/admin/backup"])
 def test_only_the_administrator(web, path):
     r = web.client(None).get(path)
     assert r.status_code == 303 and r.headers["location"].startswith("/login?next=")
@@ -227,3 +227,33 @@ def test_bind_an_uploaded_plan(demo_store, tmp_path):
         assert failed["total"] == 4
     finally:
         w.close()
+
+
+def test_download_a_backup_while_the_server_holds_the_store(own, tmp_path):
+    from eduplan.store import Store
+    from eduplan.store.backup import read_manifest, restore
+
+    admin = own.client("admin")
+    assert admin.post("/admin/backup").status_code == 403  # no CSRF token
+    r = admin.post("/admin/backup", data={"csrf": admin.csrf})
+    assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
+    name = re.search(r'filename="(eduplan-backup-\d{8}-\d{6}\.zip)"', r.headers["content-disposition"]).group(1)
+    zipped = tmp_path / name
+    zipped.write_bytes(r.content)
+    manifest = read_manifest(zipped)
+    with own.state.reading() as store:
+        schools = store.one("SELECT count(*) FROM school")[0]
+        users = store.one("SELECT count(*) FROM app_user")[0]
+    assert manifest["tables"]["school"]["rows"] == schools == 153
+    restored = tmp_path / "restored.duckdb"
+    restore(zipped, restored)
+    with Store(restored, read_only=True) as s:
+        assert s.one("SELECT count(*) FROM school")[0] == schools
+        assert s.one("SELECT count(*) FROM app_user")[0] == users
+    row = admin.get("/api/v1/audit", params={"action": "backup", "limit": 1}).json()["rows"][0]
+    assert (row["actor"], row["target"], row["outcome"]) == ("test-admin", name, "成功")
+    import hashlib
+
+    assert hashlib.sha256(r.content).hexdigest() in row["detail"]
+    page = admin.get("/admin/backup").text
+    assert name in page

@@ -195,3 +195,19 @@ def test_persons_of_a_figure_are_read_from_the_declaration():
     retention = groups("compulsory_retention_rate")
     assert retention[0][:2] == ("分子", "学生") and "一年级学年转入" not in retention[0][2]
     assert retention[1] == ("分母", "学生", ["该年级入小学一年级时（8 年前）的学生数"])
+
+
+def test_an_empty_store_has_nothing_to_publish_yet(tmp_path):
+    from eduplan.store import Store
+    from web_fixtures import Web
+
+    db = tmp_path / "empty.duckdb"
+    Store(db).close()
+    web = Web(db)
+    try:
+        c = web.client(None)
+        r = c.get("/")
+        assert r.status_code == 200 and "暂无可发布的数据。" in _text(r.text)
+        assert c.get("/api/v1/public").json() == {"threshold": 10, "districts": []}
+    finally:
+        web.close()

@@ -11,9 +11,10 @@
 - `/admin/plan`: the plan bound to each district and the binding history; bind an uploaded plan YAML or a plan
   shipped with eduplan — the same path as `eduplan plan use` (eduplan.plan.binding.use_plan, inside
   `state.writing()`: every cached result of the old plan is dropped), audited as `plan_bind`.
-Backups (`/admin/backup`) wait for eduplan/store/backup.py to read through the server's connection (see the
-request in /work/notes/requests.md); the command line's `eduplan db backup` cannot open the file while the
-server holds it.
+- `/admin/backup`: download a backup of the whole store (the same zip as `eduplan db backup`, restored with
+  `eduplan db restore`), written through the server's own connection (the command line cannot open the file
+  while the server holds it) from one snapshot; audited as `backup` with its size and sha256. It holds the
+  store's lock while it is written (about a second for a district; longer for a city).
 """
 
 from __future__ import annotations
@@ -305,3 +306,56 @@ async def bind_plan(request: Request, file: Annotated[UploadFile | None, File()]
                    f"绑定编号 {result['binding_id']}；各页面即按此规划评估")
     notes = result.get("notes") or []
     return _plan_page(request, message=message + ("。" + "；".join(notes) if notes else ""))
+
+
+# ------------------------------------------------------------------ backups
+
+@router.get("/admin/backup", dependencies=[ADMIN])
+def backup_page(request: Request):
+    from ...store import time_label
+
+    with request.app.state.web.reading() as store:
+        done = access_rows(store)
+    for r in done:
+        r["at_label"] = time_label(r["at"])
+    return render(request, "admin/backup.html", {"done": done, "db": str(request.app.state.web.db)})
+
+
+def access_rows(store) -> list[dict[str, Any]]:
+    """The latest backups taken (the audit log's `backup` rows), newest first."""
+    from ... import access
+
+    return access.audit.rows(store, action="backup", limit=10)
+
+
+@router.post("/admin/backup", dependencies=[ADMIN])
+def download_backup(request: Request):
+    import hashlib
+    import shutil
+    from datetime import datetime, timezone
+
+    from fastapi.responses import FileResponse
+    from starlette.background import BackgroundTask
+
+    from ... import access
+    from ...store.backup import backup
+
+    state = request.app.state.web
+    user = current_user(request)
+    folder = FilePath(tempfile.mkdtemp(prefix="eduplan-web-backup-"))
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    name = f"eduplan-backup-{stamp}.zip"
+    target = folder / name
+    try:
+        with state.reading() as store:
+            manifest = backup(state.db, target, con=store.con)
+            digest = hashlib.sha256(target.read_bytes()).hexdigest()
+            access.audit.record(store, actor=user, action="backup", target=name, address=_address(request),
+                                detail={"表数": len(manifest["tables"]),
+                                        "行数": sum(t["rows"] for t in manifest["tables"].values()),
+                                        "字节": target.stat().st_size, "sha256": digest})
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return FileResponse(target, media_type="application/zip", filename=name,
+                        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))

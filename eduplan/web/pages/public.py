@@ -303,14 +303,18 @@ def public_report(store: Any, threshold: int, year: int | None = None, district:
                   computed: tuple | None = None) -> dict[str, Any]:
     """The public page's content: one section per district (or the one asked for) for `year` (default: each
     district's latest year with data)."""
-    from ...plan.scope import data_years, resolve_year, scopes
+    from ...plan.scope import data_years, known_districts, resolve_year, scopes
 
+    if district is None and not known_districts(store):
+        return {"threshold": threshold, "districts": []}  # an empty store: nothing to publish yet
     defs, settings, comp, terms = computed or computation(store)
     rows = _term_rows(terms)
     sections = []
     for scope in scopes(store, district, None, several=True):
-        y, note = resolve_year(store, year, scope.district_code)
         years = data_years(store, scope.district_code)
+        if year is None and not years:
+            continue  # a district with a plan bound and no data yet
+        y, note = resolve_year(store, year, scope.district_code)
         sections.append(_district_section(store, scope, y, note, years, defs, settings, comp, rows, threshold))
     return {"threshold": threshold, "districts": sections}
 
