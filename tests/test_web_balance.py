@@ -161,8 +161,12 @@ def test_checklist_shows_recorded_judgements(web):
     assert "2019年中考招生计划及优质高中名额分配方案" in row[4][1]
     assert row[5][1].startswith("示范区（eduplan demo）")
     open_item = _row(_table(page.text, "checklist"), "data-item", "Q09_quality_monitoring")
-    assert open_item[2][1] == "待评估" and open_item[5][1] == "—"
+    assert open_item[2][1] == "待评估" and open_item[5][1].split() == ["—", "录入判定"]
     assert 'method="post" action="/balance/checklist"' in page.text  # a 督学 gets the form
+    # “修改判定” fills the form with the item's current judgement
+    amend = web.client("inspector").get("/balance/checklist?year=2019&item=G14_quota_allocation").text
+    assert '<option value="G14_quota_allocation" selected>' in amend
+    assert '<option value="未达标" selected>' in amend and 'name="value" inputmode="decimal" maxlength="20" value="45"' in amend
     staff = web.client("staff").get("/balance/checklist?year=2019").text
     assert 'method="post" action="/balance/checklist"' not in staff  # 规划统计 reads, does not judge
 
@@ -321,3 +325,62 @@ def test_api_errors_are_json_not_500(web):
     assert c.get("/api/v1/balance?year=99999").status_code == 422
     assert c.get("/api/v1/balance/schools/..%2F..").status_code in (404, 422)
     assert c.get("/api/v1/balance/schools/9999999999").status_code == 404
+
+
+@pytest.fixture(scope="module")
+def two(demo_store, tmp_path_factory):
+    """An application over the demo store with 江湾区 (420188, its own plan) added as a user adds a district."""
+    import shutil
+
+    import jiangwan as jw
+    from web_fixtures import Web
+
+    from eduplan.plan.binding import use_plan
+    from eduplan.store import Store
+
+    folder = tmp_path_factory.mktemp("balance-two")
+    db = folder / "two.duckdb"
+    shutil.copy(demo_store, db)
+    projects = ("重点项目库", "项目新增学位", "项目进展", "项目资金", "新建住宅项目")
+    paths = [p for p in jw.write_sources(folder / "jiangwan") if p.stem not in projects]
+    with Store(db) as s:
+        jw.import_sources(s, paths)
+        use_plan(s, jw.PLAN, jw.USER)
+    w = Web(db)
+    yield w
+    w.close()
+
+
+def test_two_districts_each_evaluated_apart(two):
+    from eduplan.balance import evaluate_store
+    from eduplan.plan.scope import one_scope
+
+    c = two.client("inspector")
+    page = c.get("/balance")  # several districts: a selector; 江湾区 by name or code
+    assert page.status_code == 200
+    assert '<option value="420188">江湾区（420188）</option>' in page.text
+    doc = c.get("/api/v1/balance?district=江湾区").json()
+    year = doc["year"]
+    with two.state.reading() as store:
+        want = evaluate_store(store, year, scope=one_scope(store, "420188"))
+    assert doc["district"]["district_code"] == "420188"
+    assert doc["coefficients"] == want.coefficients
+    codes = {s.code for lr in want.levels.values() for s in lr.schools}
+    assert {s["code"] for lv in doc["levels"].values() for s in lv["schools"]} == codes
+    assert not [s for s in codes if s.startswith("2420104")]
+    page = c.get(f"/balance?district=420188&year={year}")
+    assert f"义务教育优质均衡 — 江湾区（420188），{year} 年" in page.text
+    assert "武汉市硚口区" not in page.text
+    # a judgement is recorded for the district asked, not the other one
+    r = c.post("/balance/checklist", data={"csrf": c.csrf, "year": str(year), "district": "420188",
+                                           "item": "G01_layout", "status": "未达标", "evidence": "布局规划未批复",
+                                           "reason": "江湾区督导"})
+    assert r.status_code == 303 and "district=420188" in r.headers["location"]
+    with two.state.reading() as store:
+        got = store.run("SELECT area_code, passed FROM balance_judgement WHERE item = 'G01_layout' AND year = ?", [year])
+    assert ("420188", "否") in got and ("420104", "否") not in got
+    # a 江湾区 school's user is shown 江湾区 whatever it asks for
+    school = sorted(codes)[0]
+    s = two.client("school", school_code=school)
+    page = s.get("/balance?district=420104")
+    assert page.status_code == 200 and "江湾区（420188）" in page.text and "硚口区" not in page.text

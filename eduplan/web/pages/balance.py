@@ -596,12 +596,22 @@ def judgement_history(state, where: Where, item: str) -> list[dict[str, Any]]:
 
 @router.get("/balance/checklist", dependencies=[BUREAU])
 def checklist_page(request: Request, year: YearQ = None, district: DistrictQ = None,
-                   saved: Annotated[str | None, Query(max_length=40, pattern=ITEM_ID)] = None):
+                   saved: Annotated[str | None, Query(max_length=40, pattern=ITEM_ID)] = None,
+                   item: Annotated[str | None, Query(max_length=40, pattern=ITEM_ID)] = None):
+    """The checklist; `item` fills the judgement form with that item's current judgement (to amend it)."""
     where = resolve(request, year, district)
     message = None
-    if saved is not None and saved in checklist_items():
-        message = f"已保存“{checklist_items()[saved].label}”的判定"
-    return _checklist(request, where, message=message)
+    items = checklist_items()
+    if saved is not None and saved in items:
+        message = f"已保存“{items[saved].label}”的判定"
+    form = None
+    if item is not None and item in items:
+        form = {"item": item}
+        current = next((i for i in checklist_view(web(request), where) if i["id"] == item), None)
+        if current is not None and current["decided_by"] == "judgement":
+            form.update({"status": current["status"], "evidence": current["evidence"] or "",
+                         "value": "" if current["value"] is None else f"{current['value']:g}"})
+    return _checklist(request, where, message=message, form=form)
 
 
 def _checklist(request: Request, where: Where, status_code: int = 200, **extra: Any):
