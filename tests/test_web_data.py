@@ -88,6 +88,8 @@ def test_good_upload_adds_one_batch_of_the_web_user_and_undo_restores_the_rows(w
 
     batches = _count(w, "SELECT count(*) FROM import_batch")
     housing = _count(w, "SELECT count(*) FROM housing")
+    staff.get("/places")  # a forecast cached for this data version
+    version = w.state.version()
     body = _housing(demo_sources, add_row)
     r = staff.post("/data/upload", files=[("files", ("../../etc/" + HOUSING, body, XLSX))],
                    data={"csrf": staff.csrf})
@@ -98,6 +100,10 @@ def test_good_upload_adds_one_batch_of_the_web_user_and_undo_restores_the_rows(w
         b = store.batches()[-1]
     assert (b["file_name"], b["user_name"], b["kind"]) == (HOUSING, "test-staff", "import")
     assert f"已导入 1 个文件：批次 {b['batch_id']}" in r.text
+    assert w.state.version() != version  # a new data version: the cached results are dropped
+    misses = w.state.misses
+    staff.get("/places")
+    assert w.state.misses > misses  # … and computed again from the new data
     with w.state.reading() as store:
         audit = store.dicts("SELECT actor, target, detail, outcome FROM audit_log WHERE action = 'upload' "
                             "ORDER BY id DESC LIMIT 1")[0]
