@@ -168,7 +168,12 @@ def import_uploads(state, user, address: str, files: list[UploadFile], replace: 
             paths.append(path)
         names = [p.name for p in paths]
         with state.writing() as store:
-            report = import_files(store, paths, user=user.username, replace=replace)
+            try:
+                report = import_files(store, paths, user=user.username, replace=replace)
+            except EduplanError as e:  # the store refused the write (nothing written): audited, then said
+                access.audit.record(store, actor=user, action="upload", target="、".join(names),
+                                    detail={"reason": str(e), "replace": replace}, address=address, outcome="失败")
+                raise
             quality = run_rules(store, report.years, after_import=True) if report.written else []
             batches = [fr.batch_id for fr in report.files if fr.batch_id is not None]
             rows = sum(sum(fr.tables.values()) for fr in report.files if fr.batch_id is not None)
