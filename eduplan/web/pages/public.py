@@ -285,9 +285,13 @@ def progress_text(section: dict[str, Any]) -> list[str]:
 def status_chart(section: dict[str, Any]) -> dict[str, Any]:
     """An ECharts option: the number of indicators by status (a horizontal bar per status)."""
     s = section["summary"]
-    labels = [*STATUSES, "无可对照目标", "暂无数据", "不公布"]
-    counts = [s[x] for x in STATUSES] + [s["no_status"], s["no_data"], s["suppressed"]]
-    colours = [STATUS_COLOURS[x] for x in STATUSES] + ["#aab3bf", "#aab3bf", "#aab3bf"]
+    labels, counts = list(STATUSES), [s[x] for x in STATUSES]
+    colours = [STATUS_COLOURS[x] for x in STATUSES]
+    for label, key in (("无可对照目标", "no_status"), ("暂无数据", "no_data"), ("不公布", "suppressed")):
+        if s[key]:  # the other groups only when there are some
+            labels.append(label)
+            counts.append(s[key])
+            colours.append("#aab3bf")
     return {
         "animation": False,
         "grid": {"left": 90, "right": 30, "top": 10, "bottom": 20},
