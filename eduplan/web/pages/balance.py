@@ -214,7 +214,7 @@ def cv_chart(level: str, lr, threshold: float | None) -> dict[str, Any]:
                               "label": {"show": True, "position": "top", "formatter": "fmt:3"}}
     if threshold is not None:
         series["markLine"] = {"symbol": "none", "lineStyle": {"color": "#c92a2a", "type": "dashed"},
-                              "label": {"formatter": f"国家标准上限 {threshold:.2f}"},
+                              "label": {"formatter": f"上限 {threshold:.2f}", "position": "insideEndTop"},
                               "data": [{"yAxis": threshold, "name": "国家标准上限"}]}
     top = max([threshold or 0] + [i.cv or 0 for i in lr.indicators])
     return {
@@ -374,7 +374,8 @@ def school_chart(level: dict[str, Any]) -> dict[str, Any]:
         "series": [
             {"type": "bar", "name": "本校", "data": mine, "barMaxWidth": 28,
              "markLine": {"symbol": "none", "data": [{"yAxis": 100, "name": "标准"}, {"yAxis": 85, "name": "85%"}],
-                          "lineStyle": {"type": "dashed", "color": "#c92a2a"}, "label": {"formatter": "{b}"}}},
+                          "lineStyle": {"type": "dashed", "color": "#c92a2a"},
+                          "label": {"formatter": "{b}", "position": "insideEndTop"}}},
             {"type": "bar", "name": "全区均值", "data": avg, "barMaxWidth": 28},
         ],
     }
@@ -450,6 +451,7 @@ def checklist_view(state, where: Where) -> list[dict[str, Any]]:
     result = evaluation(state, where)
     code, year = where.code, where.year
 
+    from ...balance.report import CHECKLIST_UNITS
     from ...store import history_table, time_label
 
     def recorded(store):
@@ -471,7 +473,8 @@ def checklist_view(state, where: Where) -> list[dict[str, Any]]:
         d["label"] = it.item.label
         d["class"] = {PASS: "st-ok", FAIL: "st-bad"}.get(it.status, "st-warn")
         d["record"] = marks.get(it.item.id)
-        d["value_text"] = fmt(it.value) if it.value is not None else "—"
+        unit = CHECKLIST_UNITS.get(it.item.id)
+        d["value_text"] = "—" if it.value is None else fmt(it.value, unit) + (f" {unit}" if unit else "")
         items.append(d)
     return items
 
