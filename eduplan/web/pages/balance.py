@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 import re
 import threading
@@ -28,6 +29,7 @@ from ..rules import BUREAU, JUDGES, SIGNED_IN, current_user, school_scope
 from ..templating import render, xlsx_response
 
 router = APIRouter()
+log = logging.getLogger("eduplan.web")
 
 LEVELS = ("小学", "初中")
 SCHOOL_CODE = r"^[0-9A-Za-z_-]{1,40}$"
@@ -902,10 +904,10 @@ def _miss(_store):
     raise _NotCached()
 
 
-def run_planner(state, where: Where, params: PlannerParams, wait: float = 0.0):
+def run_planner(state, where: Where, params: PlannerParams, wait: float = 0.0, computed: Any = None):
     """The least-cost plan for the district and year with `params` (cached per parameters). The solver runs
     outside the store's lock (it needs only the records), one run at a time: None when another run holds the
-    slot for longer than `wait` seconds."""
+    slot for longer than `wait` seconds. `computed(plan)` is called when the plan was computed (not cached)."""
     from ...balance import plan_fixes
 
     result = evaluation(state, where)
@@ -920,8 +922,15 @@ def run_planner(state, where: Where, params: PlannerParams, wait: float = 0.0):
         return None
     try:
         plan = plan_fixes(result.records, settings)
+    except EduplanError:
+        raise
+    except Exception:  # noqa: BLE001 - the solver's own failure: logged, answered in Chinese (never a 500)
+        log.exception("planner failed for %s %s with %s", where.code, where.year, params.key())
+        raise EduplanError("改进方案求解失败（已记入服务日志）：请换一组单位成本或上限重试，或联系系统管理员") from None
     finally:
         _planner_slot.release()
+    if computed is not None:
+        computed(plan)
     return state.cached(key, lambda _store: plan)
 
 
@@ -1023,7 +1032,8 @@ def planner_xlsx(request: Request, year: YearQ = None, district: DistrictQ = Non
     where = resolve(request, year, district)
     params = params_from_form(request.query_params)
     state = web(request)
-    plan = run_planner(state, where, params, wait=PLANNER_TIME_MAX + 5)
+    plan = run_planner(state, where, params, wait=PLANNER_TIME_MAX + 5,
+                       computed=lambda p: audit_planner(request, where, params, p))
     if plan is None:
         raise HTTPException(429, BUSY)
     result = replace(evaluation(state, where), plan=plan)
