@@ -2,7 +2,8 @@
  *
  * - Charts: every element with data-chart="ID" is drawn with the locally served ECharts from the option in
  *   <script type="application/json" id="ID">; elements with class "spark" accept either a full option or a
- *   small spec {"data": [...], "target": n, "years": [...]} (or a bare array of numbers) and get a sparkline.
+ *   small spec {"data": [...], "target": n, "years": [...]} (or a bare array of numbers) and get a sparkline
+ *   ("无数据" and class chart-empty when the spec holds no number).
  *   Strings "fmt:D" or "fmt:D:SUFFIX" as a formatter / valueFormatter become number formatters (D decimals).
  *   A drawn chart gets data-chart-ready="1" (tests and screenshots wait for it).
  * - data-confirm="文本" on a form (asked on submit) or on a button / link (asked on click).
@@ -96,6 +97,14 @@
     return node;
   }
 
+  function sparkValues(spec) {
+    var data = Array.isArray(spec) ? spec : (spec && spec.data) || [];
+    return data.map(function (v) {
+      if (v && typeof v === "object") v = Array.isArray(v) ? v[v.length - 1] : v.value;
+      return v;
+    }).filter(function (v) { return typeof v === "number" && isFinite(v); });
+  }
+
   function sparkOption(spec) {
     if (Array.isArray(spec)) spec = { data: spec };
     var data = spec.data || [];
@@ -152,6 +161,12 @@
       return;
     }
     if (element.classList.contains("spark") && (Array.isArray(option) || !option.series)) {
+      if (!sparkValues(option).length) {  // nothing to draw: say so instead of an empty frame
+        element.classList.add("chart-empty");
+        element.textContent = "无数据";
+        element.setAttribute("data-chart-ready", "1");
+        return;
+      }
       option = sparkOption(option);
     }
     resolveFormatters(option);
