@@ -95,6 +95,7 @@ def test_filters_and_pages(own):
     assert [r[6] for r in second] == [f"文件{k}.xlsx" for k in range(9, -1, -1)]
     assert _rows(admin.get("/audit?actor=批量测试&outcome=失败").text) == [["没有符合条件的记录"]]
     assert "共 0 行" in _text(admin.get("/audit?actor=批量测试&since=2000-01-01&until=2000-12-31").text)
+    assert "共 60 行" in _text(admin.get("/audit?actor=批量测试&since=0001-01-01&until=9999-12-31").text)
     api = admin.get("/api/v1/audit", params={"actor": "批量测试", "limit": 7, "offset": 55}).json()
     assert api["total"] == 60 and [r["target"] for r in api["rows"]] == [f"文件{k}.xlsx" for k in range(4, -1, -1)]
     r = admin.get("/audit?action=drop_table")

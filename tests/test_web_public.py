@@ -211,3 +211,38 @@ def test_an_empty_store_has_nothing_to_publish_yet(tmp_path):
         assert c.get("/api/v1/public").json() == {"threshold": 10, "districts": []}
     finally:
         web.close()
+
+
+def test_two_districts_each_with_its_own_plan(demo_store, tmp_path):
+    """The demo (硚口区) and 江湾区 (its own plan) in one store: one section each, or one chosen."""
+    import shutil
+
+    from eduplan.plan.binding import use_plan
+    from eduplan.store import Store
+    from jiangwan import PLAN, USER, import_sources, write_sources
+    from web_fixtures import Web
+
+    db = tmp_path / "two.duckdb"
+    shutil.copy(demo_store, db)
+    [district] = write_sources(tmp_path / "jw", tables=("district",))
+    rest = [p for p in write_sources(tmp_path / "jw") if p != district]
+    with Store(db) as store:
+        import_sources(store, [district])
+        use_plan(store, PLAN, USER)
+        import_sources(store, rest)
+    web = Web(db)
+    try:
+        c = web.client(None)
+        page = c.get("/").text
+        assert re.search(r"<h1>规划进展发布：硚口区、江湾区</h1>", page)
+        assert 'id="district-420104"' in page and 'id="district-420188"' in page
+        for s in web.schools():
+            assert s["school_code"] not in page and s["school_name"] not in page
+        api = c.get("/api/v1/public").json()["districts"]
+        assert [(d["district_code"], d["plan"]["id"]) for d in api] == [("420104", "qiaokou-2021-2025"),
+                                                                         ("420188", "jiangwan-2026-2030")]
+        one = c.get("/?district=420188").text
+        assert "<h1>江湾区规划进展发布</h1>" in one and 'id="district-420104"' not in one
+        assert api[1]["progress"][0].startswith(f"{api[1]['year']} 年，江湾区（420188）《")
+    finally:
+        web.close()

@@ -36,6 +36,8 @@ def parse_when(text: str | None, *, end: bool = False) -> datetime | None:
     try:
         if len(s) == 10:
             d = date.fromisoformat(s)
+            if end and d == date.max:
+                return None  # up to the end of time: no upper bound
             dt = datetime.combine(d, time.min) + (timedelta(days=1) if end else timedelta())
         else:
             dt = datetime.fromisoformat(s.replace(" ", "T"))
