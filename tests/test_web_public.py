@@ -102,6 +102,9 @@ def test_public_api_equals_the_page(web, cli_report):
     assert f["suppressed"] is False
     assert len(f["series"]) == len(d["years"])
     assert d["progress"][0].startswith(f"{d['year']} 年，硚口区（420104）《")
+    s = d["summary"]
+    assert s["figures"] == len(d["figures"]) and s["achieved"] + s["off_track"] + s["no_data"] <= s["figures"]
+    assert f"跟踪 {s['figures']} 项量化指标：{s['achieved']} 项已达成目标" in d["progress"][0]
 
 
 def test_public_api_bad_input_is_not_a_500(web):
@@ -155,7 +158,8 @@ def test_figure_from_fewer_than_ten_pupils_is_not_published(tmp_path, pupils, sh
         share = _card(page, "education_expenditure_share")  # no person count: 218.5 ÷ 1000 × 100
         assert share.startswith("公共财政教育支出占公共财政支出的比例 21.85 %"), share
         if shown is None:
-            assert card == "学前三年毛入园率 数据过少，不公布 由少于 10 名学生的数据算出，数据过少，不公布（小数抑制）", card
+            assert card == ("学前三年毛入园率 数据过少，不公布 目标 ≥98.5（2020 年目标） "
+                            "由少于 10 名学生的数据算出，数据过少，不公布（小数抑制）"), card
             assert "2.88" not in page  # 9 ÷ 312 × 100
             assert f["value"] is None and f["suppressed"] is True and f["series"] == [None]
             assert f["suppressed_reason"] == "由少于 10 名学生的数据算出，数据过少，不公布（小数抑制）"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from ..pages.public import DISTRICT_PATTERN, cached_report
 from ..rules import PUBLIC
@@ -54,15 +54,21 @@ class PlanInfo(BaseModel):
 
 
 class Summary(BaseModel):
-    figures: int
-    已达成: int
-    按计划: int
-    有风险: int
-    偏离: int
-    no_status: int
-    no_data: int
-    suppressed: int
-    qualitative: int
+    figures: int = Field(description="量化指标（含分学段的）个数")
+    achieved: int = Field(description="已达成")
+    on_track: int = Field(description="按计划")
+    at_risk: int = Field(description="有风险")
+    off_track: int = Field(description="偏离")
+    no_status: int = Field(description="有数值但无可对照的目标")
+    no_data: int = Field(description="本年度无数据")
+    suppressed: int = Field(description="人数过少，不公布")
+    qualitative: int = Field(description="定性目标个数")
+
+    @classmethod
+    def of(cls, s: dict) -> "Summary":
+        return cls(figures=s["figures"], achieved=s["已达成"], on_track=s["按计划"], at_risk=s["有风险"],
+                   off_track=s["偏离"], no_status=s["no_status"], no_data=s["no_data"], suppressed=s["suppressed"],
+                   qualitative=s["qualitative"])
 
 
 class District(BaseModel):
@@ -93,5 +99,5 @@ def public(request: Request,
     suppressed 为 true 并说明原因）。"""
     report = cached_report(request.app.state.web, year, district or None)
     return PublicReport(threshold=report["threshold"], districts=[
-        District(**{k: sec[k] for k in District.model_fields if k in sec},
-                 ) for sec in report["districts"]])
+        District(**{k: sec[k] for k in District.model_fields if k in sec and k != "summary"},
+                 summary=Summary.of(sec["summary"])) for sec in report["districts"]])

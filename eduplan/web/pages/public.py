@@ -241,7 +241,7 @@ def _figure(ind: dict[str, Any], e: dict[str, Any] | None, decl: Any, code: str,
         "suppressed_reason": suppression_reason(kinds, threshold) if suppressed else None,
         "no_data_reason": None if value is not None or suppressed else "本年度暂无数据",
         "source": "上报值" if e is not None and str(e["source"]).startswith("reported") else "计算值",
-        "target": None if suppressed else target,
+        "target": target,  # the plan's own (public) number, shown even beside a suppressed value
         "target_text": _target_text(target, unit),
         "final_target": final,
         "status": status if status in STATUSES else None,
@@ -349,7 +349,7 @@ def public_page(request: Request,
     for sec in report["districts"]:
         charts[f"status-{sec['district_code']}"] = status_chart(sec)
         for k, f in enumerate(sec["figures"]):
-            t = (f["final_target"] or {}).get("value") if not f["suppressed"] else None
+            t = (f["final_target"] or {}).get("value")
             charts[f"spark-{sec['district_code']}-{k}"] = {"data": f["series"], "years": sec["years"], "target": t,
                                                            "decimals": f["decimals"]}
     return render(request, "public/index.html", {
