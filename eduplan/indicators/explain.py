@@ -23,7 +23,7 @@ from ..plan.scope import NO_PLAN, Scope
 from ..store import Store, time_label
 from .engine import MISSING, Computation, compute, missing_expr, missing_note, term_key
 from .expr import compile_expr
-from .relations import build_relations
+from .relations import LINEAGE, build_relations
 from .schema import Definitions, Term
 from .settings import IndicatorSettings
 from .targets import attach, target_text
@@ -128,6 +128,17 @@ def _schools_of(store: Store, unit_type: str, code: str, year: int) -> list[str]
 
 def _batches(store: Store, rel, t: Term, year: int, unit_type: str, code: str, schools: list[str]) -> list[dict]:
     src_year = year - t.lag
+    if "batch_id" not in rel.columns:  # a derived relation: the batches of the stored tables it is built from
+        con = store.ibis()
+        counts = []
+        for table in LINEAGE.get(t.relation, ()):
+            s = con.table(table)
+            s = s.filter((s.year == src_year) & s.school_code.isin(schools))
+            counts += s.group_by("batch_id").aggregate(rows=s.count()).to_pyarrow().to_pylist()
+        merged: dict[int, int] = {}
+        for c in counts:
+            merged[c["batch_id"]] = merged.get(c["batch_id"], 0) + c["rows"]
+        return _batch_rows(store, [{"batch_id": b, "rows": n} for b, n in merged.items()])
     r = rel.filter(rel.year == src_year)
     if "school_code" in r.columns:
         r = r.filter(r.school_code.isin(schools))
@@ -136,6 +147,10 @@ def _batches(store: Store, rel, t: Term, year: int, unit_type: str, code: str, s
     if t.where:
         r = r.filter(compile_expr(t.where, r))
     counts = r.group_by("batch_id").aggregate(rows=r.count()).to_pyarrow().to_pylist()
+    return _batch_rows(store, counts)
+
+
+def _batch_rows(store: Store, counts: list[dict]) -> list[dict]:
     out = []
     for c in sorted(counts, key=lambda c: c["batch_id"]):
         b = store.run("SELECT file_name, sha256, imported_at, user_name FROM import_batch WHERE batch_id = ?",

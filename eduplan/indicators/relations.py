@@ -34,6 +34,11 @@ def _schools(con) -> Any:
     return s.mutate(stage=s.type_code.substitute(STAGE), k12=s.type_code.isin(K12_TYPES))
 
 
+# The stored tables a derived relation (one without its own batch_id) is built from: explain names their import
+# batches behind a figure (the school × year relation sums enrolment and joins facilities).
+LINEAGE: dict[str, tuple[str, ...]] = {"schools": ("enrolment", "facilities")}
+
+
 def build_relations(store: Store) -> dict[str, Any]:
     con = store.ibis()
     schools = _schools(con)
