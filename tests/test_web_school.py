@@ -42,6 +42,11 @@ def test_page_shows_the_cli_profile(web, cli):
     ratio = next(i for i in doc["indicators"] if i["id"] == "pupil_teacher_ratio_senior")
     assert ratio["values"]["2019"] == pytest.approx(2034 / 183)
     assert "普通高中生师比 （:1） 11.1:1 11.1:1 11.1:1 11.1:1" in text
+    district = web.client("staff").get("/api/v1/indicators?year=2025").json()
+    senior = next(i for i in district["indicators"] if i["id"] == "pupil_teacher_ratio_senior")
+    total = next(e["value"] for e in senior["values"] if e["unit_type"] == "district" and e["breakdown"] is None)
+    row = re.search(r'<tr data-indicator="pupil_teacher_ratio_senior">(.*?)</tr>', page.text, re.S).group(1)
+    assert _text(row).strip().endswith(f"{total:.1f}:1")  # the district's 2025 value beside the school's years
     assert "/balance/schools/" not in page.text and "不参加义务教育优质均衡评估" in text  # a 高级中学
     assert f'href="/balance/schools/{OWN}"' in web.client("inspector").get(f"/schools/{OWN}").text
 

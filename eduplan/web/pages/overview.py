@@ -53,7 +53,8 @@ def cards(state: WebState, scope: Any, rep: dict[str, Any], unit: tuple[str, str
                 "target": ind_data.target_text(e["target"], ind["unit"]),
                 "status": e["status"], "status_label": e["status"] or (e["missing"] and "数据不全") or ind["data_status"],
                 "note": e["status_note"] or e["missing"] or "",
-                "spark": ind_data.spark(series, ind["unit"], final) if len(series) > 1 else None,
+                "spark": ind_data.spark(series, ind["unit"], final)
+                if sum(r["value"] is not None for r in series) > 1 else None,
             })
     return out
 

@@ -44,14 +44,27 @@ def _fig(v: Any, unit: str) -> str:
     return f"{v:,.{0 if unit in COUNT_UNITS else 2}f}"
 
 
+def district_values(state: WebState, district: str | None, year: int | None) -> dict[str, float | None]:
+    """indicator id → the district's total in `year` (the report the 指标 pages show); {} without one."""
+    scope = next((s for s in ind_data.all_scopes(state) if s.district_code == district), None)
+    if scope is None or year is None or year not in ind_data.data_years(state, scope.district_code):
+        return {}
+    rep = ind_data.report(state, scope, year)
+    return {i["id"]: e["value"] for i in rep["indicators"] for e in i["values"]
+            if e["unit_type"] == "district" and e["breakdown"] is None}
+
+
 def view(state: WebState, code: str) -> dict[str, Any]:
     p = profile(state, code)
     s = p["school"]
     years = p["years"]
+    last = years[-1] if years else None
+    district = district_values(state, s.get("district_code"), last)
     figures = [{"label": f["label"], "unit": f["unit_of_measure"],
                 "cells": [_fig(f["values"].get(y), f["unit_of_measure"]) for y in years]} for f in p["figures"]]
     indicators = [{"id": i["id"], "name": i["name"], "unit": i["unit_of_measure"],
                    "cells": [ind_data.fig(i["values"].get(y), i["unit_of_measure"]) for y in years],
+                   "district": ind_data.fig(district.get(i["id"]), i["unit_of_measure"]),
                    "missing": sorted(i["missing"].items())} for i in p["indicators"]]
     record = [("学校标识码", s.get("school_code")), ("名称", s.get("school_name")),
               ("办学类型", s.get("type_name") or s.get("type_code")), ("办学性质", s.get("ownership")),
@@ -59,7 +72,7 @@ def view(state: WebState, code: str) -> dict[str, Any]:
               ("地址", s.get("address")), ("建校年份", s.get("opened_year")), ("停办年份", s.get("closed_year"))]
     return {"school": s, "code": code, "record": [(k, v) for k, v in record if v not in (None, "")],
             "in_balance": in_balance(s.get("type_code")),
-            "zones": p["zones"], "years": years, "figures": figures, "indicators": indicators}
+            "zones": p["zones"], "years": years, "figures": figures, "indicators": indicators, "last": last}
 
 
 def in_balance(type_code: str | None) -> bool:
