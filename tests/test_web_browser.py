@@ -3,10 +3,11 @@
 
 Every page opened here is also held to two things a browser alone can show: it makes no request to any other
 host (each is intercepted, recorded and refused), and it logs no console error (a Content-Security-Policy
-violation, a script error or a failed load is one). Checked: signing in through the login form as each role; the
-总览 page's charts drawn (a canvas with painted pixels in every [data-chart]); an upload with one bad cell on
-the 数据 page listing that cell's file, sheet, row and column; a 学校 user kept from another school (404, none of
-its name); the public page without login (district indicators, charts, no sideways scrolling on a phone).
+violation, a script error or a failed load is one). Checked: signing in through the login form as each role;
+the charts drawn on 总览, 指标, 优质均衡, 学位与工程 (a canvas with painted pixels in every [data-chart]); an
+upload with one bad cell on the 数据 page listing that cell's file, sheet, row, column and rule; a 学校 user kept
+from another school (404, none of its name); the public page without login (district indicators, charts, no
+sideways scrolling on a phone).
 """
 
 from __future__ import annotations
@@ -169,14 +170,19 @@ def test_wrong_password_stays_on_the_form_with_a_chinese_message(open_page, web_
     watched.assert_clean()
 
 
-# ------------------------------------------------------------------ 总览: the charts are drawn
+# ------------------------------------------------------------------ 总览 and the other chart pages: the charts are drawn
 
-def test_overview_charts_are_drawn(open_page):
-    watched = open_page("staff")
-    response = watched.goto("/overview")
+CHART_PAGES = [("staff", "/overview"), ("inspector", "/overview"), ("staff", "/indicators/preschool_gross_enrolment"),
+               ("inspector", "/balance"), ("staff", "/places"), ("staff", "/projects")]
+
+
+@pytest.mark.parametrize("role, path", CHART_PAGES, ids=[f"{r}{p}" for r, p in CHART_PAGES])
+def test_charts_are_drawn(open_page, role, path):
+    watched = open_page(role)
+    response = watched.goto(path)
     assert response.status == 200
     charts = charts_on(watched)
-    assert charts, "the 总览 page has no [data-chart] element"
+    assert charts, f"{path} has no [data-chart] element"
     assert undrawn(charts) == []
     assert sum(1 for c in charts if c["painted"]) >= 1
     watched.assert_clean()
@@ -214,7 +220,10 @@ def test_upload_with_a_bad_cell_shows_its_row_and_column(open_page, demo_sources
     said = page.locator("main").inner_text()[:3000]
     assert {"文件": BAD_FILE, "工作表": BAD_SHEET, "行": str(BAD_ROW), "列": BAD_COLUMN, "值": BAD_VALUE} in shown, said
     assert len(rows) == 1, rows  # the one broken cell, nothing else
-    assert rows[0]["规则"]
+    assert rows[0]["规则"] == "必填，整数，0–10000000"  # the rule of 图书（册）, as the import report words it
+    report = page.locator('a[href^="/data/reports/"]').first.get_attribute("href")
+    download = page.request.get(watched.origin + report)  # the 问题清单 xlsx, as the CLI writes it
+    assert download.status == 200 and download.body()[:2] == b"PK"
     watched.assert_clean()
 
 
