@@ -261,6 +261,16 @@ def _plan_file_name(name: str | None) -> str:
 @router.post("/admin/plan", dependencies=[ADMIN])
 async def bind_plan(request: Request, file: Annotated[UploadFile | None, File()] = None,
                     shipped: Annotated[str, Form(max_length=100)] = ""):
+    from starlette.concurrency import run_in_threadpool
+
+    upload = None
+    if file is not None and file.filename:
+        upload = (file.filename, await file.read(MAX_PLAN_BYTES + 1))  # bounded: one byte past the limit
+    # the check and the binding take the store's lock: in a worker thread, never in the event loop
+    return await run_in_threadpool(_bind_plan, request, upload, shipped)
+
+
+def _bind_plan(request: Request, upload: tuple[str, bytes] | None, shipped: str):
     from ... import access
     from ...errors import EduplanError
     from ...plan.binding import shipped_plans, use_plan
@@ -269,16 +279,16 @@ async def bind_plan(request: Request, file: Annotated[UploadFile | None, File()]
     state = request.app.state.web
     with tempfile.TemporaryDirectory(prefix="eduplan-plan-") as folder:
         try:
-            if file is not None and file.filename:
-                name = _plan_file_name(file.filename)
+            if upload is not None:
+                given, data = upload
+                name = _plan_file_name(given)
                 if not name.lower().endswith((".yaml", ".yml")):
-                    raise EduplanError(f"文件“{file.filename}”不是规划文件：规划应为 .yaml 或 .yml 文件（eduplan template plan 生成模板）")
-                data = await file.read(MAX_PLAN_BYTES + 1)
+                    raise EduplanError(f"文件“{given}”不是规划文件：规划应为 .yaml 或 .yml 文件（eduplan template plan 生成模板）")
                 if len(data) > MAX_PLAN_BYTES:
-                    raise EduplanError(f"规划文件“{file.filename}”超过 {MAX_PLAN_BYTES // (1024 * 1024)} MB，未读取；规划文件通常只有几十 KB")
+                    raise EduplanError(f"规划文件“{given}”超过 {MAX_PLAN_BYTES // (1024 * 1024)} MB，未读取；规划文件通常只有几十 KB")
                 source: str | FilePath = FilePath(folder) / name
                 source.write_bytes(data)
-                what = file.filename
+                what = given
             elif shipped:
                 if shipped not in shipped_plans():
                     raise EduplanError(f"没有随程序提供的规划“{shipped}”；可选：" + "、".join(sorted(shipped_plans())))
@@ -296,7 +306,7 @@ async def bind_plan(request: Request, file: Annotated[UploadFile | None, File()]
         except EduplanError as e:
             with state.reading() as store:
                 access.audit.record(store, actor=user, action="plan_bind",
-                                    target=(file.filename if file is not None and file.filename else shipped)[:200],
+                                    target=(upload[0] if upload is not None else shipped)[:200],
                                     address=_address(request), outcome="失败", detail={"原因": str(e)})
             return _plan_page(request, 400, error=f"未绑定：{e}")
     if not result["changed"]:
