@@ -4,8 +4,8 @@ For anonymous callers and each role, the pages reachable from the start page and
 breadth-first (GET only, same-origin links, bounded; /logout and downloads skipped) on a live server over the
 demo store (tests/web_live.py): none may answer an error (a 4xx link is a broken link), and each HTML page is
 parsed (html.parser): every URL it would load or navigate to (src, href, action, formaction, srcset, poster, data,
-ping, meta refresh, style url()) must be a relative, same-origin URL; no inline script other than JSON data blocks, no on*= handler attribute, no javascript: URL.
-The style sheets and scripts the pages load are fetched too: no url()/@import of another host in CSS, no
+ping, meta refresh, style url()) must be a relative, same-origin URL; no inline script other than JSON data
+blocks, no on*= handler attribute, no javascript: URL. The style sheets and scripts the pages load are fetched too: no url()/@import of another host in CSS, no
 import/fetch of another host in JS. Every response carries the security headers (CSP without 'unsafe-inline'
 or 'unsafe-eval' in script-src, frame-ancestors 'none', nosniff, a referrer policy).
 
@@ -38,7 +38,10 @@ import fetch_assets  # noqa: E402  (tools/fetch_assets.py)
 URL_ATTRIBUTES = {"src", "href", "action", "formaction", "poster", "data", "ping", "background", "manifest",
                   "xlink:href", "icon", "longdesc", "codebase", "archive", "cite"}
 CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)|@import\s+(['"])([^'"]+)\3""", re.I)
-JS_REMOTE = re.compile(r"""(?:\bimport\s*\(?\s*|\bfrom\s*|\bfetch\s*\(\s*|\bimportScripts\s*\(\s*|\bnew\s+(?:WebSocket|EventSource|Worker)\s*\(\s*|\.open\s*\(\s*['"][A-Z]+['"]\s*,\s*)['"`]((?:https?:|wss?:)?//[^'"`]+)""")
+JS_REMOTE = re.compile(r"""
+    (?: \bimport\s*\(?\s* | \bfrom\s* | \bfetch\s*\(\s* | \bimportScripts\s*\(\s*
+      | \bnew\s+(?:WebSocket|EventSource|Worker)\s*\(\s* | \.open\s*\(\s*['"][A-Z]+['"]\s*,\s* )  # what loads
+    ['"`]((?:https?:|wss?:)?//[^'"`]+)  # a URL of another host""", re.X)
 JSON_REMOTE = re.compile(r"""(image://|url\()\s*['"]?((?:https?:)?//[^'")\s]+)""", re.I)
 
 
