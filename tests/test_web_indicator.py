@@ -170,6 +170,9 @@ def test_school_user_sees_its_own_school_and_the_district_only(school, others):
         r = school.get(url)
         assert r.status_code == 200, url
         _no_other_school(html.unescape(r.text), others)
+    listed = school.get("/indicators?year=2019").text
+    row = re.search(rf'<tr data-indicator="{PTR}">(.*?)</tr>', listed, re.S).group(1)
+    assert _text(row).split()[:4] == ["小学生师比", ":1", "15.4:1", "13.6:1"]  # the district's, then 2,146 ÷ 158
     rows = school.get(f"/api/v1/indicators/{PTR}?year=2019").json()["rows"]
     assert {(r["unit_type"], r["unit_code"]) for r in rows} == {("district", "420104"), ("school", OWN)}
 
