@@ -226,6 +226,14 @@ def test_checker_on_css_and_js():
         "loads 'https://api.example/x'", "loads '//cdn.example/m.js'", "loads 'wss://x.example/s'"]
 
 
+def test_page_shapes_of_the_crawl():
+    assert _pattern("/") == "/"
+    assert _pattern("/admin/users") == "/admin/users"
+    assert _pattern("/indicators/preschool_gross_enrolment/explain") == "/indicators/*/explain"
+    assert _pattern("/schools/2420104001") == "/schools/*"
+    assert _pattern("/balance/checklist/items/G01_layout") == "/balance/checklist/items/*"
+
+
 def test_checker_on_headers():
     good = {"content-security-policy": "default-src 'self'; script-src 'self'; frame-ancestors 'none'",
             "x-content-type-options": "nosniff", "referrer-policy": "same-origin"}
@@ -356,8 +364,9 @@ ROLES = [None, "admin", "staff", "inspector", "school"]
 
 
 def _pattern(path: str) -> str:
-    parts = [p for p in path.split("/") if p]
-    return "/" + "/".join(parts[:1] + ["*" for _ in parts[1:]])
+    """A path's shape: words stay, identifiers (digits, underscores, anything else) become *:
+    /indicators/preschool_gross_enrolment/explain → /indicators/*/explain, /admin/users stays."""
+    return "/" + "/".join(p if re.fullmatch(r"[a-z]+(-[a-z]+)*", p) else "*" for p in path.split("/") if p)
 
 
 def crawl(client, start: list[str]) -> dict[str, list[str]]:
