@@ -143,6 +143,8 @@ def test_warm_computes_the_latest_year_once(web):
     ind_data.series_index(state, scope)
     warm(state)
     assert state.misses == misses  # nothing computed again
+    assert web.client("staff").get("/overview").status_code == 200
+    assert state.misses == misses  # the default page: all of it computed by the warm-up
     assert rep["year"] == 2025 and rep is ind_data.report(state, scope, 2025)
 
 

@@ -112,11 +112,18 @@ def overview(request: Request, year: YearQuery = None, district: DistrictQuery =
                            "cards": [], "plan": None, "own_school": None,
                            "nodata": year is not None and year not in ind_data.data_years(state, scope.district_code)}
     if year is not None and not ctx["nodata"]:
-        rep = ind_data.report(state, scope, year)
-        ctx["cards"] = cards(state, scope, rep, unit)
-        ctx["plan"] = plan_texts(scope.plan, rep)
-        ctx["projection_year"] = rep["projection_year"]
+        ctx.update(page_data(state, scope, year, unit))
     return render(request, "overview/index.html", ctx)
+
+
+def page_data(state: WebState, scope: Any, year: int, unit: tuple[str, str]) -> dict[str, Any]:
+    """The cards and the plan's texts of one district, year and unit — derived once per data version."""
+    def build(_store):
+        rep = ind_data.report(state, scope, year)
+        return {"cards": cards(state, scope, rep, unit), "plan": plan_texts(scope.plan, rep),
+                "projection_year": rep["projection_year"]}
+
+    return state.cached((K, "overview", scope.district_code, year, unit), build)
 
 
 @router.get("/overview/xlsx", dependencies=[BUREAU])
@@ -143,3 +150,5 @@ def warm(state: WebState) -> None:
             continue
         ind_data.report(state, scope, year)
         ind_data.series_index(state, scope)
+        zones_of(state, scope.district_code)
+        page_data(state, scope, year, ("district", scope.district_code))  # the default /overview
