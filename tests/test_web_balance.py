@@ -245,6 +245,11 @@ def test_judgement_by_api_with_a_bearer_token(own):
     items = {i["id"]: i for i in own.client("staff").get("/api/v1/balance/checklist?year=2019").json()["items"]}
     assert items["Q09_quality_monitoring"]["recorded_by"] == "test-inspector"
     assert items["Q09_quality_monitoring"]["reason"] == "监测报告到达"
+    data_item = c.post("/api/v1/balance/judgements", headers={"Authorization": f"Bearer {secret}"}, json={
+        **body, "item": "G04_school_size", "evidence": "规模核查表", "reason": "核查"}).json()
+    # 2019: 崇仁路小学 2,146 and 第十七初级中学 2,047 pupils above 2,000 — the data decides, whatever was judged
+    assert data_item["checklist_status"] == "未达标"
+    assert data_item["message"].endswith("；此项由数据判定，数据齐全时以数据为准，判定只在数据缺失时采用")
     bad = c.post("/api/v1/balance/judgements", json={**body, "status": "待评估"},
                  headers={"Authorization": f"Bearer {secret}"})
     assert bad.status_code == 400 and "结论“待评估”不可用" in bad.json()["detail"]

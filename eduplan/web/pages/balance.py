@@ -571,8 +571,9 @@ def record_judgement(request: Request, where: Where, body: JudgementInput) -> di
             "evidence": evidence, "assessor": assessor, "assessed_on": row["assessed_on"], "reason": reason,
             "batch_id": batch_id, "before": None if before is None else {f: before[f] for f in fields}})
     verb = "修改" if before is not None else "录入"
+    note = ("；此项由数据判定，数据齐全时以数据为准，判定只在数据缺失时采用" if items[item].decided == "data" else "")
     return {"item": item, "status": status, "batch_id": batch_id, "changed": True,
-            "message": f"已{verb}“{items[item].label}”的判定：{status}（批次 {batch_id}）"}
+            "message": f"已{verb}“{items[item].label}”的判定：{status}（批次 {batch_id}）{note}"}
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -608,7 +609,8 @@ def checklist_page(request: Request, year: YearQ = None, district: DistrictQ = N
     message = None
     items = checklist_items()
     if saved is not None and saved in items:
-        message = f"已保存“{items[saved].label}”的判定"
+        message = f"已保存“{items[saved].label}”的判定" + (
+            "；此项由数据判定，数据齐全时以数据为准，判定只在数据缺失时采用" if items[saved].decided == "data" else "")
     form = None
     if item is not None and item in items:
         form = {"item": item}
