@@ -192,18 +192,31 @@ def verify(store) -> tuple[bool, int | None]:
 
 
 def write_xlsx(rows: list[dict[str, Any]], path: str | Path) -> None:
-    """The audit rows as a workbook (Chinese headers, every text cell written as text, times labelled UTC)."""
-    from ..sheets import Col, Styles, provenance, workbook, write_table
-
-    cols = [Col("编号", "个"), Col(COLUMNS["at"]), Col("操作人"), Col("角色"), Col("来源地址"), Col("操作"),
-            Col("对象"), Col("详情", max_width=80), Col("结果"), Col("前一行哈希"), Col("本行哈希")]
+    """The audit rows as a workbook: the 审计日志 sheet (Chinese headers, every text cell written as text, times
+    labelled UTC) and its 说明 sheet."""
+    from ..sheets import Col, Styles, provenance, workbook, write_notes_sheet, write_table
     from .users import ROLES
 
+    cols = [Col("编号", "个", "审计日志行号，自 1 起连续"),
+            Col(COLUMNS["at"], note="操作时间，协调世界时（UTC），北京时间 = UTC + 8 小时"),
+            Col("操作人", note="用户名；命令行上的操作为“命令行：系统账户”；登录失败时为输入的用户名"),
+            Col("角色", note="操作人的角色（管理员、规划统计、督学、学校）；命令行和不存在的用户名为空"),
+            Col("来源地址", note="网页或接口请求的客户端地址"),
+            Col("操作", note="操作类别"),
+            Col("对象", note="操作的对象：用户名、文件名、令牌名称等"),
+            Col("详情", max_width=80, note="操作的详情（JSON 文本）"),
+            Col("结果", note="成功或失败"),
+            Col("前一行哈希", note="上一行的“本行哈希”（第 1 行为 64 个 0）"),
+            Col("本行哈希", note="前一行哈希与本行内容的 SHA-256；任何一行被改动或删除，自该行起校验失败")]
     table = [[r["id"], time_label(r["at"]), r["actor"], ROLES.get(r["role"], r["role"]) if r["role"] else None,
               r["address"], ACTIONS.get(r["action"], r["action"]), r["target"], r["detail"], r["outcome"],
               r["prev_hash"], r["hash"]] for r in rows]
+    title = f"审计日志（{len(rows)} 行）"
+    subtitle = provenance(source="数据库中的审计日志") + "；时间均为 UTC"
     with workbook(path, {"title": "审计日志"}) as wb:
         st = Styles(wb)
-        write_table(wb, st, "审计日志", cols, table, title=f"审计日志（{len(rows)} 行）",
-                    subtitle=provenance(source="审计日志（audit_log）") + "；时间均为 UTC",
-                    notes=["审计日志只增不改：每行记录前一行的哈希和本行的 sha256，改动或删除任何一行都会使校验在该行失败。"])
+        write_table(wb, st, "审计日志", cols, table, title=title, subtitle=subtitle,
+                    notes=["审计日志只增不改：每行记录前一行的哈希和本行的 SHA-256，改动或删除任何一行都会使校验在该行失败。"])
+        write_notes_sheet(wb, st, title, subtitle, [("审计日志", "登录、退出、上传、撤销、判定、设置、用户与令牌的每次操作，新的在前")],
+                          [("审计日志", c) for c in cols],
+                          ["来源：数据库中的审计日志（只增不改，以哈希链防篡改；说明见 docs/security.md）。"])
