@@ -116,6 +116,51 @@ def _missing_schools(store: Store, rel, t: Term, year: int, code: str, schools: 
             for g in got]
 
 
+def _term_stats(store: Store, rels: dict, terms: list[Term], year: int, code: str,
+                schools: list[str]) -> dict[tuple, tuple[list[dict], list[dict]]]:
+    """For each term: (the schools or area whose rows it lacks, the import batches behind it) — as
+    `_missing_schools` and `_batches` give them, but with two queries per relation for all its terms (each term's
+    condition a conditional count), not two per term: compiling an Ibis query costs more than running it, and an
+    indicator such as 巩固率 has a term per lagged year."""
+    import ibis
+
+    by_rel: dict[str, list[Term]] = {}
+    for t in terms:
+        if term_key(t) not in {term_key(u) for u in by_rel.get(t.relation, [])}:
+            by_rel.setdefault(t.relation, []).append(t)
+    names = None
+    out: dict[tuple, tuple[list[dict], list[dict]]] = {}
+    for rel_name, ts in by_rel.items():
+        rel = rels[rel_name]
+        if "batch_id" not in rel.columns:  # a derived relation: per term, as before
+            for t in ts:
+                out[term_key(t)] = (_missing_schools(store, rel, t, year, code, schools),
+                                    _batches(store, rel, t, year, "", code, schools))
+            continue
+        key = "school_code" if "school_code" in rel.columns else "area_code"
+        r = rel.filter(rel.year.isin(sorted({year - t.lag for t in ts})))
+        r = r.filter(r.school_code.isin(schools)) if key == "school_code" else r.filter(r.area_code == code)
+        conds = []
+        for t in ts:
+            c = r.year == year - t.lag
+            conds.append(c & compile_expr(t.where, r).fill_null(False) if t.where else c)
+        missing = (r.group_by(key)
+                   .aggregate(**{f"m{i}": ibis.ifelse((r.year == year - t.lag) & missing_expr(t, r).fill_null(False), 1, 0).sum()
+                                 for i, t in enumerate(ts)})
+                   .order_by(key).to_pyarrow().to_pylist())
+        batches = (r.group_by("batch_id").aggregate(**{f"b{i}": ibis.ifelse(c, 1, 0).sum() for i, c in enumerate(conds)})
+                   .order_by("batch_id").to_pyarrow().to_pylist())
+        if key == "school_code" and names is None:
+            names = dict(store.run("SELECT school_code, school_name FROM school"))
+        for i, t in enumerate(ts):
+            lacking = [({"school_code": g[key], "school_name": names.get(g[key]), "rows": g[f"m{i}"]}
+                        if key == "school_code" else {"area_code": g[key], "rows": g[f"m{i}"]})
+                       for g in missing if g[f"m{i}"]]
+            counts = [{"batch_id": b["batch_id"], "rows": b[f"b{i}"]} for b in batches if b[f"b{i}"]]
+            out[term_key(t)] = (lacking, _batch_rows(store, counts))
+    return out
+
+
 def _schools_of(store: Store, unit_type: str, code: str, year: int) -> list[str] | None:
     if unit_type == "school":
         return [code]
@@ -230,18 +275,19 @@ def explain(store: Store, defs: Definitions, indicator_id: str, year: int, unit:
     rels = build_relations(store)
     schools = _schools_of(store, utype, code, year) or []
 
+    stats = _term_stats(store, rels, list(ind.terms), year, code, schools)
+
     def side(terms: list[Term]) -> list[dict[str, Any]]:
         out = []
         for t in terms:
             col = comp.term_ids[term_key(t)]
             val = _f(trow[col].iloc[0]) if not trow.empty and col in trow.columns else None
-            lacking = _missing_schools(store, rels[t.relation], t, year, code, schools)
+            lacking, batches = stats[term_key(t)]
             out.append({"label": t.label, "words": term_words(t), "relation": t.relation,
                         "relation_label": RELATION_LABELS.get(t.relation, t.relation), "expr": t.expr, "where": t.where,
                         "source_year": year - t.lag, "coef": t.coefficient,
                         "value": None if lacking else val, "sum_of_filled": val if lacking else None,
-                        "missing_schools": lacking,
-                        "batches": _batches(store, rels[t.relation], t, year, utype, code, schools)})
+                        "missing_schools": lacking, "batches": batches})
         return out
 
     contributions = []
