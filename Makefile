@@ -51,6 +51,11 @@ PORT    ?= 8000
 serve: $(STAMP) assets
 	$(BIN)/eduplan serve --db $(DB) --port $(PORT)
 
+## Full-page screenshots of the web application's main pages for each role (1366×768) and of the public page on a phone
+## (390×844) under out/screenshots/ (index.md lists them), from a server on a copy of $(DB) with the demo users (after make demo).
+screenshots: $(STAMP) assets browser
+	$(BIN)/python tools/screenshots.py --db $(DB) --output out/screenshots
+
 ## The PostgreSQL 15 server the portability tests start a throwaway cluster of (tests/pg.py): installed with apt-get
 ## when missing and run as root; otherwise named, and those tests skip with the reason.
 postgres-server:
