@@ -149,3 +149,22 @@ def test_demo_users_only_on_a_demo_store_passwords_only_in_the_file(tmp_path):
         assert audit.count(s, action="user_add") == 6 and audit.count(s, action="password_reset") == 6
         assert audit.verify(s) == (True, None)
     assert [p.name for p in out.parent.iterdir()] == ["demo-users.json"]  # no temporary file left
+
+
+def test_verify_audit(db_path):
+    db = _store(db_path)
+    r = users("verify-audit", "--db", db)
+    assert r.exit_code == 0 and r.stdout.strip() == "审计日志完整：共 0 行，哈希链校验通过"
+    users("add", "wangwu", "--role", "staff", "--password-stdin", "--db", db, input=GOOD + "\n")
+    users("disable", "wangwu", "--db", db)
+    with Store(db_path, read_only=True) as s:
+        head = audit.head(s)
+    r = users("verify-audit", "--db", db)
+    assert r.exit_code == 0 and r.stdout.strip() == f"审计日志完整：共 2 行，哈希链校验通过；最新一行编号 2，哈希 {head[1]}"
+    with Store(db_path) as s:
+        s.run("UPDATE audit_log SET actor = '别人' WHERE id = 1")
+    r = users("verify-audit", "--db", db)
+    assert r.exit_code == 1 and ("审计日志校验失败：第 1 行的哈希与内容或前一行不符——该行（或它之前的一行）在写入后被改动或删除；"
+                                 "请用备份核对") in r.stderr
+    doc = json.loads(users("verify-audit", "--db", db, "--format", "json").stdout)
+    assert doc == {"ok": False, "rows": 2, "first_bad_id": 1, "head_id": 2, "head_hash": head[1]}

@@ -18,7 +18,7 @@ from rich.table import Table as RichTable
 from ..errors import StoreError
 from .common import DEFAULT_DB, DEMO_DB, DbOption, Format, FormatOption, emit_json, err, handle_errors, out, safe
 
-users_app = typer.Typer(help="用户与角色：新增、列出、停用、启用、重设密码（网页与 API 的登录）", no_args_is_help=True)
+users_app = typer.Typer(help="用户与角色：新增、列出、停用、启用、重设密码（网页与 API 的登录）；校验审计日志", no_args_is_help=True)
 
 
 class Role(str, enum.Enum):
@@ -104,7 +104,7 @@ def users_add(
 @users_app.command("list")
 @handle_errors
 def users_list(db: DbOption = DEFAULT_DB, fmt: FormatOption = Format.table) -> None:
-    """列出全部用户：角色、学校、状态、最近登录、会话与令牌数（不显示密码散列）。
+    """列出全部用户（角色、学校、状态、最近登录；不显示密码散列）。
 
     各列：用户名、角色、学校、显示名、状态、最近登录（UTC）、未结束的网页会话数、有效的 API 令牌数。
     例：eduplan users list --format json
@@ -180,6 +180,33 @@ def users_reset_password(username: UserArg, password_stdin: StdinOption = False,
             raise AccessError(f"没有用户“{username}”")
         reset_password(store, user.username, _password(user.username, password_stdin), actor=actor())
     err.print(f"已重设用户 {safe(user.username)} 的密码（其会话已结束、API 令牌已吊销）")
+
+
+@users_app.command("verify-audit")
+@handle_errors
+def users_verify_audit(db: DbOption = DEFAULT_DB, fmt: FormatOption = Format.table) -> None:
+    """校验审计日志的哈希链，报出第一处被改动或删除的行。
+
+    任何一行在写入后被改动或删除时，报出第一处并以退出码 1 结束。
+    通过时给出最新一行的编号和哈希：另行保存（如打印在月报上），日后可核对日志的末尾也未被截去。
+    例：eduplan users verify-audit --db 库.duckdb
+    """
+    from ..access import audit
+    from ..store import Store
+
+    with Store(db, read_only=True) as store:
+        ok, bad = audit.verify(store)
+        rows, head = audit.count(store), audit.head(store)
+    if fmt == Format.json:
+        emit_json({"ok": ok, "rows": rows, "first_bad_id": bad, "head_id": head[0] if head else None,
+                   "head_hash": head[1] if head else None})
+    elif ok:
+        out.print(f"审计日志完整：共 {rows} 行，哈希链校验通过" + (f"；最新一行编号 {head[0]}，哈希 {head[1]}" if head else ""))
+    else:
+        err.print(f"[bold red]审计日志校验失败：[/]第 {bad} 行的哈希与内容或前一行不符——该行（或它之前的一行）在写入后"
+                  "被改动或删除；请用备份核对")
+    if not ok:
+        raise typer.Exit(1)
 
 
 def write_private_json(path: Path, doc) -> None:
