@@ -274,3 +274,62 @@ def test_public_page_without_login(open_page, viewport):
     assert width[0] <= width[1], f"the page scrolls sideways at {viewport['width']} px: {width}"
     assert page.locator('a[href="/login"]').count() >= 1
     watched.assert_clean()
+
+
+# ------------------------------------------------------------------ static/app.js: filter, auto-submit, confirmation
+
+def test_table_filter_keeps_the_matching_rows(open_page, web_server):
+    watched = open_page("admin")
+    assert watched.goto("/admin/users").status == 200
+    page = watched.page
+    total = page.locator("#users-table tbody tr").count()
+    assert total == len(web_server.users)
+    code = web_server.user("school")["school_code"]
+    page.locator('input[data-filter-table="users-table"]').fill(code)
+    visible = page.locator("#users-table tbody tr:not([hidden])")
+    assert visible.count() == 1
+    assert visible.first.get_attribute("data-user") == web_server.user("school")["username"]
+    page.locator('input[data-filter-table="users-table"]').fill("")
+    assert page.locator("#users-table tbody tr:not([hidden])").count() == total
+    watched.assert_clean()
+
+
+def test_choosing_a_year_reloads_the_page_for_it(open_page):
+    watched = open_page("staff")
+    assert watched.goto("/overview").status == 200
+    page = watched.page
+    with page.expect_navigation(wait_until="load"):
+        page.locator('select[name="year"]').select_option("2020")
+    assert urlsplit(page.url).query == "year=2020"  # the 学区 at 全区 (empty) is left out of the URL
+    assert page.locator("h1").inner_text().endswith("· 2020 年")
+    watched.assert_clean()
+
+
+def test_a_confirmation_refused_sends_nothing(open_page):
+    watched = open_page("inspector")
+    page = watched.page
+    assert watched.goto("/account").status == 200
+    form = page.locator('form[action="/account/tokens"]')
+    form.locator('input[name="name"]').fill("浏览器测试令牌")
+    with page.expect_navigation(wait_until="load"):
+        form.locator('button[type="submit"]').click()
+    row = page.locator("table.data tbody tr", has_text="浏览器测试令牌")
+    assert row.count() == 1 and "有效" in row.inner_text()
+    asked: list[str] = []
+
+    def refuse(dialog):
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", refuse)
+    row.locator('button[type="submit"]').click()
+    page.wait_for_timeout(500)  # a submission would have navigated by now
+    assert asked == ["吊销令牌“浏览器测试令牌”？使用它的脚本将无法再调用接口"]
+    watched.goto("/account")
+    assert "有效" in page.locator("table.data tbody tr", has_text="浏览器测试令牌").inner_text()
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    with page.expect_navigation(wait_until="load"):
+        page.locator("table.data tbody tr", has_text="浏览器测试令牌").locator('button[type="submit"]').click()
+    assert "已吊销" in page.locator("table.data tbody tr", has_text="浏览器测试令牌").inner_text()
+    watched.assert_clean()

@@ -7,6 +7,7 @@
  *   Strings "fmt:D" or "fmt:D:SUFFIX" as a formatter / valueFormatter become number formatters (D decimals).
  *   A drawn chart gets data-chart-ready="1" (tests and screenshots wait for it).
  * - data-confirm="文本" on a form (asked on submit) or on a button / link (asked on click).
+ * - GET forms leave their empty fields out of the URL (an empty filter means "not chosen").
  * - data-autosubmit on a select or input: submits its form when the value changes.
  * - data-filter-table="tableId" on a text box: hides that table's body rows not containing the text.
  * - window.eduplan.fetchJSON / postJSON / postForm: same-origin requests carrying the CSRF token of
@@ -203,8 +204,26 @@
   document.addEventListener("submit", function (event) {
     var form = event.target;
     var text = form.getAttribute && form.getAttribute("data-confirm");
-    if (text && !window.confirm(text)) event.preventDefault();
+    if (text && !window.confirm(text)) {
+      event.preventDefault();
+      return;
+    }
+    if ((form.getAttribute("method") || "get").toLowerCase() === "get") leaveOutEmpty(form);
   }, true);
+
+  /* A GET filter form sends only the fields that have a value: ?year=2020, not ?year=2020&zone= (an empty
+     field means "not chosen"). The fields are disabled while the URL is built, then enabled again. */
+  function leaveOutEmpty(form) {
+    var emptied = [];
+    Array.prototype.forEach.call(form.elements, function (el) {
+      var plain = el.tagName === "SELECT" || (el.tagName === "INPUT" && /^(text|search|date|number|hidden|)$/.test(el.type));
+      if (el.name && !el.disabled && plain && el.value === "") {
+        el.disabled = true;
+        emptied.push(el);
+      }
+    });
+    setTimeout(function () { emptied.forEach(function (el) { el.disabled = false; }); }, 0);
+  }
 
   document.addEventListener("click", function (event) {
     var target = event.target.closest ? event.target.closest("button[data-confirm], a[data-confirm], input[data-confirm]") : null;
