@@ -262,7 +262,9 @@ ERRORS = {401: {"model": Detail}, 403: {"model": Detail}, 404: {"model": Detail}
 
 @router.get("/indicators", dependencies=[SIGNED_IN], response_model=IndicatorsReport, responses=ERRORS)
 def indicators(request: Request, year: YearQuery = None, district: DistrictQuery = None):
-    """规划指标监测：每个指标的数值、分子、分母、目标、状态和外推（同 eduplan indicators --format json；学校用户只含区和本校）。"""
+    """规划指标监测：每个指标的数值、分子、分母、目标、状态和外推（同 eduplan indicators --format json；学校用户只含区和本校）。
+
+    库中有多个区时用 district 指定一个区（默认：唯一的区，否则第一个绑定了规划的区）；年度默认为有数据的最近年度，没有数据的年度答 404。"""
     state, scope, year = ind_data.require_year(request, district, year)
     return ind_data.scoped_report(ind_data.report(state, scope, year), school_scope(request))
 
