@@ -164,8 +164,8 @@ def test_school_user_sees_its_own_school_and_the_district_only(school, others):
     assert "2420104011 武汉市硚口区崇仁路小学" in _text(_table(page.text, "table-school"))
     assert 'id="table-zone"' not in page.text  # a 学区 row can be one school's figure
     _no_other_school(text, others)
-    for url in (f"/indicators?year=2019", f"/indicators/{PTR}/explain?year=2019", f"/indicators/{GER}/explain?year=2019",
-                f"/api/v1/indicators?year=2019", f"/api/v1/indicators/{PTR}?year=2019",
+    for url in ("/indicators?year=2019", f"/indicators/{PTR}/explain?year=2019", f"/indicators/{GER}/explain?year=2019",
+                "/api/v1/indicators?year=2019", f"/api/v1/indicators/{PTR}?year=2019",
                 f"/api/v1/explain/{PTR}?year=2019", f"/api/v1/indicators/{PTR}?year=2019&unit={OWN}"):
         r = school.get(url)
         assert r.status_code == 200, url

@@ -193,3 +193,30 @@ def test_two_districts_each_against_its_own_plan(two):
     assert c.get(f"/indicators/{GER}?district=420104&unit=JW1").status_code == 404
     assert c.get("/overview?district=420104&zone=JW1").status_code == 404
     assert c.get("/overview?district=420999").status_code == 404
+
+
+def test_a_district_without_a_plan_shows_every_indicator_with_a_value(demo_store, tmp_path):
+    """No plan bound (the binding removed from a copy): a card for each indicator with a value, 无规划目标."""
+    import shutil
+
+    from web_fixtures import Web
+
+    from eduplan.store import Store
+
+    db = tmp_path / "noplan.duckdb"
+    shutil.copy(demo_store, db)
+    with Store(db) as s:
+        s.run("DELETE FROM plan_binding")
+    w = Web(db)
+    try:
+        page = w.client("staff").get("/overview?year=2019")
+        assert page.status_code == 200
+        assert "规划：未绑定规划：显示有数值的全部监测指标，无规划目标" in _text(page.text)
+        cards = _cards(page.text)
+        ptr = _text(cards["pupil_teacher_ratio_primary"][0])  # not a plan indicator: shown now
+        assert ptr.startswith("小学生师比 15.4:1 无规划目标")
+        assert _text(cards[GER][0]).startswith("学前三年毛入园率 95.0% 无规划目标")
+        assert "compulsory_retention_rate" not in cards  # no value in 2019
+        assert 'class="card st-none"' in page.text and "st-ok" not in "".join(c for v in cards.values() for c in v)
+    finally:
+        w.close()

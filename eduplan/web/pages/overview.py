@@ -31,13 +31,17 @@ def zones_of(state: WebState, district: str) -> list[tuple[str, str]]:
 
 
 def cards(state: WebState, scope: Any, rep: dict[str, Any], unit: tuple[str, str]) -> list[dict[str, Any]]:
-    """One card per plan indicator (and per breakdown the plan sets a target for) of `unit`."""
+    """One card per plan indicator (and per breakdown the plan sets a target for) of `unit`; a district without
+    a bound plan gets a card for every indicator with a value there (无规划目标)."""
     index = ind_data.series_index(state, scope)
     out = []
     for ind in rep["indicators"]:
-        if not ind["in_plan"]:
-            continue
         entries = ind_data.headline_entries(ind, *unit)
+        if scope.plan is None:
+            if not any(e["value"] is not None for e in entries):
+                continue
+        elif not ind["in_plan"]:
+            continue
         if not entries:
             out.append({"id": ind["id"], "name": ind["name"], "unit": ind["unit"], "value": "—", "target": "",
                         "status": None, "status_label": ind["data_status"], "note": ind["reason"], "spark": None})
