@@ -211,6 +211,7 @@ def site(demo_store, tmp_path_factory):
     w = make_web(tmp_path_factory.mktemp("web-rules"), demo_store)
     with w.state.reading() as store:
         w.cat = catalogue(store)
+        w.primary = [r[0] for r in store.run("SELECT school_code FROM school WHERE type_code = '211' ORDER BY 1")]
     w.eps = endpoints(w.app)
     yield w
     w.close()
@@ -330,9 +331,44 @@ def test_school_user_is_refused_every_route_of_other_roles(site):
             if r.status_code != 403 or ROLE_REFUSED not in message_of(r):
                 wrong.append(f"{how} {ep.method} {path}: {r.status_code} {message_of(r)[:200]}")
     assert wrong == [], "routes of other roles that a 学校 user is not refused (403):\n" + "\n".join(wrong)
+    assert refused >= 20  # 总览, 审计, 数据, 用户, 学位与工程, the checklist and planner … (pages and API)
     # the refusal is per route: a route a school user may call is answered
     assert browser.get("/api/v1/auth/me").status_code == 200
     assert script.get("/api/v1/auth/me").status_code == 200
+
+
+def error_message(response) -> str:
+    """The message of an error answer: the JSON detail, or the error page's message paragraph."""
+    if response.headers.get("content-type", "").startswith("application/json"):
+        return str(response.json().get("detail"))
+    m = re.search(r'<p class="error-message">(.*?)</p>', response.text, re.S)
+    return html.unescape(m.group(1)).strip() if m else response.text[:300]
+
+
+def test_another_school_is_not_found_for_a_school_user(site):
+    """A route a 学校 user may call, given another school's code, answers 404 — exactly as for a code that does not
+    exist, so the answer does not confirm that the school exists."""
+    code, other = site.primary[0], site.primary[-1]  # two 小学 (a 小学 takes part in 优质均衡)
+    client = site.client("school", school_code=code)
+    wrong = []
+    checked = 0
+    for ep in site.eps:
+        if ep.method != "GET" or ep.rule is None or not ep.allows("school"):
+            continue
+        names = [n for n, a in ep.params if kind(n, a, ep.path) == "school"]
+        for name in names:
+            own = client.get(fill(ep, site.cat, school=code))
+            theirs = client.get(fill(ep, site.cat, school=code, **{name: other}))
+            nowhere = client.get(fill(ep, site.cat, school=code, **{name: "9999999999"}))
+            checked += 1
+            if own.status_code != 200:
+                wrong.append(f"GET {ep.path} for its own school {code}: {own.status_code} {error_message(own)[:200]}")
+            if theirs.status_code != 404 or (theirs.status_code, error_message(theirs)) != (
+                    nowhere.status_code, error_message(nowhere)):
+                wrong.append(f"GET {ep.path} for {other}: {theirs.status_code} “{error_message(theirs)[:100]}”; "
+                             f"for no school: {nowhere.status_code} “{error_message(nowhere)[:100]}”")
+    assert wrong == [], "\n".join(wrong)
+    assert checked >= 4  # /schools/{code}, its xlsx, /balance/schools/{code}, the API's schools/{code} at least
 
 
 def _role_for(ep: Endpoint) -> str:
