@@ -81,6 +81,8 @@ def test_zone_cards_are_the_zones_figures(staff, cli):
     assert value == pytest.approx(162.33485, abs=1e-4)
     assert _text(_cards(page.text)[GER][0]).startswith("学前三年毛入园率 162.3%")
     assert staff.get("/overview?zone=QK99").status_code == 404
+    whole = staff.get("/overview?year=2019&zone=")  # the form's 全区
+    assert whole.status_code == 200 and "规划监测总览 · 硚口区 · 2019 年" in _text(whole.text)
 
 
 def test_plan_texts_and_task_tree_link_the_indicators(staff):

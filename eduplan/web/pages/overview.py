@@ -17,11 +17,12 @@ from ..rules import BUREAU
 from ..state import WebState
 from ..templating import render, xlsx_response
 from . import indicator as ind_data
-from .indicator import K, UNIT_CODE, DistrictQuery, YearQuery
+from .indicator import K, DistrictQuery, YearQuery
 
 router = APIRouter()
 log = logging.getLogger("eduplan.web")
-ZoneQuery = Annotated[str | None, Query(max_length=40, pattern=UNIT_CODE, description="学区代码（默认：全区）")]
+# empty: 全区 (the form's first option)
+ZoneQuery = Annotated[str | None, Query(max_length=40, pattern=r"^[0-9A-Za-z_\-]{0,40}$", description="学区代码（默认或空：全区）")]
 
 
 def zones_of(state: WebState, district: str) -> list[tuple[str, str]]:
