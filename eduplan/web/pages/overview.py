@@ -143,7 +143,17 @@ def overview_xlsx(request: Request, year: YearQuery = None, district: DistrictQu
 
 
 def warm(state: WebState) -> None:
-    """The latest year's report and yearly series of every district, computed once at start-up."""
+    """The latest year's report and yearly series of every district, computed once at start-up (and the
+    templates compiled, the explain module imported, so that no first visitor pays for them)."""
+    import importlib
+
+    from ..templating import templates
+
+    importlib.import_module("eduplan.indicators.explain")  # formula_words on every 指标 page
+
+    for name in ("overview/index.html", "indicator/list.html", "indicator/detail.html", "indicator/explain.html",
+                 "school/index.html"):
+        templates.get_template(name)
     try:
         scopes = ind_data.all_scopes(state)
     except Exception:  # noqa: BLE001 - an empty store: the pages say so
