@@ -191,9 +191,9 @@ def verify(store) -> tuple[bool, int | None]:
     return True, None
 
 
-def write_xlsx(rows: list[dict[str, Any]], path: str | Path) -> None:
+def write_xlsx(rows: list[dict[str, Any]], path: str | Path, store: str | Path | None = None) -> None:
     """The audit rows as a workbook: the 审计日志 sheet (Chinese headers, every text cell written as text, times
-    labelled UTC) and its 说明 sheet."""
+    labelled UTC) and its 说明 sheet. `store`: the store file the rows come from, named on line 2."""
     from ..sheets import Col, Styles, provenance, workbook, write_notes_sheet, write_table
     from .users import ROLES
 
@@ -212,7 +212,7 @@ def write_xlsx(rows: list[dict[str, Any]], path: str | Path) -> None:
               r["address"], ACTIONS.get(r["action"], r["action"]), r["target"], r["detail"], r["outcome"],
               r["prev_hash"], r["hash"]] for r in rows]
     title = f"审计日志（{len(rows)} 行）"
-    subtitle = provenance(source="数据库中的审计日志") + "；时间均为 UTC"
+    subtitle = provenance(store, None, "审计日志") + "；时间均为 UTC"
     with workbook(path, {"title": "审计日志"}) as wb:
         st = Styles(wb)
         write_table(wb, st, "审计日志", cols, table, title=title, subtitle=subtitle,
