@@ -13,7 +13,9 @@ requests, whichever comes first.
 
 Warm-up: before measuring, every URL of the mix is fetched once, one at a time (the server caches each computed
 result per data version, so a page is computed on its first visit and served from the cache afterwards — what a
-running server does after its own warm-up); those first visits are timed and reported apart (`warmup`).
+running server does after its own warm-up); those first visits are timed and reported apart (`warmup`). Then
+the generator waits until the server's CPU is quiet (its own start-up warm-up thread has finished), so that the
+measurement sees pages served, not background computation.
 
 Recorded per page kind: requests, errors (status ≥ 400 or no answer), latency p50/p95/p99/max (ms), and overall
 throughput (requests/s) — into out/bench/web.json (`--output`), with the machine, load average, commit and date.
@@ -147,7 +149,8 @@ async def warm_up(url: str, credentials: tuple[str, str], pages: dict[str, list[
 
 
 async def load(url: str, users: int, duration: float, max_requests: int, think: tuple[float, float],
-               pages: dict[str, list[str]], credentials: list[tuple[str, str]], seed: int) -> dict:
+               pages: dict[str, list[str]], credentials: list[tuple[str, str]], seed: int, pid: int | None = None) -> dict:
+    """The measured run (the sign-ins before it are not measured); with `pid`, the server's CPU in the run."""
     import httpx
 
     rng = random.Random(seed)
@@ -190,9 +193,11 @@ async def load(url: str, users: int, duration: float, max_requests: int, think: 
                 if think[1] > 0:
                     await asyncio.sleep(r.uniform(*think))
 
+        cpu = (cpu_seconds(pid) if pid else None, time.process_time())
         started = time.perf_counter()
         await asyncio.gather(*(user(i, c) for i, c in enumerate(clients)))
         elapsed = time.perf_counter() - started
+        cpu_after = (cpu_seconds(pid) if pid else None, time.process_time())
     finally:
         for c in clients:
             await c.aclose()
@@ -200,6 +205,10 @@ async def load(url: str, users: int, duration: float, max_requests: int, think: 
     total = summary(every, sum(errors.values()))
     total["throughput_rps"] = round(total["requests"] / elapsed, 1)
     total["seconds"] = round(elapsed, 1)
+    if cpu[0] is not None and cpu_after[0] is not None:
+        total["server_cpu_s"] = round(cpu_after[0] - cpu[0], 2)
+        total["server_cpu_ms_per_request"] = round((cpu_after[0] - cpu[0]) * 1000 / max(1, total["requests"]), 1)
+    total["generator_cpu_s"] = round(cpu_after[1] - cpu[1], 2)
     return {"overall": total, "by_kind": {k: summary(latencies[k], errors[k]) for k in pages},
             "error_samples": samples}
 
@@ -216,6 +225,31 @@ def machine() -> dict:
     except OSError:
         pass
     return {"cpus": os.cpu_count(), "cpu": cpu, "python": platform.python_version(), "system": platform.platform()}
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds a process has used so far (Linux /proc), None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def wait_quiet(pid: int, limit: float = 900.0) -> float:
+    """Wait until the server process has used under 5 % of a CPU for 3 s in a row (its own warm-up thread — the
+    page modules' `warm` — has finished); the seconds waited (bounded by `limit`)."""
+    start = time.perf_counter()
+    quiet = 0
+    last = cpu_seconds(pid)
+    if last is None:
+        return 0.0
+    while quiet < 3 and time.perf_counter() - start < limit:
+        time.sleep(1.0)
+        now = cpu_seconds(pid)
+        quiet = quiet + 1 if now is not None and now - last < 0.05 else 0
+        last = now
+    return round(time.perf_counter() - start, 1)
 
 
 def commit() -> str:
@@ -260,10 +294,13 @@ def main(argv: list[str] | None = None) -> dict:
             print(f"服务已启动：{server.url}（{started:.1f} 秒）；预热 {sum(len(v) for v in pages.values())} 个页面 …",
                   flush=True)
             warm = asyncio.run(warm_up(server.url, credentials[0], pages))
-            print(f"预热完成（{sum(w['seconds'] for w in warm.values()):.0f} 秒）；{args.users} 个用户，"
+            waited = wait_quiet(server.process.pid)
+            warm["server_quiet_after_s"] = waited
+            print(f"预热完成（{sum(w['seconds'] for w in warm.values() if isinstance(w, dict)):.0f} 秒，"
+                  f"另等服务自身的预热结束 {waited} 秒）；{args.users} 个用户，"
                   f"至多 {args.duration:.0f} 秒 / {args.max_requests} 个请求 …", flush=True)
             result = asyncio.run(load(server.url, args.users, args.duration, args.max_requests, think, pages,
-                                      credentials, args.seed))
+                                      credentials, args.seed, pid=server.process.pid))
             load_after = os.getloadavg()
             log_tail = server.log_text()[-3000:]
     finally:
@@ -289,6 +326,9 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"{k:<10}{v['requests']:>8}{v['errors']:>6}{v['p50_ms']:>9}{v['p95_ms']:>9}{v['p99_ms']:>9}")
     print(f"{'合计':<10}{o['requests']:>8}{o['errors']:>6}{o['p50_ms']:>9}{o['p95_ms']:>9}{o['p99_ms']:>9}"
           f"   {o['throughput_rps']} 请求/秒，{o['seconds']} 秒")
+    if "server_cpu_ms_per_request" in o:
+        print(f"服务进程 CPU：{o['server_cpu_s']} 秒，每个请求 {o['server_cpu_ms_per_request']} ms；"
+              f"负载生成器 CPU {o['generator_cpu_s']} 秒；平均负载 {report['load_average_after'][0]}")
     print(f"目标 p95 < {AIM_P95_MS:.0f} ms 且无错误：{'达到' if report['aim']['met'] else '未达到'}；结果写入 {args.output}")
     return report
 
