@@ -20,6 +20,7 @@ import pytest
 from typer.testing import CliRunner
 
 from eduplan.sheets import decimals_allowed, style_for
+from eduplan.store import Store
 
 SNAKE = re.compile(r"[A-Za-z]+_[A-Za-z0-9_]+")  # preschool_gross_enrolment, G01_layout
 KEBAB = re.compile(r"\b[a-z]+-[a-z]+(?:-[a-z]+)*\b")  # milestone-late, births-low
@@ -28,7 +29,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 # Columns whose values are codes by definition (a user types them): their headers end so.
 CODE_SUFFIXES = ("代码", "标识码", "编号")
 # 示例 (填写说明: the example of what a user types, codes included); 设置值 (a setting as the settings file has it)
-CODE_HEADERS = {"示例", "设置值"}
+CODE_HEADERS = {"示例", "设置值", "操作人", "来源地址", "对象"}  # the last three: names and addresses a person typed
 OPTION = re.compile(r"--[a-z][a-z-]*")  # a command-line option a text tells the user to type
 
 
@@ -141,11 +142,30 @@ def books(demo_store, tmp_path_factory) -> dict[str, Path]:
     res = cli("import", *sorted(bad.iterdir()), "--db", folder / "新库.duckdb", "--report", folder / "issues.xlsx")
     assert res.exit_code == 1, res.output
     out["issues"] = folder / "issues.xlsx"
+    # the web application's own workbooks: the audit log, a school's page (after the CLI's, on the same copy)
+    from eduplan import access
+    from eduplan.access import audit
+    from eduplan.web.pages.school import profile, write_school_workbook
+    from eduplan.web.state import WebState
+
+    with Store(db) as s:
+        u = access.add_user(s, "admin", "admin", "Rote-Ziegel-2026", actor="命令行：测试")
+        audit.record(s, actor=u, action="upload", target="分年级学生数.xlsx", detail={"批次": 17}, address="127.0.0.1")
+        audit.write_xlsx(audit.rows(s), folder / "audit.xlsx", db.name)
+        school = s.one("SELECT min(school_code) FROM school")[0]
+    out["audit"] = folder / "audit.xlsx"
+    state = WebState(db)
+    state.open()
+    try:
+        write_school_workbook(profile(state, school), folder / "school.xlsx", db.name)
+    finally:
+        state.close()
+    out["school"] = folder / "school.xlsx"
     out["db"] = db
     return out
 
 
-@pytest.mark.parametrize("name", ["indicators", "balance", "projects", "forecast", "issues"])
+@pytest.mark.parametrize("name", ["indicators", "balance", "projects", "forecast", "issues", "audit", "school"])
 def test_forwarded_workbooks_read_as_a_clerk_expects(books, name):
     assert problems(books[name]) == []
     wb = openpyxl.load_workbook(books[name])
@@ -410,4 +430,6 @@ def test_every_workbook_writer_is_checked_here():
         "outputs/indicators_xlsx.write_indicator_workbook",  # books["indicators"]
         "ingest/template.write_workbook",  # books["template"], books["export"]
         "ingest/template.write_issue_workbook",  # books["issues"]
+        "access/audit.write_xlsx",  # books["audit"]
+        "web/pages/school.write_school_workbook",  # books["school"]
     }
