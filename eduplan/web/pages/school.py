@@ -102,19 +102,35 @@ def school_xlsx(request: Request, code: SchoolPath):
 
 
 def write_school_workbook(p: dict[str, Any], path: Path, store: str) -> Path:
-    from ...sheets import Col, Num, Styles, provenance, style_for, workbook, write_table
+    """One school's yearly figures and school-level indicators (`school_profile`) as a forwarded workbook:
+    逐年数据, 学校层级指标 and 说明 (eduplan.sheets' look: title and provenance rows, number styles by unit)."""
+    from ...sheets import Col, Num, Styles, provenance, style_for, workbook, write_notes_sheet, write_table
 
     s = p["school"]
     years = p["years"]
     title = f"{s['school_name']}（{s['school_code']}）"
     sub = provenance(store, f"{years[0]}–{years[-1]}" if years else None)
+    tables = {"enrolment": "分年级学生数", "teachers": "专任教师", "facilities": "办学条件"}
     with workbook(path) as wb:
         st = Styles(wb)
-        cols = [Col("年度", "年度")] + [Col(f["label"], f["unit_of_measure"]) for f in p["figures"]]
+        figure_cols = [Col("年度", "年度", note="统计年度")] + [
+            Col(f["label"], f["unit_of_measure"], note=f"本校该年{tables.get(f['table'], f['table'])}表中的{f['label']}合计")
+            for f in p["figures"]]
         rows = [[y] + [f["values"].get(y) for f in p["figures"]] for y in years]
-        write_table(wb, st, "逐年数据", cols, rows, f"{title} 逐年数据", sub)
-        cols = [Col("指标代码"), Col("指标", max_width=40), Col("计量单位")] + [Col(str(y)) for y in years]
+        write_table(wb, st, "逐年数据", figure_cols, rows, f"{title} 逐年数据", sub)
+        indicator_cols = [Col("指标代码", note="指标的代码（eduplan explain 指标代码 --unit 学校标识码 查看口径）"),
+                          Col("指标", max_width=40, note="在学校层级计算的指标"),
+                          Col("计量单位", note="该行数值的计量单位")] + [
+            Col(str(y), note=f"{y} 年的指标值，按该行计量单位显示") for y in years]
         rows = [[i["id"], i["name"], i["unit_of_measure"]]
                 + [Num(i["values"].get(y), style_for(i["unit_of_measure"])) for y in years] for i in p["indicators"]]
-        write_table(wb, st, "学校层级指标", cols, rows, f"{title} 学校层级指标", sub, freeze_cols=2)
+        write_table(wb, st, "学校层级指标", indicator_cols, rows, f"{title} 学校层级指标", sub, freeze_cols=2)
+        write_notes_sheet(
+            wb, st, f"{title} 逐年数据与指标", sub,
+            [("逐年数据", "每年一行：在校生、班数、招生、毕业生、教职工、专任教师和办学条件"),
+             ("学校层级指标", "每个在学校层级计算的指标一行，每年一列")],
+            [("逐年数据", c) for c in figure_cols] + [("学校层级指标", c) for c in indicator_cols[:3]],
+            ["逐年数据取自库中分年级学生数、专任教师、办学条件三张表本校的行（同 eduplan school）。",
+             "指标值 = 分子 ÷ 分母 × 系数，按指标定义在本校的数据上计算；口径见 eduplan explain。",
+             "缺失的数据不按 0 计：库中没有某年某表的数据时该格为空。"])
     return path
