@@ -22,6 +22,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import RedirectResponse
+from starlette.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ...errors import EduplanError
@@ -642,6 +643,10 @@ async def checklist_record(request: Request):
     """Record or amend a judgement (form: year, district, item, status, value, evidence, assessor, assessed_on,
     reason); errors are shown above the form with what was typed."""
     form = await request.form()
+    return await run_in_threadpool(_checklist_record, request, form)  # the store and its lock: not in the event loop
+
+
+def _checklist_record(request: Request, form: Any):
     typed = {k: (form.get(k) if isinstance(form.get(k), str) else "") for k in
              ("year", "district", "item", "status", "value", "evidence", "assessor", "assessed_on", "reason")}
     year = _int_or_none(typed["year"])
@@ -1008,6 +1013,10 @@ BUSY = "另一项改进方案测算正在进行，请稍后重试"
 @router.post("/balance/planner", dependencies=[BUREAU])
 async def planner_run(request: Request):
     form = await request.form()
+    return await run_in_threadpool(_planner_run, request, form)  # the solver and the store: in a worker thread
+
+
+def _planner_run(request: Request, form: Any):
     year = _int_or_none(form.get("year") if isinstance(form.get("year"), str) else None)
     district = form.get("district") if isinstance(form.get("district"), str) else None
     where = resolve(request, year if year is not None and 1900 <= year <= 2200 else None, (district or "")[:60] or None)
