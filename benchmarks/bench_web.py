@@ -21,7 +21,10 @@ Recorded per page kind: requests, errors (status ≥ 400 or no answer), latency 
 throughput (requests/s) — into out/bench/web.json (`--output`), with the machine, load average, commit and date.
 docs/performance.md (section "Web") quotes the figures. Aim (issue 12): p95 < 300 ms and no errors with 50 users.
 
-Run: .venv/bin/python benchmarks/bench_web.py [--users 50] [--duration 60] [--think 0.5,1.5] [--districts 5]
+`--nice -10` (root) runs the server and the generator ahead of the machine's other processes: on a machine shared
+with other work it approximates a dedicated one (the report says which was used).
+
+Run: .venv/bin/python benchmarks/bench_web.py [--users 50] [--duration 60] [--think 0.5,1.5] [--districts 5] [--nice N]
 """
 
 from __future__ import annotations
@@ -252,6 +255,16 @@ def wait_quiet(pid: int, limit: float = 900.0) -> float:
     return round(time.perf_counter() - start, 1)
 
 
+def renice(pid: int, value: int) -> None:
+    """Set the nice value of every thread of a process (Linux keeps it per thread; new threads inherit it)."""
+    tasks = Path(f"/proc/{pid}/task")
+    for tid in ([int(t.name) for t in tasks.iterdir()] if tasks.is_dir() else [pid]):
+        try:
+            os.setpriority(os.PRIO_PROCESS, tid, value)
+        except ProcessLookupError:
+            pass
+
+
 def commit() -> str:
     try:
         return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
@@ -269,6 +282,8 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--districts", type=int, default=5, help="参与的区数（默认 5）")
     p.add_argument("--copies", type=int, default=1, help="全市数据的倍数（benchmarks/city.py，默认 1）")
     p.add_argument("--seed", type=int, default=12)
+    p.add_argument("--nice", type=int, default=None,
+                   help="服务进程与负载生成器的调度优先级（nice 值；负值须 root）：在多人共用的机器上近似一台专用机器")
     p.add_argument("--output", type=Path, default=ROOT / "out" / "bench" / "web.json")
     args = p.parse_args(argv)
     lo, _, hi = args.think.partition(",")
@@ -291,6 +306,9 @@ def main(argv: list[str] | None = None) -> dict:
         t = time.perf_counter()
         with live_server.start(db, log=folder / "server.log", timeout=300) as server:
             started = time.perf_counter() - t
+            if args.nice is not None:
+                renice(server.process.pid, args.nice)
+                renice(os.getpid(), args.nice)
             print(f"服务已启动：{server.url}（{started:.1f} 秒）；预热 {sum(len(v) for v in pages.values())} 个页面 …",
                   flush=True)
             warm = asyncio.run(warm_up(server.url, credentials[0], pages))
@@ -311,7 +329,7 @@ def main(argv: list[str] | None = None) -> dict:
         "load_average_after": [round(x, 2) for x in load_after], "store": {"copies": args.copies, **stats},
         "config": {"users": args.users, "anonymous_users": max(1, args.users // 5), "duration_s": args.duration,
                    "max_requests": args.max_requests, "think_s": list(think), "districts": args.districts,
-                   "seed": args.seed, "mix": MIX, "urls": pages},
+                   "seed": args.seed, "nice": args.nice, "mix": MIX, "urls": pages},
         "server_start_s": round(started, 1), "warmup": warm, **result,
         "aim": {"p95_ms": AIM_P95_MS, "met": result["overall"]["p95_ms"] < AIM_P95_MS
                 and result["overall"]["errors"] == 0},
