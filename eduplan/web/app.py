@@ -108,8 +108,8 @@ def create_app(db: str | Path, settings: WebSettings | None = None, *, warm: boo
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     for m in pages + apis:
         router = getattr(m, "router", None)
-        if router is not None:
-            app.include_router(router)
+        if router is not None:  # the OpenAPI document describes the JSON API only, not the HTML pages
+            app.include_router(router, include_in_schema=m in apis)
 
     @app.get(API + "/openapi.json", include_in_schema=False, dependencies=[PUBLIC])
     def openapi_document() -> JSONResponse:
