@@ -187,6 +187,9 @@ def test_undo_refused_is_said_and_audited(w, staff):
 def test_upload_bigger_than_the_limit_is_refused_unread(w, staff, monkeypatch):
     monkeypatch.setattr(w.state, "settings", w.state.settings.model_copy(update={"max_upload_mb": 1}))
     before = _count(w, "SELECT count(*) FROM import_batch")
+    refused = ("SELECT count(*) FROM audit_log WHERE action = 'upload' AND outcome = '失败' "
+               "AND target = '（超过大小上限，未读取）'")
+    audited = _count(w, refused)
     big = b"x" * (1024 * 1024 + 10)
     r = staff.post("/data/upload", files=[("files", ("大文件.xlsx", big, XLSX))], data={"csrf": staff.csrf})
     assert r.status_code == 413
@@ -195,6 +198,7 @@ def test_upload_bigger_than_the_limit_is_refused_unread(w, staff, monkeypatch):
     api = staff.post("/api/v1/import", files=[("files", ("大文件.xlsx", big, XLSX))], headers={"X-CSRF-Token": staff.csrf})
     assert api.status_code == 413
     assert "超过上限 1 MB" in api.json()["detail"]
+    assert _count(w, refused) == audited + 2
 
 
 def test_upload_without_a_file_says_so(staff):

@@ -86,11 +86,14 @@ async def upload_limit(request: Request) -> None:
                    "或请管理员调高上限。本次没有读取和导入任何文件")
         from ... import access
 
-        user = current_user(request)
-        with request.app.state.web.reading() as store:
-            access.audit.record(store, actor=user, action="upload", target="（超过大小上限，未读取）",
-                                detail={"bytes": size, "limit_mb": limit}, address=client_address(request),
-                                outcome="失败")
+        user, address, state = current_user(request), client_address(request), request.app.state.web
+
+        def audit() -> None:
+            with state.reading() as store:
+                access.audit.record(store, actor=user, action="upload", target="（超过大小上限，未读取）",
+                                    detail={"bytes": size, "limit_mb": limit}, address=address, outcome="失败")
+
+        await run_in_threadpool(audit)  # the store's lock may be held by an import: not in the event loop
         raise HTTPException(413, message)
 
 
