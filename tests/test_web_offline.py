@@ -24,7 +24,7 @@ import tarfile
 from collections import deque
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import httpx
 import pytest
@@ -74,6 +74,12 @@ class PageScan(HTMLParser):
         self.assets: list[str] = []  # style sheets and scripts the page loads
         self._script: str | None = None  # the type of the <script> being read
         self._style = False
+        # GET forms as a browser submits them untouched: (action, [(name, value)])
+        self.get_forms: list[tuple[str, list[tuple[str, str]]]] = []
+        self._form: list[tuple[str, str]] | None = None
+        self._select: tuple[str, list[tuple[str, bool]]] | None = None  # (name, [(option value, selected)])
+        self._select_required = False
+        self._option: list | None = None  # [value or None, text, selected] of the <option> being read
 
     def _check(self, tag: str, attr: str, url: str) -> None:
         why = url_problem(url)
@@ -115,14 +121,65 @@ class PageScan(HTMLParser):
             self.assets.append(a["href"])
         if tag == "a" and a.get("href"):
             self.links.append((a["href"], "download" in a))
+        self._form_start(tag, a)
+
+    def _form_start(self, tag: str, a: dict[str, str]) -> None:
+        if tag == "form" and a.get("method", "get").lower() == "get":
+            self._form = []
+            self.get_forms.append((a.get("action", ""), self._form))
+        elif self._form is None or "disabled" in a:
+            return
+        elif tag == "input" and a.get("name"):
+            kind = a.get("type", "text").lower()
+            if kind in ("checkbox", "radio"):
+                if "checked" in a:
+                    self._form.append((a["name"], a.get("value", "on")))
+            elif kind not in ("submit", "button", "image", "reset", "file"):
+                if "required" in a and not a.get("value"):
+                    self._blocked()
+                self._form.append((a["name"], a.get("value", "")))
+        elif tag == "select" and a.get("name") and "multiple" not in a:
+            self._select = (a["name"], [])
+            self._select_required = "required" in a
+        elif tag == "option" and self._select is not None:
+            self._close_option()  # </option> may be left out
+            self._option = [a.get("value"), "", "selected" in a]
+
+    def _blocked(self) -> None:
+        """A required field is empty: a browser does not submit this form as it stands."""
+        if self.get_forms and self.get_forms[-1][1] is self._form:
+            self.get_forms.pop()
+
+    def _close_option(self) -> None:
+        if self._option is not None and self._select is not None:
+            value, text, selected = self._option
+            self._select[1].append((text.strip() if value is None else value, selected))
+        self._option = None
+
+    def _form_end(self, tag: str) -> None:
+        if tag == "option":
+            self._close_option()
+        elif tag == "select" and self._select is not None and self._form is not None:
+            self._close_option()
+            name, options = self._select
+            chosen = [v for v, selected in options if selected] or [v for v, _ in options[:1]]
+            self._form.extend((name, v) for v in chosen[-1:])
+            if self._select_required and not "".join(chosen[-1:]):
+                self._blocked()
+            self._select = None
+        elif tag == "form":
+            self._form = None
 
     def handle_endtag(self, tag: str) -> None:
+        self._form_end(tag)
         if tag == "script":
             self._script = None
         if tag == "style":
             self._style = False
 
     def handle_data(self, data: str) -> None:
+        if self._option is not None:
+            self._option[1] += data
         if self._script == "application/json":
             for m in JSON_REMOTE.finditer(data):
                 self.problems.append(f"chart data {m.group(1)}{m.group(2)!r}: remote resource")
@@ -224,6 +281,19 @@ def test_checker_on_css_and_js():
     assert js_problems('fetch("https://api.example/x"); import x from "//cdn.example/m.js"; '
                        'new WebSocket("wss://x.example/s")') == [
         "loads 'https://api.example/x'", "loads '//cdn.example/m.js'", "loads 'wss://x.example/s'"]
+
+
+def test_get_forms_are_read_as_a_browser_submits_them():
+    scan = scan_html("""<form method="get" action="/overview"><select name="year"><option>2024<option selected>2025
+    </select><select name="zone"><option value="">全区</option><option value="QK01">一</option></select>
+    <input type="search" name="q"><input type="checkbox" name="all" value="1"><input type="checkbox" name="x" checked>
+    <input type="date" name="since" value="2020-01-01"><button type="submit" name="go">看</button></form>
+    <form method="post" action="/data/upload"><input name="csrf" value="t"></form><form><input name="p" value="2"></form>
+    <form action="/data/history"><input name="key" required></form>""")  # a required field empty: not submitted
+    assert scan.get_forms == [
+        ("/overview", [("year", "2025"), ("zone", ""), ("q", ""), ("x", "on"), ("since", "2020-01-01")]),
+        ("", [("p", "2")]),
+    ]
 
 
 def test_page_shapes_of_the_crawl():
@@ -358,9 +428,15 @@ def test_the_pinned_echarts_record():
 # ------------------------------------------------------------------ the live crawl
 
 MAX_PAGES = 60  # per role
+MAX_FORMS = 40  # GET forms submitted as they stand, per role
 PER_PATTERN = 3  # pages of one shape (/indicators/<id>, /schools/<code>, one path with other queries)
 DOWNLOAD = re.compile(r"(\.xlsx|\.csv|\.json)$|/(export|download)\b|[?&](format|fmt)=(xlsx|csv|json)\b", re.I)
 ROLES = [None, "admin", "staff", "inspector", "school"]
+# Defects this crawl found that are reported to the page's owner and not fixed yet (remove a line once fixed):
+# the URL and its one problem are let through, nothing else on that URL.
+KNOWN_DEFECTS = {
+    "/?year=": "HTTP 400 for the page's own filter form",  # public page: an empty 年度 (最近年度) without scripts (F)
+}
 
 
 def _pattern(path: str) -> str:
@@ -370,14 +446,16 @@ def _pattern(path: str) -> str:
 
 
 def crawl(client, start: list[str]) -> dict[str, list[str]]:
-    """Breadth-first over same-origin links from `start`; returns {url: [problems]} for every URL that has any,
-    and fetches each style sheet and script once. Redirects are not followed by the client: their target is
+    """Breadth-first over same-origin links from `start`; returns {url: [problems]} for every URL that has any.
+    Each GET form (filters: year, 学区 …) is also submitted once as it stands, as a browser would (its selects at
+    their selected or first option), and each style sheet and script fetched once. Redirects are not followed by the client: their target is
     checked and queued like a link."""
     problems: dict[str, list[str]] = {}
     seen: set[str] = set()
     per_pattern: dict[str, int] = {}
     queue = deque(start)
     assets: set[str] = set()
+    forms: set[str] = set()
     pages = 0
     while queue and pages < MAX_PAGES:
         url = queue.popleft()
@@ -417,8 +495,20 @@ def crawl(client, start: list[str]) -> dict[str, list[str]]:
                     continue
                 queue.append(target)
             assets.update(urljoin(key, a) for a in scan.assets if not url_problem(a))
+            for action, fields in scan.get_forms:
+                if not url_problem(action):
+                    forms.add(urljoin(key, action or key).split("?", 1)[0] + "?" + urlencode(fields))
         if found:
             problems[key] = found
+    for submitted in sorted(forms)[:MAX_FORMS]:  # each GET form as a browser submits it untouched
+        response = client.get(submitted)
+        found = header_problems(response.headers)
+        if response.status_code >= 400:
+            found.append(f"HTTP {response.status_code} for the page's own filter form")
+        elif "text/html" in response.headers.get("content-type", ""):
+            found += scan_html(response.text).problems
+        if found:
+            problems[submitted] = found
     for asset in sorted(assets):
         response = client.get(asset)
         found = header_problems(response.headers)
@@ -441,6 +531,9 @@ def test_every_reachable_page_refers_only_to_this_server(web_server, client_for,
     start = ["/", "/login"] if role is None else ["/", "/account"] + _nav(client)
     found = crawl(client, start)
     pages = int(found.pop("(pages crawled)")[0])
+    for url, problem in KNOWN_DEFECTS.items():  # tolerated while open, named here and in requests.md
+        if found.get(url) == [problem]:
+            del found[url]
     assert found == {}, web_server.log_text()[-3000:] if any("request failed" in p for v in found.values() for p in v) else ""
     assert pages >= len(start)
 
