@@ -99,6 +99,8 @@ def test_good_upload_adds_one_batch_of_the_web_user_and_undo_restores_the_rows(w
     with w.state.reading() as store:
         b = store.batches()[-1]
     assert (b["file_name"], b["user_name"], b["kind"]) == (HOUSING, "test-staff", "import")
+    # where it came from, not the upload's temporary copy (removed after the import)
+    assert b["file_path"] == "网页上传（用户 test-staff，地址 testclient）"
     assert f"已导入 1 个文件：批次 {b['batch_id']}" in r.text
     assert w.state.version() != version  # a new data version: the cached results are dropped
     misses = w.state.misses

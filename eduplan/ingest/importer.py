@@ -18,7 +18,7 @@ from __future__ import annotations
 import getpass
 import os
 from collections import defaultdict
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -49,21 +49,37 @@ def current_user() -> str:
         return os_account()
 
 
-def import_files(store: Store | str | os.PathLike, paths: list[Path], user: str | None = None,
-                 progress: Progress | None = None, replace: bool = False, kind: str = "import") -> ImportReport:
+def import_files(store: Store | str | os.PathLike | Callable[[], AbstractContextManager[Store]], paths: list[Path],
+                 user: str | None = None, progress: Progress | None = None, replace: bool = False,
+                 kind: str = "import", origin: str | None = None) -> ImportReport:
     """Validate `paths` and, when there is no error, write them (one batch per file, one transaction).
 
-    store: an open (writable) Store, or the path of a store file (validate first, lock after; see the
-    module docstring). replace: also remove the stored rows the files lack within their scope (the
-    school × year pairs they hold, see store.versions.REPLACE_SCOPE); recorded as kind 'replace'.
-    kind: 'import' or 'demo' (the demo's own batches).
+    store: an open (writable) Store; or the path of a store file (validate first, lock after; see the
+    module docstring); or a function giving a context manager that yields an open writable Store (a running
+    server's `WebState.writing`): the files are read and validated before it is entered, so the store is held
+    only for the checks against it and the write. replace: also remove the stored rows the files lack within
+    their scope (the school × year pairs they hold, see store.versions.REPLACE_SCOPE); recorded as kind
+    'replace'. kind: 'import' or 'demo' (the demo's own batches). origin: recorded as each batch's file_path
+    instead of the path read (an upload's temporary copy means nothing later: e.g. “网页上传（用户 张三）”).
     """
     report = ImportReport()
     if replace and kind == "import":
         kind = "replace"
     parsed = _read_all(report, [Path(p) for p in paths], progress)
+    if origin is not None:
+        for fr, _ in parsed:
+            fr.path = origin
     if progress:
         progress("校验跨表关系", len(paths), len(paths))
+    if callable(store) and not isinstance(store, (Store, str, os.PathLike)):
+        with store() as held:
+            return _check_and_write(held, parsed, report, user, progress, replace, kind, len(paths))
+    return _check_and_write(store, parsed, report, user, progress, replace, kind, len(paths))
+
+
+def _check_and_write(store: Store | str | os.PathLike, parsed: list, report: ImportReport, user: str | None,
+                     progress: Progress | None, replace: bool, kind: str, n_paths: int) -> ImportReport:
+    """Steps 2 and 3 of `import_files`: the checks against the store, then the write when there is no error."""
     if isinstance(store, Store):
         plan = _plan(store, parsed, replace)
         seen = None
@@ -77,7 +93,7 @@ def import_files(store: Store | str | os.PathLike, paths: list[Path], user: str 
         _mark_skipped(parsed, plan)
         return report
     if progress:
-        progress("写入数据库", len(paths), len(paths))
+        progress("写入数据库", n_paths, n_paths)
     if isinstance(store, Store):
         results = store.write_batch(plan.batches(), user or current_user(), kind=kind)
         report.districts = districts_of(store, [t for _, t in plan.to_write])

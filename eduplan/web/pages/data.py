@@ -170,13 +170,17 @@ def import_uploads(state, user, address: str, files: list[UploadFile], replace: 
                 shutil.copyfileobj(f.file, out, MB)
             paths.append(path)
         names = [p.name for p in paths]
-        with state.writing() as store:
-            try:
-                report = import_files(store, paths, user=user.username, replace=replace)
-            except EduplanError as e:  # the store refused the write (nothing written): audited, then said
+        try:
+            # the files are read and validated before the store is taken (state.writing is entered only for the
+            # checks against the store and the write): other requests are not held while a big file is read
+            report = import_files(state.writing, paths, user=user.username, replace=replace,
+                                  origin=f"网页上传（用户 {user.username}，地址 {address}）")
+        except EduplanError as e:  # the store refused the write (nothing written): audited, then said
+            with state.reading() as store:
                 access.audit.record(store, actor=user, action="upload", target="、".join(names),
                                     detail={"reason": str(e), "replace": replace}, address=address, outcome="失败")
-                raise
+            raise
+        with state.reading() as store:  # the data version moved when state.writing was left
             quality = run_rules(store, report.years, after_import=True) if report.written else []
             batches = [fr.batch_id for fr in report.files if fr.batch_id is not None]
             rows = sum(sum(fr.tables.values()) for fr in report.files if fr.batch_id is not None)
