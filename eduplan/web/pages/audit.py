@@ -114,13 +114,14 @@ def audit_page(request: Request,
                outcome: Annotated[str | None, Query(max_length=10)] = None,
                page: Annotated[int, Query(ge=1, le=2**31 - 1)] = 1):
     from ...access import audit
+    from ...store.schema import AUDIT_TABLE
 
     filters = _filters(actor, action, since, until, outcome)
     state = request.app.state.web
     with state.reading() as store:
         rows, total = audit_query(store, filters, PAGE_SIZE, (page - 1) * PAGE_SIZE)
         actors = [r[0] for r in store.run(
-            "SELECT DISTINCT actor FROM audit_log WHERE actor IS NOT NULL ORDER BY actor LIMIT 500")]
+            f"SELECT DISTINCT actor FROM {AUDIT_TABLE} WHERE actor IS NOT NULL ORDER BY actor LIMIT 500")]
     given = {k: v for k, v in {"actor": actor, "action": action, "since": since, "until": until,
                                "outcome": outcome}.items() if v}
     pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)

@@ -228,8 +228,6 @@ def _figure(ind: dict[str, Any], e: dict[str, Any] | None, decl: Any, code: str,
     target = e["target"] if e is not None else None
     final = e["final_target"] if e is not None else None
     status = None if suppressed or e is None else e["status"]
-    if status not in STATUSES:
-        status = None if status is None else status
     return {
         "id": ind["id"],
         "name": name,
