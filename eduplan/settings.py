@@ -12,7 +12,7 @@ the environment variable EDUPLAN_SETTINGS:
 
 `load_section("balance", BalanceSettings)` returns the validated section (defaults where the file is
 silent). Unknown keys are errors, named with the file. docs/settings.md is generated from the models
-registered in SECTIONS (see eduplan/cli/docs.py).
+registered in SECTIONS (below).
 """
 
 from __future__ import annotations
@@ -31,6 +31,19 @@ T = TypeVar("T", bound=BaseModel)
 ENV = "EDUPLAN_SETTINGS"
 _override: Path | None = None
 _cache: dict[str, Any] | None = None
+
+
+# Every section of the settings file: (section, module, model class, Chinese label) — the one list that
+# docs/settings.md (eduplan/cli/docs.py) and the administrator's settings page (eduplan/web/pages/admin.py) read.
+SECTIONS: list[tuple[str, str, str, str]] = [
+    ("indicators", "eduplan.indicators.settings", "IndicatorSettings", "指标"),
+    ("balance", "eduplan.balance.settings", "BalanceSettings", "优质均衡"),
+    ("forecast", "eduplan.forecast.settings", "ForecastSettings", "学位预测"),
+    ("projects", "eduplan.projects.settings", "ProjectSettings", "项目库"),
+    ("import", "eduplan.ingest.limits", "ImportLimits", "导入"),
+    ("access", "eduplan.access.settings", "AccessSettings", "用户与登录"),
+    ("web", "eduplan.web.settings", "WebSettings", "网页服务"),
+]
 
 
 class SettingsError(EduplanError):

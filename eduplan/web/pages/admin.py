@@ -26,6 +26,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Path, Request, UploadFile
 
+from ...settings import SECTIONS  # every section of the settings file, with its label
 from ..rules import ADMIN, current_user
 from ..templating import render
 
@@ -33,14 +34,6 @@ router = APIRouter()
 
 USERNAME = r"^[a-z0-9][a-z0-9._-]{1,63}$"
 MAX_PLAN_BYTES = 2 * 1024 * 1024
-# the settings sections, as docs/settings.md lists them (eduplan/cli/docs.py render_settings)
-SECTIONS = [("indicators", "eduplan.indicators.settings", "IndicatorSettings", "指标"),
-            ("balance", "eduplan.balance.settings", "BalanceSettings", "优质均衡"),
-            ("forecast", "eduplan.forecast.settings", "ForecastSettings", "学位预测"),
-            ("projects", "eduplan.projects.settings", "ProjectSettings", "项目库"),
-            ("import", "eduplan.ingest.limits", "ImportLimits", "导入"),
-            ("access", "eduplan.access.settings", "AccessSettings", "用户与登录"),
-            ("web", "eduplan.web.settings", "WebSettings", "网页服务")]
 
 
 def _address(request: Request) -> str | None:

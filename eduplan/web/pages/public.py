@@ -27,6 +27,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
+from ...units import decimals  # the command line's decimals by unit
 from ..rules import PUBLIC
 from ..templating import num, render
 
@@ -37,12 +38,6 @@ STATUSES = ("已达成", "按计划", "有风险", "偏离")
 STATUS_COLOURS = {"已达成": "#2e8b57", "按计划": "#2f6fb0", "有风险": "#d99a1e", "偏离": "#c0392b"}
 PERSON_KINDS = {"enrolment": "学生", "teachers": "教师"}
 DISTRICT_PATTERN = r"^[0-9A-Za-z]{1,20}$"
-DECIMALS = {"%": 2, "系数": 3, "元": 0, "万元": 0, "亿元": 2, "人": 0, "所": 0, "个": 0, ":1": 2, "年": 2,
-            "厘米": 2, "Mbps": 2}  # as the command line's tables (eduplan/cli/render.py DECIMALS)
-
-
-def decimals(unit: str | None) -> int:
-    return DECIMALS.get((unit or "").strip(), 2)
 
 
 def figure(value: float | None, unit: str | None) -> str:
