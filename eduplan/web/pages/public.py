@@ -330,10 +330,13 @@ def warm(state: Any) -> None:
 
 @router.get("/", dependencies=[PUBLIC])
 def public_page(request: Request,
-                year: Annotated[int | None, Query(ge=1900, le=2200, description="年度")] = None,
-                district: Annotated[str | None, Query(pattern=DISTRICT_PATTERN, max_length=20)] = None):
+                year: Annotated[str | None, Query(pattern=r"^(19\d\d|2[01]\d\d|2200)?$", description="年度（空：最近年度）")] = None,
+                district: Annotated[str | None, Query(pattern=r"^([0-9A-Za-z]{1,20})?$", max_length=20)] = None):
+    # an empty field (the form's 最近年度 / all districts, submitted without script) is the default, not an error
+    year = int(year) if year else None
+    district = district or None
     state = request.app.state.web
-    report = cached_report(state, year, district or None)
+    report = cached_report(state, year, district)
     with state.reading() as store:
         from ...plan.scope import known_districts
 
