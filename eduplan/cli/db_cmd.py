@@ -10,23 +10,16 @@ import typer
 from rich.table import Table as RichTable
 
 from ..errors import EduplanError, StoreError, UnknownTable
-from ..model import TABLES, TABLES_BY_NAME, find_table
+from ..model import TABLES, find_table
 from ..store import KINDS, SCHEMA_VERSION, Store, os_account, time_label
-from ..store.versions import key_from_text, key_text
+from ..store.versions import changes_text, key_from_text, key_text
 from .admin_cmd import db_backup, db_restore, db_verify
 from .common import DEFAULT_DB, DbOption, Format, FormatOption, emit_json, err, handle_errors, out, safe
 
 db_app = typer.Typer(help="数据库：状态（各表行数与年度）、导入批次、行的历史版本、撤销、升级、备份与恢复", no_args_is_help=True)
 
 
-def _changes(w: dict[str, dict[str, int]]) -> str:
-    parts = []
-    for name, c in w.items():
-        bits = [f"{label} {c[k]}" for k, label in (("inserted", "新增"), ("updated", "更新"), ("deleted", "删除"))
-                if c.get(k)]
-        if bits:
-            parts.append(f"{TABLES_BY_NAME[name].label} " + "、".join(bits) if name in TABLES_BY_NAME else name)
-    return "；".join(parts) or "无变化"
+_changes = changes_text  # “分年级学生数 新增 3、更新 1” (eduplan.store.versions, the web's wording too)
 
 
 def _who(b: dict[str, Any]) -> str:

@@ -82,6 +82,18 @@ def key_text(t: Table, key: tuple | dict) -> str:
 # ------------------------------------------------------------------ history
 
 
+def changes_text(tables: dict[str, dict[str, int]]) -> str:
+    """“分年级学生数 新增 3、更新 1” for a batch's per-table counts (`import_batch.tables`); “无变化” for none."""
+    parts = []
+    for name, c in tables.items():
+        bits = [f"{label} {c[k]:,}" for k, label in (("inserted", "新增"), ("updated", "更新"), ("deleted", "删除"))
+                if c.get(k)]
+        if bits:
+            label = TABLES_BY_NAME[name].label if name in TABLES_BY_NAME else name
+            parts.append(f"{label} " + "、".join(bits))
+    return "；".join(parts) or "无变化"
+
+
 def key_from_text(t: Table, values: list[str]) -> dict[str, Any]:
     """A table's key from the words a user typed, in key order (years and integers as numbers)."""
     if len(values) != len(t.key):

@@ -29,6 +29,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from ...errors import EduplanError
+from ...store.versions import changes_text  # the one wording of a batch's changes (also the CLI's)
 from ..rules import RULES, STAFF, current_user
 from ..templating import render, xlsx_response
 
@@ -283,18 +284,6 @@ def _batches(request: Request, status: int = 200, **extra):
                                                  "message": None, "error": None, **extra}, status_code=status)
 
 
-def changes_text(tables: dict[str, dict[str, int]]) -> str:
-    """“分年级学生数 新增 3、更新 1” for a batch's per-table counts."""
-    from ...model import TABLES_BY_NAME
-
-    parts = []
-    for name, c in tables.items():
-        bits = [f"{label} {c[k]:,}" for k, label in (("inserted", "新增"), ("updated", "更新"), ("deleted", "删除"))
-                if c.get(k)]
-        if bits:
-            label = TABLES_BY_NAME[name].label if name in TABLES_BY_NAME else name
-            parts.append(f"{label} " + "、".join(bits))
-    return "；".join(parts) or "无变化"
 
 
 def undo_batch(state, user, address: str, batch_id: int, cascade: bool) -> dict[str, Any]:
