@@ -477,8 +477,10 @@ def indicators_page(request: Request, year: YearQuery = None, district: District
     return render(request, "indicator/list.html", list_view(request, district, year))
 
 
-def detail_view(request: Request, indicator_id: str, district: str | None, year: int | None,
-                unit: str | None) -> dict[str, Any]:
+def _unit_context(request: Request, indicator_id: str, district: str | None, year: int | None,
+                  unit: str | None) -> tuple[WebState, Any, int | None, Any, tuple[str, str], dict[str, Any]]:
+    """What the indicator page and its explain page share: the district, year, the user's scope, the unit asked
+    for, and the page context every such page starts from."""
     state, scope, year = _context(request, district, year)
     sscope = school_scope(request)
     ind = known_indicator(state, scope, indicator_id)
@@ -486,9 +488,16 @@ def detail_view(request: Request, indicator_id: str, district: str | None, year:
     ctx: dict[str, Any] = {"scope": scope, "year": year, "years": year_choices(state, scope),
                            "districts": all_scopes(state), "ind": ind, "unit": the_unit,
                            "unit_name": computation(state).names.get(the_unit, the_unit[1]),
-                           "unit_label": UNIT_LABEL[the_unit[0]], "own_school": sscope.school_code,
-                           "chart": None, "headline": [], "tables": [], "formula": formula(state, indicator_id),
+                           "own_school": sscope.school_code,
                            "nodata": year is not None and year not in data_years(state, scope.district_code)}
+    return state, scope, year, sscope, the_unit, ctx
+
+
+def detail_view(request: Request, indicator_id: str, district: str | None, year: int | None,
+                unit: str | None) -> dict[str, Any]:
+    state, scope, year, sscope, the_unit, ctx = _unit_context(request, indicator_id, district, year, unit)
+    ctx.update({"unit_label": UNIT_LABEL[the_unit[0]], "chart": None, "headline": [], "tables": [],
+                "formula": formula(state, indicator_id)})
     if year is None or ctx["nodata"]:
         return ctx
     rep = scoped_report(report(state, scope, year), sscope)
@@ -547,15 +556,9 @@ def explain_view(x: dict[str, Any], unit: str | None) -> dict[str, Any]:
 
 def explain_page_view(request: Request, indicator_id: str, district: str | None, year: int | None,
                       unit: str | None) -> dict[str, Any]:
-    state, scope, year = _context(request, district, year)
-    sscope = school_scope(request)
-    ind = known_indicator(state, scope, indicator_id)
-    the_unit = resolve_unit(request, scope, unit)
-    ctx: dict[str, Any] = {"scope": scope, "year": year, "years": year_choices(state, scope),
-                           "districts": all_scopes(state), "ind": ind, "unit": the_unit,
-                           "unit_name": computation(state).names.get(the_unit, the_unit[1]),
-                           "own_school": sscope.school_code, "explain": None, "explain_error": None,
-                           "nodata": year is not None and year not in data_years(state, scope.district_code)}
+    state, scope, year, sscope, the_unit, ctx = _unit_context(request, indicator_id, district, year, unit)
+    ctx.update({"explain": None, "explain_error": None})
+    ind = ctx["ind"]
     if year is None or ctx["nodata"] or ind["kind"] is None:
         return ctx
     from ...errors import EduplanError

@@ -337,10 +337,9 @@ def public_page(request: Request,
     district = district or None
     state = request.app.state.web
     report = cached_report(state, year, district)
-    with state.reading() as store:
-        from ...plan.scope import known_districts
+    from ...plan.scope import known_districts
 
-        districts = known_districts(store)
+    districts = state.cached(("public-districts",), known_districts)  # not a store read per visit
     charts = {}
     for sec in report["districts"]:
         charts[f"status-{sec['district_code']}"] = status_chart(sec)
