@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.table import Table as RichTable
 
 from ..errors import StoreError
+from .render import Col, Grid
 from .common import DEFAULT_DB, DEMO_DB, DbOption, Format, FormatOption, emit_json, err, handle_errors, out, safe
 
 users_app = typer.Typer(help="用户与角色：新增、列出、停用、启用、重设密码（网页与 API 的登录）；校验审计日志", no_args_is_help=True)
@@ -120,16 +120,15 @@ def users_list(db: DbOption = DEFAULT_DB, fmt: FormatOption = Format.table) -> N
     if not rows:
         out.print("库中还没有用户；用 eduplan users add 新增。")
         return
-    t = RichTable(title=f"用户（{len(rows)} 个）")
-    for h, kw in (("用户名", {"no_wrap": True}), ("角色", {}), ("学校", {}), ("显示名", {"overflow": "fold"}),
-                  ("状态", {}), ("最近登录", {"overflow": "fold"}), ("会话", {"justify": "right"}),
-                  ("令牌", {"justify": "right"})):
-        t.add_column(h, **kw)
+    # the project's page-fitted table (eduplan.cli.render.Grid): at 80 columns texts wrap, a code is never cut
+    t = Grid(Col("用户名", "name"), Col("角色"), Col("学校", "name"), Col("显示名", "name", drop=2), Col("状态"),
+             Col("最近登录", drop=1), Col("会话", "num"), Col("令牌", "num"), title=f"用户（{len(rows)} 个）",
+             note="终端较窄：{dropped}未显示（加宽终端，或用 --format json 查看全部）")
     for r in rows:
         t.add_row(safe(r["username"]), r["role_label"], safe(r["school_code"] or "—"), safe(r["display_name"] or "—"),
                   "停用" if r["disabled"] else "启用", time_label(r["last_login"]) if r["last_login"] else "从未登录",
                   str(r["sessions"]), str(r["tokens"]))
-    out.print(t)
+    t.print()
 
 
 @users_app.command("disable")
