@@ -168,3 +168,13 @@ def test_verify_audit(db_path):
                                  "请用备份核对") in r.stderr
     doc = json.loads(users("verify-audit", "--db", db, "--format", "json").stdout)
     assert doc == {"ok": False, "rows": 2, "first_bad_id": 1, "head_id": 2, "head_hash": head[1]}
+
+
+def test_list_at_80_columns_cuts_no_school_code(db_path):
+    """The review lesson "output cut at 80 columns": the rich table once showed a school code as 242010…."""
+    db = _store(db_path)
+    r = users("add", "school-2420104002", "--role", "school", "--school", "2420104002", "--name", "武汉市硚口区示范学校",
+              "--db", db, input=f"{GOOD}\n{GOOD}\n")
+    assert r.exit_code == 0, r.output
+    table = runner.invoke(app, ["users", "list", "--db", db], env={"COLUMNS": "80"}).stdout
+    assert "2420104002" in table and "…" not in table
