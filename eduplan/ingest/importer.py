@@ -26,6 +26,7 @@ from typing import Any, Callable, Iterator
 from ..errors import StoreOutdated
 from ..model import TABLES_BY_NAME, Table, grades_allowed, sections_allowed
 from ..store import Store, os_account, time_label
+from ..store.locks import LOCKABLE, UNLOCK_HINT, locked_pairs, lock_text
 from ..store.versions import key_text, replace_scope
 from .plan_codes import districts_of, project_category_issues
 from .readers import read_source
@@ -224,8 +225,38 @@ def _plan(store: Store, parsed: list[tuple[FileResult, Rows]], replace: bool) ->
                     f"库中“{t.label}”有 {len(rows)} 行与本文件的{scope}相同、但本文件中没有：{shown}{more}。"
                     "这些行保持不变；如它们确应删除，请加 --replace 重新导入（可用 eduplan db undo 撤销）")))
     plan.issues += cross_checks(store, [t for _, t in candidates], removed)
+    plan.issues += lock_issues(store, candidates, removed)
     plan.to_write = [(fr, t) for fr, t in candidates if any(t.values()) or plan.deletes.get(id(fr))]
     return plan
+
+
+def lock_issues(store: Store, candidates: list[tuple[FileResult, Rows]],
+                removed: dict[str, set[tuple]] | None = None) -> list[Issue]:
+    """An error for each school × year of a file whose table the bureau has approved and locked (store.locks)
+    and whose rows the file would change (insert, update, or with --replace delete; rows equal to the stored
+    ones change nothing and pass): named by the first row of that school and year, with the number of rows."""
+    issues: list[Issue] = []
+    removed = removed or {}
+    for _, tables in candidates:
+        for name, rows in tables.items():
+            if name not in LOCKABLE or not rows:
+                continue
+            by_pair: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
+            for r in rows:
+                by_pair[(r["school_code"], r["year"])].append(r)
+            t = TABLES_BY_NAME[name]
+            ks, ky = t.key.index("school_code"), t.key.index("year")
+            deleted = {(k[ks], k[ky]) for k in removed.get(name, ())}
+            for lock in locked_pairs(store, name, by_pair):
+                k = (lock["school_code"], lock["year"])
+                c = store.compare(name, by_pair[k])
+                if not (c["inserted"] or c["updated"]) and k not in deleted:
+                    continue
+                first, count = by_pair[k][0], len(by_pair[k])
+                issues.append(_issue(first, "data-locked", TABLES_BY_NAME[name], "school_code", k[0],
+                                     f"本文件有该校 {k[1]} 年的 {count} 行，与库中不同，但{lock_text(lock)}，不能再导入或修改",
+                                     rule=f"已审核的数据锁定后不得修改；{UNLOCK_HINT}"))
+    return issues
 
 
 def _still_current(store: Store, tables: Rows, replace: bool) -> bool:

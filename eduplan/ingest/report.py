@@ -64,6 +64,10 @@ ISSUE_TYPES: dict[str, tuple[str, str]] = {
     "already-imported": ("重复导入", "同一内容的文件已于 {detail} 导入，库中数据与该文件一致，本次跳过，数据不变"),
     "rows-absent": ("文件缺少库中已有的行", "{detail}"),
     "rows-replaced": ("按 --replace 删除的行", "{detail}"),
+    "data-locked": ("数据已审核锁定", "{detail}（规则：{rule}）"),
+    "not-own-school": ("不是本校的数据", "列“{column}”的值“{value}”{detail}（规则：{rule}）"),
+    "wrong-year": ("统计年度与采集轮次不符", "列“{column}”的值“{value}”{detail}（规则：{rule}）"),
+    "table-not-in-round": ("本轮不采集该表", "{detail}（规则：{rule}）"),
 }
 
 Level = Literal["error", "warning", "info"]

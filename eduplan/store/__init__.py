@@ -363,52 +363,16 @@ class Store:
         """Write several files' rows in ONE transaction (all or nothing).
 
         files: [{file_name, file_path, sha256, tables: {table: [row dicts with source_row]},
-                 delete: {table: [key dicts]} (optional: rows --replace removes)}].
+                 delete: {table: [key dicts]} (optional: rows --replace removes), note (optional),
+                 submission_id (optional: the approved collection submission)}].
         Rows upsert by the table's key: identical rows are left alone (keeping their batch), a changed
         row's old version moves to `<table>__history` (superseded_by = this batch) and the new one is
         current; new rows are inserted; deleted rows move to history the same way. Each file is one
-        batch (kind: import | replace | demo). Returns per file {batch_id, written}.
+        batch (kind: import | replace | demo | collection). Returns per file {batch_id, written}.
         """
-        if kind not in KINDS or kind == "undo":
-            raise ValueError(f"unknown batch kind {kind!r}")
-        os_user = os_user or os_account()
-        results = []
         self._begin()
         try:
-            before = {}
-            if any(f.get("delete") for f in files):
-                from .versions import integrity_problems
-
-                before = integrity_problems(self)
-            next_id = self.max_batch_id() + 1
-            deleted_any = False
-            for f in files:
-                batch_id = next_id
-                next_id += 1
-                written: dict[str, dict[str, int]] = {}
-                deletes = f.get("delete") or {}
-                for t in TABLES:  # dependency order
-                    rows = f["tables"].get(t.name)
-                    if rows:
-                        written[t.name] = self._upsert(t, rows, batch_id)
-                    if deletes.get(t.name):
-                        n = self._delete(t, deletes[t.name], batch_id)
-                        deleted_any = deleted_any or n > 0
-                        written.setdefault(t.name, {"rows": 0, "inserted": 0, "updated": 0, "unchanged": 0})
-                        written[t.name]["deleted"] = n
-                for w in written.values():
-                    w.setdefault("deleted", 0)
-                self.record_batch(batch_id, file_name=f["file_name"], file_path=f.get("file_path"),
-                                  sha256=f["sha256"], user=user, tables=written,
-                                  rows_total=sum(len(r) for r in f["tables"].values()), kind=kind,
-                                  os_user=os_user, note=f.get("note", note))
-                results.append({"batch_id": batch_id, "written": written})
-            if deleted_any:
-                from .versions import integrity_problems, new_problems
-
-                problems = new_problems(before, integrity_problems(self))
-                if problems:
-                    raise StoreError("删除这些行后，库中会有行引用不存在的数据，未写入：" + "；".join(problems))
+            results = self.write_files(files, user, kind=kind, os_user=os_user, note=note)
         except duckdb.Error as e:
             self._rollback()
             raise WriteFailed(self._failure(e, "写入导入批次")) from None
@@ -418,14 +382,60 @@ class Store:
         self._commit("写入导入批次")
         return results
 
+    def write_files(self, files: list[dict[str, Any]], user: str, kind: str = "import",
+                    os_user: str | None = None, note: str | None = None) -> list[dict[str, Any]]:
+        """The writes of `write_batch` inside the CALLER's transaction (no BEGIN, no COMMIT): for a caller that
+        writes more in the same transaction (an approval also records its submission and lock), or that rolls
+        everything back (figures computed with pending submissions, eduplan.collection.pending_overlay)."""
+        if kind not in KINDS or kind == "undo":
+            raise ValueError(f"unknown batch kind {kind!r}")
+        os_user = os_user or os_account()
+        results = []
+        before = {}
+        if any(f.get("delete") for f in files):
+            from .versions import integrity_problems
+
+            before = integrity_problems(self)
+        next_id = self.max_batch_id() + 1
+        deleted_any = False
+        for f in files:
+            batch_id = next_id
+            next_id += 1
+            written: dict[str, dict[str, int]] = {}
+            deletes = f.get("delete") or {}
+            for t in TABLES:  # dependency order
+                rows = f["tables"].get(t.name)
+                if rows:
+                    written[t.name] = self._upsert(t, rows, batch_id)
+                if deletes.get(t.name):
+                    n = self._delete(t, deletes[t.name], batch_id)
+                    deleted_any = deleted_any or n > 0
+                    written.setdefault(t.name, {"rows": 0, "inserted": 0, "updated": 0, "unchanged": 0})
+                    written[t.name]["deleted"] = n
+            for w in written.values():
+                w.setdefault("deleted", 0)
+            self.record_batch(batch_id, file_name=f["file_name"], file_path=f.get("file_path"),
+                              sha256=f["sha256"], user=user, tables=written,
+                              rows_total=sum(len(r) for r in f["tables"].values()), kind=kind,
+                              os_user=os_user, note=f.get("note", note), submission_id=f.get("submission_id"))
+            results.append({"batch_id": batch_id, "written": written})
+        if deleted_any:
+            from .versions import integrity_problems, new_problems
+
+            problems = new_problems(before, integrity_problems(self))
+            if problems:
+                raise StoreError("删除这些行后，库中会有行引用不存在的数据，未写入：" + "；".join(problems))
+        return results
+
     def record_batch(self, batch_id: int, *, file_name: str, file_path: str | None, sha256: str, user: str,
                      tables: dict[str, Any], rows_total: int, kind: str, os_user: str,
-                     note: str | None = None, undoes: int | None = None) -> None:
+                     note: str | None = None, undoes: int | None = None, submission_id: int | None = None) -> None:
         self.run(
             f"INSERT INTO {BATCH_TABLE} (batch_id, file_name, file_path, sha256, imported_at, user_name, tables, "
-            "rows_total, eduplan_version, kind, os_user, note, undoes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "rows_total, eduplan_version, kind, os_user, note, undoes, submission_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [batch_id, file_name, file_path, sha256, utc_now(), user, json.dumps(tables, ensure_ascii=False),
-             rows_total, __version__, kind, os_user, note, undoes],
+             rows_total, __version__, kind, os_user, note, undoes, submission_id],
         )
 
     def undo(self, batch_id: int, user: str, cascade: bool = False, os_user: str | None = None):

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import StoreError
-from .schema import ACCESS_TABLES, all_tables, q
+from .schema import ACCESS_TABLES, COLLECTION_TABLES, all_tables, q
 
 BACKEND = "postgres"
 
@@ -139,7 +139,7 @@ def load(store, url: str, tables: list[str] | None = None, replace: bool = False
     unless `replace`, which drops it first — in the same transaction, so a failed load leaves it as it was."""
     # default: the data, not the accounts (password hashes, session and token digests, the audit log stay in the
     # store of record: an analytics copy has no need of them)
-    names = list(tables) if tables is not None else [n for n in all_tables() if n not in ACCESS_TABLES]
+    names = list(tables) if tables is not None else [n for n in all_tables() if n not in ACCESS_TABLES + COLLECTION_TABLES]
     have = {r[0] for r in store.run("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
                                     "AND schema_name = 'main'")}
     lacking = [n for n in names if n not in have]

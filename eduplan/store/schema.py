@@ -10,6 +10,11 @@ Version 4 adds the tables of eduplan.access (the users of the web application an
 (accounts, roles, argon2id password hashes), `app_session` (signed-in browser sessions, by the sha256 of
 their secret), `api_token` (API tokens, by the sha256 of their secret), `login_attempt` (every login
 attempt, for throttling) and `audit_log` (the append-only, hash-chained audit log).
+
+Version 5 adds the annual data collection (eduplan.collection): `collection_round` (which tables schools report
+for which year, by when), `submission` (every file a school submitted: its bytes, its validated rows, its state
+and review), `collection_lock` (approved school × table × year, locked until the bureau unlocks it with a
+reason) and `import_batch.submission_id` (the submission an approval wrote).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from ..model import TABLES, Table
 if TYPE_CHECKING:
     import duckdb
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 META_TABLE = "eduplan_meta"
 BATCH_TABLE = "import_batch"
 PLAN_TABLE = "plan_binding"
@@ -44,7 +49,8 @@ CREATE TABLE IF NOT EXISTS {BATCH_TABLE} (
     kind         VARCHAR NOT NULL DEFAULT 'import',  -- import | replace | undo | demo
     os_user      VARCHAR,            -- the operating-system account that ran the command
     note         VARCHAR,
-    undoes       INTEGER             -- for kind 'undo': the batch undone
+    undoes       INTEGER,            -- for kind 'undo': the batch undone
+    submission_id INTEGER            -- for kind 'collection': the approved submission (collection)
 )
 """
 
@@ -138,6 +144,63 @@ CREATE TABLE IF NOT EXISTS {AUDIT_TABLE} (
 )""",
 )
 
+# ---- version 5: eduplan.collection (rounds, submissions, locks)
+ROUND_TABLE = "collection_round"
+SUBMISSION_TABLE = "submission"
+LOCK_TABLE = "collection_lock"
+COLLECTION_TABLES = (ROUND_TABLE, SUBMISSION_TABLE, LOCK_TABLE)
+
+COLLECTION_DDL = (
+    f"""
+CREATE TABLE IF NOT EXISTS {ROUND_TABLE} (
+    round_id      INTEGER PRIMARY KEY,
+    year          INTEGER NOT NULL,        -- the statistical year schools report
+    tables        VARCHAR NOT NULL,        -- JSON list of model table names
+    deadline      DATE NOT NULL,
+    district_code VARCHAR,                 -- NULL: every district of the store
+    note          VARCHAR,
+    opened_at     TIMESTAMP NOT NULL,      -- UTC
+    opened_by     VARCHAR NOT NULL,
+    closed_at     TIMESTAMP,               -- UTC; NULL while the round is open
+    closed_by     VARCHAR
+)""",
+    f"""
+CREATE TABLE IF NOT EXISTS {SUBMISSION_TABLE} (
+    submission_id INTEGER PRIMARY KEY,
+    round_id      INTEGER NOT NULL,
+    school_code   VARCHAR NOT NULL,
+    table_name    VARCHAR NOT NULL,
+    year          INTEGER NOT NULL,
+    status        VARCHAR NOT NULL,        -- pending | returned | approved | superseded
+    file_name     VARCHAR NOT NULL,
+    sha256        VARCHAR NOT NULL,        -- of the file's bytes
+    content       BLOB,                    -- the file as uploaded
+    "rows"        VARCHAR NOT NULL,        -- JSON: the validated rows of this table (with source_row)
+    row_count     INTEGER NOT NULL,
+    submitted_at  TIMESTAMP NOT NULL,      -- UTC
+    submitted_by  VARCHAR NOT NULL,
+    reviewed_at   TIMESTAMP,               -- UTC
+    reviewed_by   VARCHAR,
+    review_comment VARCHAR,
+    batch_id      INTEGER,                 -- the import batch its approval wrote
+    superseded_by INTEGER                  -- the later submission of the same school × table that replaced it
+)""",
+    f"""
+CREATE TABLE IF NOT EXISTS {LOCK_TABLE} (
+    lock_id       INTEGER PRIMARY KEY,
+    school_code   VARCHAR NOT NULL,
+    table_name    VARCHAR NOT NULL,
+    year          INTEGER NOT NULL,
+    submission_id INTEGER NOT NULL,
+    batch_id      INTEGER NOT NULL,
+    locked_at     TIMESTAMP NOT NULL,      -- UTC
+    locked_by     VARCHAR NOT NULL,
+    unlocked_at   TIMESTAMP,               -- UTC; NULL while the lock holds
+    unlocked_by   VARCHAR,
+    unlock_reason VARCHAR
+)""",
+)
+
 # columns added to import_batch by schema version 2, with their DDL
 _BATCH_V2_COLUMNS = (
     ("kind", "VARCHAR DEFAULT 'import'"),
@@ -146,7 +209,8 @@ _BATCH_V2_COLUMNS = (
     ("undoes", "INTEGER"),
 )
 
-KINDS = {"import": "导入", "replace": "导入（--replace）", "undo": "撤销", "demo": "示范区"}
+KINDS = {"import": "导入", "replace": "导入（--replace）", "undo": "撤销", "demo": "示范区",
+         "collection": "采集审核入库", "pending": "待审核数据（预览，未入库）"}
 
 # the Arrow type staging a column, by its SQL type (a field type such as "date" maps through its SQL type)
 _ARROW = {"BIGINT": pa.int64(), "DOUBLE": pa.float64(), "VARCHAR": pa.string(), "INTEGER": pa.int32()}
@@ -182,9 +246,9 @@ def arrow_schema(t: Table) -> pa.Schema:
 
 def all_tables() -> list[str]:
     """Every table of a current store: model tables (dependency order), their history tables, batches, plans,
-    meta, and the access tables (users, sessions, tokens, login attempts, audit log)."""
+    meta, the access tables (users, sessions, tokens, login attempts, audit log) and the collection tables."""
     return ([t.name for t in TABLES] + [history_table(t.name) for t in TABLES]
-            + [BATCH_TABLE, PLAN_TABLE, META_TABLE, *ACCESS_TABLES])
+            + [BATCH_TABLE, PLAN_TABLE, META_TABLE, *ACCESS_TABLES, *COLLECTION_TABLES])
 
 
 def read_version(con: "duckdb.DuckDBPyConnection") -> int | None:
@@ -205,7 +269,7 @@ def create(con: "duckdb.DuckDBPyConnection") -> None:
     for t in TABLES:
         con.execute(table_ddl(t))
         con.execute(table_ddl(t, history=True))
-    for ddl in ACCESS_DDL:
+    for ddl in ACCESS_DDL + COLLECTION_DDL:
         con.execute(ddl)
     con.execute(f"INSERT OR REPLACE INTO {META_TABLE} VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
 
@@ -233,4 +297,15 @@ def migrate_3_to_4(con: "duckdb.DuckDBPyConnection") -> None:
         con.execute(ddl)
 
 
-MIGRATIONS = {1: migrate_1_to_2, 2: migrate_2_to_3, 3: migrate_3_to_4}
+def migrate_4_to_5(con: "duckdb.DuckDBPyConnection") -> None:
+    """Version 5: the collection tables, and `import_batch.submission_id`."""
+    have = {r[0] for r in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND table_name = ?", [BATCH_TABLE]).fetchall()}
+    if "submission_id" not in have:
+        con.execute(f"ALTER TABLE {BATCH_TABLE} ADD COLUMN submission_id INTEGER")
+    for ddl in COLLECTION_DDL:
+        con.execute(ddl)
+
+
+MIGRATIONS = {1: migrate_1_to_2, 2: migrate_2_to_3, 3: migrate_3_to_4, 4: migrate_4_to_5}

@@ -329,6 +329,13 @@ def undo(store: "Store", x: int, user: str, cascade: bool = False, os_user: str 
         if conflicts and not cascade:
             raise UndoRefused(_refusal(store, target, conflicts, later))
         order = cascade_set(store, x) if conflicts else [x]
+        from .locks import UNLOCK_HINT, batches_touching_locks, lock_text
+
+        locked = batches_touching_locks(store, order)
+        if locked:
+            raise UndoRefused(f"不能撤销批次 {x}（{target['file_name']}）：" + "；".join(
+                f"批次 {b} 改动的数据已审核锁定——{lock_text(lk)}" for b, lk in locked[:10])
+                + (f"……共 {len(locked)} 处" if len(locked) > 10 else "") + f"。{UNLOCK_HINT}；数据库未作任何更改")
         before = integrity_problems(store)
         undone = []
         u = store.max_batch_id()
