@@ -16,7 +16,7 @@ from eduplan import access
 from eduplan.access import AccessError, LoginRefused, audit
 from eduplan.errors import StoreOutdated
 from eduplan.settings import use_settings_file
-from eduplan.store import Store, all_tables
+from eduplan.store import SCHEMA_VERSION, Store, all_tables
 from eduplan.store.schema import ACCESS_TABLES
 
 from helpers import SMALL
@@ -474,12 +474,12 @@ def test_audit_xlsx_text_stays_text(store, clock, tmp_path):
     assert ws["C4"].data_type == "s" and ws["G4"].data_type == "s"
 
 
-# ------------------------------------------------------------------ the store: schema 4, upgrade, backup
+# ------------------------------------------------------------------ the store: the access tables (schema 4), upgrade, backup
 
 
 def test_schema_4_tables_and_upgrade_from_3(db_path, clock):
     with Store(db_path) as s:
-        assert s.schema_version() == 4 and set(ACCESS_TABLES) <= set(all_tables())
+        assert s.schema_version() == SCHEMA_VERSION == 5 and set(ACCESS_TABLES) <= set(all_tables())
     con = duckdb.connect(str(db_path))
     for t in ACCESS_TABLES:
         con.execute(f"DROP TABLE {t}")
@@ -488,7 +488,7 @@ def test_schema_4_tables_and_upgrade_from_3(db_path, clock):
     with pytest.raises(StoreOutdated):
         Store(db_path, read_only=True)
     with Store(db_path) as s:
-        assert s.opened_version == 3 and s.schema_version() == 4
+        assert s.opened_version == 3 and s.schema_version() == SCHEMA_VERSION
         assert access.add_user(s, "admin", "admin", GOOD, actor=CLI).id == 1
 
 
