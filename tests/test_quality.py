@@ -34,8 +34,9 @@ def _data():
                              "q_postgrad": 0, "q_bachelor": 500, "q_college": 0, "q_secondary": 0})
     fac = {"school_code": S2, "building_area": 8000, "sports_area": 3000, "equipment_value": 100.0, "books": 1000,
            "computers": 50, "classrooms": 20, "multimedia_rooms": 20}
+    # and its 校舍建筑面积 from 8000 ㎡ to 7000 ㎡ (−12.5 %)
     data["facilities"] += [{**fac, "year": 2018, "teaching_area": 6000},
-                           {**fac, "year": 2019, "teaching_area": 1000, "land_area": 400000}]
+                           {**fac, "year": 2019, "teaching_area": 1000, "land_area": 400000, "building_area": 7000}]
     # the cohort aged 4 in 2018 (100 people) is 200 people aged 5 in 2019
     data["population"] = [{"year": 2018, "area_code": D, "age": 4, "population": 100},
                           {"year": 2019, "area_code": D, "age": 5, "population": 200}]
@@ -76,6 +77,12 @@ def test_each_rule_fires_with_its_rows(store, tmp_path):
     [jump5] = by_rule["year_on_year_jump"]
     assert jump5.message == ("陈家墩学校（2420104002）2019 年教学及辅助用房面积 1000 ㎡，只有上年 6000 ㎡的 17%"
                              "（一年变化 5 倍及以上，多为单位或录入错误）")
+    # the 17 % teaching rooms are year_on_year_jump's only; the building's −12.5 % is a shrink
+    [shrink] = by_rule["facilities_shrink"]
+    assert shrink.message == ("陈家墩学校（2420104002）2019 年校舍建筑面积 7000 ㎡，比上年 8000 ㎡减少 1000 ㎡（-12.5%，"
+                              "减少超过 10%）；学校的用地和校舍面积一般不会减少：请核对是否拆除/划出，或单位填错")
+    assert shrink.rows == [{"table": "facilities", "year": 2019, "school_code": "2420104002", "column": "building_area",
+                            "value": 7000.0, "source_row": 4, "batch_id": shrink.rows[0]["batch_id"]}]
     # limited to a year
     assert all(f.rows[0]["year"] == 2018 for f in run_rules(store, {2018}))
 
@@ -92,3 +99,42 @@ def test_import_reports_quality_warnings_but_loads(tmp_path):
     assert len(soft) == 1 and soft[0]["value"] == "400000", soft
     r = eduplan("quality", "--db", db, "--year", "2019")
     assert r.exit_code == 0 and "生师比" in r.stdout
+
+
+def _facilities(year, school, building, teaching, sports, land=None):
+    return {"year": year, "school_code": school, "land_area": land, "building_area": building, "teaching_area": teaching,
+            "sports_area": sports, "equipment_value": 100.0, "books": 1000, "computers": 50, "classrooms": 20,
+            "multimedia_rooms": 20}
+
+
+def test_facilities_shrink_thresholds(store, tmp_path):
+    """facilities_shrink on both sides of each threshold, worked by hand: a drop of more than 10 % (exactly 10 %
+    is not), from at least 500 ㎡ the year before (499 ㎡ is not), consecutive years only, a missing area
+    never compared, a drop to 1/5 or less left to year_on_year_jump."""
+    A, B = S, "2420104002"
+    data = {k: [dict(r) for r in v] for k, v in SMALL.items() if k in ("district", "zone", "school", "school_zone")}
+    data["facilities"] = [
+        # 建筑 10000 → 9000 (−10 % exactly: no) → 8099 (−10.01 %: yes) → 2021 5000 (2020 missing: no)
+        # 运动场馆 500 → 449 (−10.2 % from the floor: yes) → 2019 404 (−10.02 % from 449 < 500: no)
+        # 占地 10000 → 2000 (÷5: year_on_year_jump's) → 2019 blank (missing: no)
+        _facilities(2017, A, 10000, 5000, 500, 10000), _facilities(2018, A, 9000, 5000, 449, 2000),
+        _facilities(2019, A, 8099, 5000, 404), _facilities(2021, A, 5000, 1000, 404, 500),
+        # 占地 10000 → 2001 (−80.0 %, still more than 1/5: yes); 教学用房 6000 → 5000 (−16.7 %: yes)
+        _facilities(2018, B, 9000, 6000, 3000, 10000), _facilities(2019, B, 9000, 5000, 3000, 2001),
+    ]
+    assert import_files(store, write_small(tmp_path, data), user="u").ok
+    tail = "；学校的用地和校舍面积一般不会减少：请核对是否拆除/划出，或单位填错"
+    shrinks = [f for f in run_rules(store) if f.rule == "facilities_shrink"]
+    assert [f.message for f in shrinks] == [
+        "陈家墩学校（2420104002）2019 年占地面积 2001 ㎡，比上年 10000 ㎡减少 7999 ㎡（-80.0%，减少超过 10%）" + tail,
+        "崇仁路小学（2420104001）2019 年校舍建筑面积 8099 ㎡，比上年 9000 ㎡减少 901 ㎡（-10.01%，减少超过 10%）" + tail,
+        "陈家墩学校（2420104002）2019 年教学及辅助用房面积 5000 ㎡，比上年 6000 ㎡减少 1000 ㎡（-16.7%，减少超过 10%）" + tail,
+        "崇仁路小学（2420104001）2018 年体育运动场馆面积 449 ㎡，比上年 500 ㎡减少 51 ㎡（-10.2%，减少超过 10%）" + tail,
+    ]
+    assert [(f.rows[0]["column"], f.rows[0]["source_row"]) for f in shrinks] == [
+        ("land_area", 7), ("building_area", 4), ("teaching_area", 7), ("sports_area", 3)]
+    # the ÷5 drop of 占地面积 is told once, by year_on_year_jump
+    assert [f.rows[0]["school_code"] for f in run_rules(store) if f.rule == "year_on_year_jump"
+            and f.rows[0]["column"] == "land_area"] == [A]
+    # limited to the years asked
+    assert [f.rows[0]["column"] for f in run_rules(store, {2018}) if f.rule == "facilities_shrink"] == ["sports_area"]

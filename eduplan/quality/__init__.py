@@ -1,8 +1,8 @@
 """Data-quality rules across fields, tables and years, run after an import (and by `eduplan quality`).
 
 Modules: base (Finding, QualityRule, query helpers), plausible (soft bounds: implausible stored values,
-teachers without pupils, pupils outside a school's open years, five-fold jumps); the cross-row rules of
-the first release are here.
+teachers without pupils, pupils outside a school's open years, five-fold jumps), facilities (areas that
+shrink from one year to the next); the cross-row rules of the first release are here.
 
 Row-level rules (e.g. 研究生学历教师 ≤ 专任教师, 男 + 女 = 在校生) are import errors declared in the data
 model; the rules here need more than one row — last year's figures, another table — so they cannot
@@ -18,6 +18,7 @@ from ..store import Store
 from .base import Finding, QualityRule
 from .base import df as _df
 from .base import years_clause as _years_clause
+from .facilities import SHRINK_FLOOR, SHRINK_PERCENT, facilities_shrink
 from .plausible import (
     JUMP_FACTOR, TEACHERS_WITHOUT_PUPILS, implausible_value, school_open_period, teachers_without_pupils,
     year_on_year_jump,
@@ -150,6 +151,8 @@ RULES: list[QualityRule] = [
     QualityRule("year_on_year_jump", f"学校的在校生、专任教师或占地/校舍/教学用房/运动场馆面积一年内变为上年的 "
                 f"{JUMP_FACTOR:g} 倍及以上或 1/{JUMP_FACTOR:g} 及以下（上年在校生 ≥50、教师 ≥10、面积 ≥500 ㎡）",
                 year_on_year_jump),
+    QualityRule("facilities_shrink", f"学校的占地/校舍/教学用房/运动场馆面积比上年减少 {SHRINK_PERCENT}% 以上"
+                f"（上年 ≥{SHRINK_FLOOR:g} ㎡；减为上年 1/{JUMP_FACTOR:g} 及以下的只由 year_on_year_jump 报告）", facilities_shrink),
 ]
 
 
