@@ -47,6 +47,13 @@ ACTIONS: dict[str, str] = {
     "token_revoke": "吊销 API 令牌",
     "planner_run": "运行改进方案测算",
     "download": "下载",
+    "round_open": "开启采集轮次",
+    "round_close": "结束采集轮次",
+    "submit": "提交采集数据",
+    "submit_refused": "采集数据未通过校验",
+    "return": "退回提交",
+    "approve": "审核通过",
+    "unlock": "解锁已审核数据",
 }
 OUTCOMES = ("成功", "失败")
 GENESIS = "0" * 64

@@ -120,6 +120,20 @@ def _check_and_write(store: Store | str | os.PathLike, parsed: list, report: Imp
 # ------------------------------------------------------------------ step 1: read and validate
 
 
+def read_files(paths: list[Path], report: ImportReport | None = None) -> tuple[ImportReport, list[tuple[FileResult, Rows]]]:
+    """Step 1 alone (read and validate each file, nothing against a store): the report and, per file read
+    without a file-level problem, its validated rows by table (each row with `source_row` and where it was read).
+    For callers that check more before writing (the annual collection, eduplan.collection.submit)."""
+    report = report or ImportReport()
+    return report, _read_all(report, [Path(p) for p in paths], None)
+
+
+def row_issue(row: dict[str, Any], type_: str, table: Table, field: str, value: Any, detail: str,
+              rule: str = "") -> Issue:
+    """An issue of one validated row (from `read_files`), naming its file, sheet, row, column and cell."""
+    return _issue(row, type_, table, field, value, detail, rule)
+
+
 def _read_all(report: ImportReport, paths: list[Path], progress: Progress | None) -> list[tuple[FileResult, Rows]]:
     parsed: list[tuple[FileResult, Rows]] = []
     for n, path in enumerate(paths):
