@@ -46,6 +46,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "export": ("eduplan.cli.admin_cmd", "export", "按导入模板的格式导出库中数据（可原样再导入）"),
     "db": ("eduplan.cli.db_cmd", "db_app", "数据库：状态、各表年度、导入批次、历史版本、撤销、备份与恢复"),
     "plan": ("eduplan.cli.plan_cmd", "plan_app", "规划：绑定到区（plan use）、查看与检查"),
+    "collection": ("eduplan.cli.collection_cmd", "collection_app",
+                   "年度数据采集：开启轮次、各校进度、代交、审核与退回、解锁"),
     "serve": ("eduplan.cli.serve_cmd", "serve", "启动网页服务：各角色的页面与 API 接口（离线可用）"),
     "users": ("eduplan.cli.users_cmd", "users_app", "用户与角色：新增、列出、停用、重设密码（网页与 API 的登录）"),
     "demo": ("eduplan.cli.app", "demo", "生成示范区（仿硚口，2016–2025）并按用户的导入流程入库"),

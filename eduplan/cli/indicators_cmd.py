@@ -7,8 +7,9 @@ explain needs one district.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Iterator, Optional
 
 import typer
 
@@ -22,7 +23,7 @@ from ..settings import load_section, use_settings_file
 from .common import (
     DEFAULT_DB, DbOption, DistrictOption, Format, PlanOption, YearOption, emit_json, err, handle_errors, num, out, safe,
 )
-from .guards import reading, scoped
+from .guards import Scoped, reading, scoped
 from .render import Col, Grid, figure, page_width, with_unit
 
 SettingsOption = Annotated[Optional[Path], typer.Option("--settings", envvar="EDUPLAN_SETTINGS",
@@ -30,6 +31,8 @@ SettingsOption = Annotated[Optional[Path], typer.Option("--settings", envvar="ED
 UnitOption = Annotated[Optional[str], typer.Option("--unit", help="统计单位：区、学区或学校的代码或名称（默认：区）")]
 STATUS_STYLE = {"已达成": "green", "按计划": "blue", "有风险": "yellow", "偏离": "bold red", NO_PLAN: "dim"}
 NARROW_NOTE = "终端较窄：{dropped}未显示（加宽终端，或用 --format json / xlsx 查看全部）"
+PendingOption = Annotated[bool, typer.Option(
+    "--include-pending", help="把待审核（尚未审核通过）的采集提交也算进去，结果标明“含待审核数据”；默认只用正式数据（已导入、已审核通过的）")]
 
 
 def _fmt(v, digits: int = 2) -> str:
@@ -95,6 +98,7 @@ def indicators(
     db: DbOption = DEFAULT_DB,
     plan_path: PlanOption = None,
     settings_path: SettingsOption = None,
+    include_pending: PendingOption = False,
 ) -> None:
     """规划指标监测：每个指标的数值（= 分子 ÷ 分母 × 系数）、目标（当年之后最近的目标：中期目标，然后期末目标）、当年路径值、状态和外推到规划期末年的趋势值。
 
@@ -102,30 +106,68 @@ def indicators(
 
     json 含全部统计单位（区、学区、学校）；table 默认只显示区；xlsx 每个层级一张表（含“所属区”列），可直接转发。没有数据的规划指标逐一列出并说明原因。
 
+    加 --include-pending 时按“正式数据 + 待审核的采集提交”计算（只读预览，不改库），表头、工作簿和 JSON（"include_pending": true）都标明“含待审核数据”。
+
     例：eduplan indicators --district <行政区划代码> --year <年度> --format json
     """
-    _run_indicators(year, unit, fmt, output, district, db, plan_path, settings_path)
+    _run_indicators(year, unit, fmt, output, district, db, plan_path, settings_path, include_pending)
+
+
+@contextmanager
+def report_scope(db: Path, district: str | None, plan_path: Path | None, year: int | None,
+                 include_pending: bool) -> Iterator[tuple[Scoped, int | None]]:
+    """(the districts, plans and year of the report, the number of pending submissions applied — None without
+    --include-pending). With --include-pending the store is opened for writing and the pending submissions are
+    applied inside a transaction that is rolled back on exit (eduplan.collection.pending_overlay): nothing changes."""
+    if not include_pending:
+        with scoped(db, district, plan_path, year, several=True) as sc:
+            yield sc, None
+        return
+    from ..plan.scope import resolve_year, scopes
+    from .collection_cmd import pending_store
+
+    with pending_store(db) as (store, n):  # the same resolution as guards.scoped, on the overlaid store
+        store.require_data(("school",))
+        found = scopes(store, district, plan_path, True)
+        chosen, note = resolve_year(store, year, found[0].district_code if len(found) == 1 else None)
+        store.require_data(("school",), year=chosen)
+        if note:
+            err.print(safe(note), soft_wrap=True)
+        for s in found:
+            err.print(safe(s.plan_text()), soft_wrap=True)
+        yield Scoped(store, found, chosen), n
 
 
 @handle_errors
-def _run_indicators(year, unit, fmt, output, district, db, plan_path, settings_path) -> None:
+def _run_indicators(year, unit, fmt, output, district, db, plan_path, settings_path, include_pending=False) -> None:
     if fmt not in ("table", "json", "xlsx"):
         raise typer.BadParameter("--format 只能是 table、json 或 xlsx")
     use_settings_file(settings_path)
     settings = load_section("indicators", IndicatorSettings)
     defs = load_definitions(settings)
     district, u = unit_scope(db, district, unit)
-    with scoped(db, district, plan_path, year, several=True) as sc:
+    with report_scope(db, district, plan_path, year, include_pending) as (sc, pending):
         reports = build_reports(sc.store, sc.scopes, defs, settings, sc.year, u)
     year = sc.year
+    if pending is not None:
+        from .collection_cmd import PENDING_LABEL, pending_text
+
+        for rep in reports:
+            rep["include_pending"] = True
+            rep["pending_submissions"] = pending
+        err.print(f"[bold yellow]{PENDING_LABEL}[/]：{pending_text(pending)}")
     if fmt == "json":
         if len(reports) == 1:
             emit_json(reports[0])
         else:  # one section per district, each with its own plan
-            emit_json({"year": year, "districts": reports})
+            emit_json({"year": year, "districts": reports,
+                       **({"include_pending": True, "pending_submissions": pending} if pending is not None else {})})
         return
     if fmt == "xlsx":
-        path = write_indicator_workbook(reports, output or Path(f"out/indicators-{year}.xlsx"), store=db)
+        # the workbook's title rows name the store; with pending submissions they say so on every sheet
+        where = db if pending is None else f"{Path(db).name}（{PENDING_LABEL}：{pending_text(pending)}）"
+        path = write_indicator_workbook(reports, output or Path(f"out/indicators-{year}{'' if pending is None else '-含待审核数据'}.xlsx"),
+                                        store=where)
         err.print(f"已写出 {safe(path)}")
         return
     for rep in reports:
@@ -168,7 +210,8 @@ def print_report(report: dict, unit: tuple[str, str] | None = None) -> None:
         level = f"（{UNIT_LABEL.get(first['unit_type'], '')}）" if first is not None else ""
         name = first["unit_name"] if first is not None and unit is not None else where
         proj = f"{report['projection_year']} 外推" if report.get("projection_year") else "外推（无规划期）"
-        title = safe(f"{year} 年 规划指标监测：{name}{level} — 规划：{plan}")
+        pending = "（含待审核数据）" if report.get("include_pending") else ""
+        title = safe(f"{year} 年 规划指标监测{pending}：{name}{level} — 规划：{plan}")
         _indicator_grid(df, proj, title).print()
     missing = [i for i in report["indicators"] if i["in_plan"] and i["data_status"] in ("无数据", "数据不全", "无定义", "定性")]
     if missing:

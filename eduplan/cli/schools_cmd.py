@@ -3,12 +3,13 @@ thin wrappers over eduplan.metrics.schools; registered in cli/app.py."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import Annotated, Any, Optional
 
 import typer
 from rich.table import Table as RichTable
 
-from .common import DEFAULT_DB, DbOption, Format, FormatOption, emit_json, handle_errors, out, safe
+from .common import DEFAULT_DB, DbOption, Format, FormatOption, emit_json, err, handle_errors, out, safe
 
 
 def _fig(v: Any, unit: str = "") -> str:
@@ -70,23 +71,45 @@ def school(
     year: Annotated[Optional[int], typer.Option("--year", help="只显示这一年（默认：有数据的全部年度）")] = None,
     db: DbOption = DEFAULT_DB,
     fmt: FormatOption = Format.table,
+    include_pending: Annotated[bool, typer.Option(
+        "--include-pending", help="把待审核（尚未审核通过）的采集提交也算进去，结果标明“含待审核数据”；默认只用正式数据")] = False,
 ) -> None:
     """一所学校：基本信息、学区归属、逐年的在校生、班数、教师和办学条件，以及在学校层级计算的各项指标逐年的值。
 
-    库中没有某年某表的数据时显示“—”（缺失不按 0 计）。
+    库中没有某年某表的数据时显示“—”（缺失不按 0 计）。加 --include-pending 时按“正式数据 + 待审核的采集提交”显示（只读预览，不改库），并标明“含待审核数据”。
     例：eduplan school 游艺幼儿园
     """
-    _run_school(which, year, db, fmt)
+    _run_school(which, year, db, fmt, include_pending)
 
 
-@handle_errors
-def _run_school(which, year, db, fmt) -> None:
-    from ..metrics.schools import find_school, school_profile
+@contextmanager
+def _store(db, include_pending: bool):
+    """(the store, the number of pending submissions applied — None without --include-pending)."""
+    if include_pending:
+        from .collection_cmd import pending_store
+
+        with pending_store(db) as (store, n):
+            yield store, n
+        return
     from ..store import Store
 
     with Store(db, read_only=True) as store:
+        yield store, None
+
+
+@handle_errors
+def _run_school(which, year, db, fmt, include_pending=False) -> None:
+    from ..metrics.schools import find_school, school_profile
+
+    with _store(db, include_pending) as (store, pending):
         store.require_data(("school",))
         p = school_profile(store, find_school(store, which))
+    if pending is not None:
+        from .collection_cmd import PENDING_LABEL, pending_text
+
+        p["include_pending"] = True
+        p["pending_submissions"] = pending
+        err.print(f"[bold yellow]{PENDING_LABEL}[/]：{pending_text(pending)}")
     if year is not None:
         if year not in p["years"]:
             have = f"（有数据的年度：{p['years'][0]}–{p['years'][-1]}）" if p["years"] else "（库中没有它的逐年数据）"
@@ -106,7 +129,8 @@ def _run_school(which, year, db, fmt) -> None:
 
 def _print_school(p: dict) -> None:
     s = p["school"]
-    out.print(f"[bold]{safe(s['school_name'])}[/]（{safe(s['school_code'])}）")
+    pending = "  [bold yellow]含待审核数据[/]" if p.get("include_pending") else ""
+    out.print(f"[bold]{safe(s['school_name'])}[/]（{safe(s['school_code'])}）{pending}")
     bits = [f"办学类型：{safe(s.get('type_name') or s.get('type_code'))}", f"办学性质：{safe(s.get('ownership') or '—')}"]
     if s.get("inclusive"):
         bits.append(f"普惠性：{safe(s['inclusive'])}")
