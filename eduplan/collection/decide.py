@@ -30,16 +30,16 @@ def _waiting(store: Store, submission_id: int, action: str) -> dict[str, Any]:
     raise CollectionError(f"不能{action}提交 {submission_id}：它{why}", status=409)
 
 
-def _reviewer(actor: Actor) -> None:
+def _reviewer(actor: Actor, what: str) -> None:
     if actor.is_school or actor.role == "inspector":
-        raise CollectionError("只有规划统计人员或管理员可以审核采集数据", status=403)
+        raise CollectionError(f"只有规划统计人员或管理员可以{what}", status=403)
 
 
 def approve(store: Store, actor: Actor, submission_id: int, comment: str | None = None) -> int:
     """Approve a waiting submission: its rows become an import batch (kind 采集审核入库; the rows of that
     school × year it lacks are removed, their old versions kept in history), the school × table × year is
     locked. Returns the batch id."""
-    _reviewer(actor)
+    _reviewer(actor, "审核通过采集数据")
     comment = text(comment, "审核意见")
     with step(store, "审核通过"):
         s = _waiting(store, submission_id, "审核通过")
@@ -76,7 +76,7 @@ def approve(store: Store, actor: Actor, submission_id: int, comment: str | None 
 
 def return_(store: Store, actor: Actor, submission_id: int, comment: str | None) -> None:
     """Return a waiting submission to its school with a comment (required) the school sees."""
-    _reviewer(actor)
+    _reviewer(actor, "退回采集数据")
     comment = text(comment, "退回意见（学校将看到这段说明）", required=True)
     with step(store, "退回提交"):
         s = _waiting(store, submission_id, "退回")
@@ -90,7 +90,7 @@ def return_(store: Store, actor: Actor, submission_id: int, comment: str | None)
 def unlock(store: Store, actor: Actor, school_code: str, table: str, year: int, reason: str | None) -> int:
     """Lift the lock on approved data (reason required, audited): the school may then resubmit, and the data may
     be imported or undone again. Returns the lock's id."""
-    _reviewer(actor)
+    _reviewer(actor, "解锁已审核的数据")
     name = table_of(table)
     reason = text(reason, "解锁理由", required=True)
     with step(store, "解锁已审核数据"):
