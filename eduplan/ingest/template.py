@@ -21,6 +21,7 @@ from .template_context import TemplateContext
 from .validate import EXAMPLE_MARK, example_seal
 
 MAX_ROWS = 100_000  # extent of dropdowns / validation in the data sheet
+PREFILLED_FILL = "#FFF2CC"  # light yellow: a value copied from last year, to be checked (mark_rows)
 
 
 def _cell_value(table: Table, name: str, v: Any) -> Any:
@@ -35,22 +36,27 @@ def _cell_value(table: Table, name: str, v: Any) -> Any:
 
 def write_workbook(table: Table, path: Path, rows: Iterable[dict[str, Any]] | None = None,
                    created: datetime | None = None, context: TemplateContext | None = None,
-                   note: str | None = None) -> Path:
+                   note: str | None = None, prefilled_note: str | None = None, mark_rows: bool = False,
+                   data_comment: str | None = None) -> Path:
     """Write the template for `table`; with `rows`, a filled source file instead of the example row.
     `created` fixes the document date, so the same rows always give the same bytes (same sha256).
     `context` (template_context): a store's own examples and plan code lists instead of the model's.
     `note` (e.g. the store, year and date of an export) goes under the title of the 填写说明 sheet; the data
     sheet keeps its header in row 1 so that the file imports again as it is.
+    A pre-filled template (a collection round's, eduplan.collection.template): `prefilled_note` stands out
+    above everything else on the 填写说明 sheet; `mark_rows` gives every filled value cell of `rows` outside
+    the key columns a light fill (PREFILLED_FILL); `data_comment` is a comment on the first data cell.
     An unwritable `path` raises OutputError and leaves nothing behind."""
     path = Path(path)
     props = {"title": table.label, "subject": table.description, "author": "eduplan",
-             **({"created": created} if created else {})}
+             **({"created": created} if created else {}), **({"comments": prefilled_note} if prefilled_note else {})}
     with workbook(path, props) as wb:
-        _write(wb, table, rows, context or TemplateContext(), note)
+        _write(wb, table, rows, context or TemplateContext(), note, prefilled_note, mark_rows, data_comment)
     return path
 
 
-def _write(wb, table: Table, rows, context: TemplateContext, note: str | None = None) -> None:
+def _write(wb, table: Table, rows, context: TemplateContext, note: str | None = None, prefilled_note: str | None = None,
+           mark_rows: bool = False, data_comment: str | None = None) -> None:
     hdr_req = wb.add_format({"bold": True, "bg_color": "#FCE4D6", "border": 1, "text_wrap": True, "valign": "vcenter"})
     hdr_opt = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "vcenter"})
     example_fmt = wb.add_format({"italic": True, "font_color": "#7F7F7F"})
@@ -112,31 +118,48 @@ def _write(wb, table: Table, rows, context: TemplateContext, note: str | None = 
         ws.write_comment(1, 0, "示例行：导入时会自动跳过（以右侧“示例行”标记识别），可直接覆盖或删除。")
     else:
         widths = [max(10, min(30, text_width(f.header) + 2)) for f in table.fields]
+        marked = {t: wb.add_format({"bg_color": PREFILLED_FILL, "num_format": n})
+                  for t, n in (("int", "#,##0"), ("year", "0"), ("float", "0.00"), ("text", "@"))}
         for i, row in enumerate(rows, start=1):
             values = [_cell_value(table, f.name, row.get(f.name)) for f in table.fields]
-            put_row(ws, i, 0, values)
+            if mark_rows:
+                for j, (f, v) in enumerate(zip(table.fields, values)):
+                    fill = None if v is None or f.name in table.key else marked.get(f.type, marked["text"])
+                    put(ws, i, j, v, fill)
+            else:
+                put_row(ws, i, 0, values)
             for j, v in enumerate(values):
                 if v is not None and (w := min(40, text_width(str(v)) + 2)) > widths[j]:
                     widths[j] = w
+        if data_comment:
+            ws.write_comment(1, 0, data_comment, {"x_scale": 3, "y_scale": 2, "visible": True})
         for j, f in enumerate(table.fields):
             fmt = {"int": int_fmt, "year": year_fmt, "float": float_fmt}.get(f.type, text_fmt)
             ws.set_column(j, j, widths[j], fmt)
 
     help_ws = wb.add_worksheet("填写说明")
-    help_ws.write_string(0, 0, f"{table.label}：{table.description}", bold)
-    help_ws.write_string(1, 0, f"粒度：{table.grain}。主键：{'＋'.join(table.field(k).label for k in table.key)}（不得重复）。"
+    top = 0
+    if prefilled_note:  # above everything: what the pre-filled rows are, and what to do with them
+        note_fmt = wb.add_format({"bold": True, "font_color": "#C00000", "bg_color": PREFILLED_FILL, "border": 1,
+                                  "text_wrap": True, "valign": "vcenter"})
+        help_ws.merge_range(0, 0, 0, 7, "", note_fmt)
+        help_ws.write_string(0, 0, prefilled_note, note_fmt)
+        help_ws.set_row(0, 15 * max(3, -(-text_width(prefilled_note) // 190) + 1))
+        top = 2
+    help_ws.write_string(top, 0, f"{table.label}：{table.description}", bold)
+    help_ws.write_string(top + 1, 0, f"粒度：{table.grain}。主键：{'＋'.join(table.field(k).label for k in table.key)}（不得重复）。"
                         f"第 1 行为表头，第 2 行起为数据；橙色表头为必填列。" + (f"{note}。" if note else ""))
     heads = ["列名", "字段代码", "类型", "计量单位", "必填", "规则", "说明", "示例"]
     for j, h in enumerate(heads):
-        help_ws.write_string(3, j, h, bold)
+        help_ws.write_string(top + 3, j, h, bold)
     types = {"int": "整数", "float": "数值", "str": "文本", "code": "代码", "year": "年份", "date": "日期"}
-    for i, f in enumerate(table.fields, start=4):
+    for i, f in enumerate(table.fields, start=top + 4):
         ex = shown[f.name] if rows is None else examples[f.name]
         vals = [f.header, f.name, types[f.type], f.unit, "是" if f.required else "否", f.rule_text(),
                 f.description, "" if ex is None else str(ex)]
         for j, v in enumerate(vals):
             help_ws.write_string(i, j, v, wrap)
-    r0 = 5 + len(table.fields)
+    r0 = top + 5 + len(table.fields)
     if table.rules:
         help_ws.write_string(r0, 0, "跨字段规则", bold)
         help_ws.write_string(r0, 1, "规则代码", bold)
@@ -148,7 +171,7 @@ def _write(wb, table: Table, rows, context: TemplateContext, note: str | None = 
     help_ws.set_column(2, 4, 10)
     help_ws.set_column(5, 6, 40)
     help_ws.set_column(7, 7, 20)
-    help_ws.freeze_panes(4, 0)
+    help_ws.freeze_panes(top + 4, 0)
 
 
 def write_csv(table: Table, path: Path, rows: Iterable[dict[str, Any]], encoding: str = "utf-8-sig") -> Path:
