@@ -83,7 +83,7 @@ def test_prefilled_cells_are_marked(written):
         "2025 年已审核数据（浅黄色底纹），仅作填写起点，请逐项核对并改为 2026 年实际数；不会自动升级年级：每行仍是 2025 年"
         "该年级的数。学校标识码和统计年度已填为本校和 2026 年，请勿修改。")
     assert help_ws["A1"].font.b and help_ws["A1"].fill.fgColor.rgb == FILL
-    assert [str(r) for r in help_ws.merged_cells.ranges] == ["A1:H1"]
+    assert [str(r) for r in help_ws.merged_cells.ranges] == ["A1:H1"] and wb.active.title == "填写说明"
     # the normal 填写说明 follows, two rows down; the dropdowns are there
     assert help_ws["A3"].value.startswith("分年级学生数：") and help_ws["A6"].value == "列名"
     assert any(str(dv.sqref).startswith("C2") for dv in ws.data_validations.dataValidation)
@@ -177,6 +177,7 @@ def test_existing_callers_get_no_marks(tmp_path):
     wb = openpyxl.load_workbook(path)
     assert wb["填写说明"]["A1"].value.startswith("办学条件：") and not wb["填写说明"].merged_cells.ranges
     assert wb["办学条件"]["A2"].comment is None and wb["办学条件"]["C2"].fill.fgColor.rgb == "00000000"
+    assert wb.active.title == "办学条件"
 
 
 # ------------------------------------------------------------------ the board workbook
@@ -248,3 +249,20 @@ def test_board_of_a_real_round(demo_store, tmp_path):
     assert {ws.cell(r, 4).value for r in range(4, 4 + len(b["rows"]))} == {"未提交"}
     assert {ws.cell(r, 5).value for r in range(4, 4 + len(b["rows"]))} == {"是"}
     assert ws["A1"].value.endswith(f"逾期 {len(b['rows'])} 项）")
+
+
+def test_template_of_a_stored_round_by_its_id(demo_store, tmp_path):
+    """write_template takes the round's id as well (eduplan.collection.round_ looks it up): same rows as above."""
+    from eduplan.collection import Actor, open_round
+
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(demo_store, db)
+    with Store(db) as s:
+        rid = open_round(s, Actor.cli("测试"), 2026, ["enrolment"], date(2026, 10, 31))
+        rows, since = template_rows(s, rid, SCHOOL, "enrolment")
+        path = write_template(s, rid, SCHOOL, "enrolment", tmp_path / "t.xlsx")
+        with pytest.raises(CollectionError) as e:
+            template_rows(s, rid + 1, SCHOOL, "enrolment")
+    assert since == 2025 and len(rows) == 9
+    assert openpyxl.load_workbook(path)["填写说明"]["A1"].value.startswith(f"{NAME}（{SCHOOL}）：采集轮次 {rid}，2026 年")
+    assert str(e.value) == f"没有采集轮次 {rid + 1}" and e.value.status == 404

@@ -20,6 +20,15 @@ from ..model.codes import GRADE_ORDER
 from .errors import CollectionError
 
 
+def _round(store, round_row: dict[str, Any] | int) -> dict[str, Any]:
+    """The round as given, or looked up by its id (CollectionError 404 when there is none)."""
+    if isinstance(round_row, dict):
+        return round_row
+    from .common import round_row as stored_round  # the core, imported when used (it imports the access layer)
+
+    return stored_round(store, int(round_row))
+
+
 def _table(round_row: dict[str, Any], table: str) -> Table:
     t = TABLES_BY_NAME.get(table)
     if t is None or not {"year", "school_code"} <= set(t.key):
@@ -57,10 +66,11 @@ def _order(t: Table, row: dict[str, Any]) -> tuple:
                  and row[k] in levels else 0 for k in t.key)
 
 
-def template_rows(store, round_row: dict[str, Any], school_code: str,
+def template_rows(store, round_row: dict[str, Any] | int, school_code: str,
                   table: str) -> tuple[list[dict[str, Any]], int | None]:
     """(rows, the year they were copied from) for `school_code`'s `table` in the round `round_row` (at least
-    round_id, year, tables): its rows of year − 1 with the round's year, or its key rows only and None."""
+    round_id, year, tables; or its id): its rows of year − 1 with the round's year, or its key rows only and None."""
+    round_row = _round(store, round_row)
     t = _table(round_row, table)
     school = _school(store, school_code)
     year = int(round_row["year"])
@@ -99,11 +109,13 @@ def prefilled_texts(round_row: dict[str, Any], school: dict[str, Any], t: Table,
     return head + body, comment
 
 
-def write_template(store, round_row: dict[str, Any], school_code: str, table: str, path: str | Path) -> Path:
-    """The school's pre-filled template for the round as an xlsx at `path` (see the module docstring)."""
+def write_template(store, round_row: dict[str, Any] | int, school_code: str, table: str, path: str | Path) -> Path:
+    """The school's pre-filled template for the round (a round row or its id) as an xlsx at `path` (see the module
+    docstring)."""
     from ..ingest.template import write_workbook
     from ..ingest.template_context import template_context
 
+    round_row = _round(store, round_row)
     rows, prefilled_from = template_rows(store, round_row, school_code, table)
     t = TABLES_BY_NAME[table]
     school = _school(store, school_code)

@@ -44,7 +44,7 @@ def write_workbook(table: Table, path: Path, rows: Iterable[dict[str, Any]] | No
     `note` (e.g. the store, year and date of an export) goes under the title of the 填写说明 sheet; the data
     sheet keeps its header in row 1 so that the file imports again as it is.
     A pre-filled template (a collection round's, eduplan.collection.template): `prefilled_note` stands out
-    above everything else on the 填写说明 sheet; `mark_rows` gives every filled value cell of `rows` outside
+    above everything else on the 填写说明 sheet, which the file opens on; `mark_rows` gives every filled value cell of `rows` outside
     the key columns a light fill (PREFILLED_FILL); `data_comment` is a comment on the first data cell.
     An unwritable `path` raises OutputError and leaves nothing behind."""
     path = Path(path)
@@ -132,7 +132,7 @@ def _write(wb, table: Table, rows, context: TemplateContext, note: str | None = 
                 if v is not None and (w := min(40, text_width(str(v)) + 2)) > widths[j]:
                     widths[j] = w
         if data_comment:
-            ws.write_comment(1, 0, data_comment, {"x_scale": 3, "y_scale": 2, "visible": True})
+            ws.write_comment(1, 0, data_comment, {"x_scale": 3, "y_scale": 2})
         for j, f in enumerate(table.fields):
             fmt = {"int": int_fmt, "year": year_fmt, "float": float_fmt}.get(f.type, text_fmt)
             ws.set_column(j, j, widths[j], fmt)
@@ -145,6 +145,7 @@ def _write(wb, table: Table, rows, context: TemplateContext, note: str | None = 
         help_ws.merge_range(0, 0, 0, 7, "", note_fmt)
         help_ws.write_string(0, 0, prefilled_note, note_fmt)
         help_ws.set_row(0, 15 * max(3, -(-text_width(prefilled_note) // 190) + 1))
+        help_ws.activate()  # the file opens on the note, not on the copied figures
         top = 2
     help_ws.write_string(top, 0, f"{table.label}：{table.description}", bold)
     help_ws.write_string(top + 1, 0, f"粒度：{table.grain}。主键：{'＋'.join(table.field(k).label for k in table.key)}（不得重复）。"
