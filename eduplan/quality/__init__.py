@@ -152,7 +152,7 @@ RULES: list[QualityRule] = [
                 f"{JUMP_FACTOR:g} 倍及以上或 1/{JUMP_FACTOR:g} 及以下（上年在校生 ≥50、教师 ≥10、面积 ≥500 ㎡）",
                 year_on_year_jump),
     QualityRule("facilities_shrink", f"学校的占地/校舍/教学用房/运动场馆面积比上年减少 {SHRINK_PERCENT}% 以上"
-                f"（上年 ≥{SHRINK_FLOOR:g} ㎡；减为上年 1/{JUMP_FACTOR:g} 及以下的只由 year_on_year_jump 报告）", facilities_shrink),
+                f"（上年 ≥{SHRINK_FLOOR:g} ㎡；减为上年 1/{JUMP_FACTOR:g} 及以下的按“一年变化 {JUMP_FACTOR:g} 倍”报告，不重复）", facilities_shrink),
 ]
 
 
