@@ -32,16 +32,15 @@ def facilities_shrink(store: Store, years: set[int] | None) -> list[Finding]:
         d = df(store, f"SELECT f.year, f.school_code, s.school_name, f.{column} AS v, p.{column} AS prev, "
                       "f.source_row, f.batch_id FROM facilities f JOIN facilities p "
                       "ON p.school_code = f.school_code AND p.year = f.year - 1 "
-                      "LEFT JOIN school s ON s.school_code = f.school_code "
+                      "JOIN school s ON s.school_code = f.school_code "
                       f"WHERE f.{column} IS NOT NULL AND p.{column} >= ? "
                       f"AND (p.{column} - f.{column}) * 100 > ? * p.{column} "
                       f"AND f.{column} * ? > p.{column}" + years_clause(years, "f.year")
                       + " ORDER BY f.school_code, f.year", [SHRINK_FLOOR, SHRINK_PERCENT, JUMP_FACTOR])
         for r in d.itertuples():
-            name = "" if r.school_name is None or r.school_name != r.school_name else r.school_name
             out.append(Finding(
                 "facilities_shrink", "warning",
-                f"{name}（{r.school_code}）{r.year} 年{label} {num(r.v)} ㎡，比上年 {num(r.prev)} ㎡减少 "
+                f"{r.school_name}（{r.school_code}）{r.year} 年{label} {num(r.v)} ㎡，比上年 {num(r.prev)} ㎡减少 "
                 f"{num(round(r.prev - r.v, 2))} ㎡（{_change(r.v, r.prev)}，减少超过 {SHRINK_PERCENT}%）；"
                 "学校的用地和校舍面积一般不会减少：请核对是否拆除/划出，或单位填错",
                 [{"table": "facilities", "year": int(r.year), "school_code": r.school_code, "column": column,
