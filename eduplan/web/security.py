@@ -18,6 +18,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .state import PENDING, PENDING_COOKIE, pending_applies
+
 SESSION_COOKIE = "eduplan_session"
 CSRF_COOKIE = "eduplan_csrf"
 
@@ -103,6 +105,9 @@ class SessionMiddleware:
                     csrf = new_csrf = secrets.token_urlsafe(32)
         state["user"], state["auth"], state["csrf"] = user, auth, csrf
         tls = is_tls(scope)
+        pending = (user is not None and request.cookies.get(PENDING_COOKIE) == "1"
+                   and pending_applies(path, user.role))
+        token = PENDING.set(pending)  # figures 含待审核数据 for this request (eduplan.web.state)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -118,4 +123,7 @@ class SessionMiddleware:
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            PENDING.reset(token)

@@ -13,6 +13,7 @@ import threading
 import time
 from collections import OrderedDict
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Callable, Iterator, TypeVar
 
@@ -21,6 +22,16 @@ from ..store import Store
 from .settings import WebSettings
 
 T = TypeVar("T")
+
+PENDING: ContextVar[bool] = ContextVar("eduplan_pending", default=False)  # this request's figures 含待审核数据
+PENDING_COOKIE = "eduplan_pending"
+PENDING_ROLES = frozenset({"admin", "staff", "inspector"})
+_PUBLIC_PATHS = ("/api/v1/public", "/login", "/static/")
+
+
+def pending_applies(path: str, role: str | None) -> bool:
+    """May the 含待审核数据 switch apply to this request? Bureau roles only, never the public pages."""
+    return role in PENDING_ROLES and path != "/" and not path.startswith(_PUBLIC_PATHS)
 
 
 class WebState:
@@ -33,6 +44,8 @@ class WebState:
         self._cache_lock = threading.Lock()
         self._store: Store | None = None
         self._version = ""
+        self._pending = ("", 0)  # (version, count) of the collection's pending submissions
+        self._overlay = threading.local()  # inside a pending overlay on this thread
         self._cache: OrderedDict[tuple, Any] = OrderedDict()
         self.hits = 0
         self.misses = 0
@@ -78,6 +91,9 @@ class WebState:
         batch = s.one("SELECT coalesce(max(batch_id), 0) FROM import_batch")[0]
         plan = s.one("SELECT coalesce(max(binding_id), 0) FROM plan_binding")[0]
         version = f"批次 {batch} · 规划 {plan}"  # shown in every page's footer
+        from ..collection import pending_count, pending_version
+
+        self._pending = (pending_version(s), pending_count(s))
         with self._cache_lock:
             if version != self._version:
                 self._version = version
@@ -87,10 +103,31 @@ class WebState:
         """The data version the cached results belong to: “批次 16 · 规划 1” (the latest import batch and plan binding)."""
         return self._version
 
+    def pending_count(self) -> int:
+        """The number of submissions waiting for review (as of the last write)."""
+        return self._pending[1]
+
     # -- the result cache
     def cached(self, key: tuple, compute: Callable[[Store], T]) -> T:
         """`compute(store)` once per (data version, key); later calls with the same key return the same object
-        (treat it as read-only). The cache keeps the `cache_entries` most recently used results."""
+        (treat it as read-only). The cache keeps the `cache_entries` most recently used results. When this
+        request's figures are 含待审核数据 (`PENDING`), the result is computed with the pending submissions applied
+        and kept under its own key."""
+        if PENDING.get():
+            key = ("含待审核", self._pending[0], *key)
+            inner = compute
+
+            def compute(store: Store) -> T:  # noqa: F811 - the same computation, on the store with pending data
+                if getattr(self._overlay, "on", False):
+                    return inner(store)  # (a result computed inside another one's overlay)
+                from ..collection import pending_overlay
+
+                self._overlay.on = True
+                try:
+                    with pending_overlay(store):
+                        return inner(store)
+                finally:
+                    self._overlay.on = False
         with self._cache_lock:
             full = (self._version, *key)
             if full in self._cache:

@@ -19,6 +19,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.background import BackgroundTask
 
 from .rules import ROLE_LABELS
+from .state import PENDING, PENDING_ROLES
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -32,6 +33,7 @@ NAV: list[tuple[str, str, frozenset[str]]] = [
     ("/indicators", "指标", frozenset({"admin", "staff", "inspector", "school"})),
     ("/balance", "优质均衡", frozenset({"admin", "staff", "inspector", "school"})),
     ("/places", "学位与工程", frozenset({"admin", "staff", "inspector"})),
+    ("/collection", "数据采集", frozenset({"admin", "staff", "inspector", "school"})),
     ("/data", "数据", frozenset({"admin", "staff"})),
     ("/audit", "审计", frozenset({"admin", "staff", "inspector"})),
     ("/admin/users", "用户", frozenset({"admin"})),
@@ -90,7 +92,11 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
         "csrf": getattr(request.state, "csrf", "") or "",
         "nav": nav_for(user),
         "path": request.url.path,
+        "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         "version": web.version() if web is not None else "",
+        "pending": PENDING.get(),  # figures 含待审核数据 (eduplan.web.state)
+        "pending_switch": user is not None and user.role in PENDING_ROLES,
+        "pending_count": web.pending_count() if web is not None else 0,
         **(context or {}),
     }
     return templates.TemplateResponse(request, name, ctx, status_code=status_code)
