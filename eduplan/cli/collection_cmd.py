@@ -346,7 +346,7 @@ def collection_list(
     if not rows:
         out.print("没有符合条件的提交。")
         return
-    g = Grid(Col("编号", "num"), Col("轮次", "num", drop=3), Col("学校", "name", min=10), Col("表", "name"),
+    g = Grid(Col("编号", "num"), Col("轮次", "num", drop=3), Col("学校", "name", min=10), Col("表", "name", min=12),
              Col("年度", "num"), Col("状态", min=6), Col("行数", "num", drop=2), Col("提交", min=12),
              Col("审核", min=12, drop=1), title=f"提交（{len(rows)} 份）",
              note="终端较窄：{dropped}未显示（加宽终端，或用 --format json 查看全部）")
@@ -514,11 +514,12 @@ def collection_template(
     学校核对、修改后提交（网页上传，或寄回由 eduplan collection submit 代交）。
     例：eduplan collection template --round 3 --school 4201040001 --table 分年级学生数 --output 分年级学生数.xlsx
     """
+    from ..collection import round_
     from ..collection.template import write_template
     from ..sheets import check_output
 
     check_output(output)
     name = collectable(table)
     with reading(db) as store:
-        path = write_template(store, round_id, school, name, output)
+        path = write_template(store, round_(store, round_id), school, name, output)
     err.print(f"已写出 {safe(path)}")
