@@ -266,3 +266,33 @@ def test_template_of_a_stored_round_by_its_id(demo_store, tmp_path):
     assert since == 2025 and len(rows) == 9
     assert openpyxl.load_workbook(path)["填写说明"]["A1"].value.startswith(f"{NAME}（{SCHOOL}）：采集轮次 {rid}，2026 年")
     assert str(e.value) == f"没有采集轮次 {rid + 1}" and e.value.status == 404
+
+
+def _no_formula(path: Path) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        for n in z.namelist():
+            if n.startswith("xl/worksheets/") and n.endswith(".xml"):
+                xml = z.read(n).decode("utf-8")
+                assert "<f>" not in xml and "<f " not in xml and "<hyperlink" not in xml, n
+
+
+def test_formula_like_names_stay_text(small, tmp_path):
+    """A school name like =HYPERLINK(…) (put into the store with SQL: the import refuses it) is text in the
+    template's note and on the board, never a formula or a link."""
+    from eduplan.collection import Actor, board, open_round
+
+    evil = '=HYPERLINK("http://example.com/x","点我")'
+    small.con.execute("UPDATE school SET school_name = ? WHERE school_code = ?", [evil, "2420104001"])
+    rid = open_round(small, Actor.cli("测试"), 2020, ["enrolment"], date(2020, 10, 31))
+    template = write_template(small, rid, "2420104001", "enrolment", tmp_path / "t.xlsx")
+    b = board(small, rid, today=date(2020, 11, 1))
+    book = write_board_xlsx(b, tmp_path / "b.xlsx", "small.duckdb")
+    for path in (template, book):
+        _no_formula(path)
+    note = openpyxl.load_workbook(template)["填写说明"]["A1"]
+    assert note.data_type == "s" and note.value.startswith(evil + "（2420104001）：采集轮次")
+    ws = openpyxl.load_workbook(book)["进度"]
+    assert [(c.value, c.data_type) for c in ws[4][:2]] == [("0420104009", "s"), ("零号小学", "s")]
+    assert [(c.value, c.data_type) for c in ws[5][:2]] == [("2420104001", "s"), (evil, "s")]
