@@ -165,7 +165,7 @@ def test_refusals_name_the_round_table_and_school(small):
     assert str(e.value) == "没有学校标识码为 2420104999 的学校"
     with pytest.raises(CollectionError) as e:
         template_rows(small, {**ROUND, "tables": ["school"]}, "2420104001", "school")
-    assert str(e.value) == "“school”不是学校按年填报的表，没有采集模板"
+    assert str(e.value) == "“学校基本信息”不是学校按年填报的表，没有采集模板"
 
 
 def test_existing_callers_get_no_marks(tmp_path):

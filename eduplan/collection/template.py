@@ -32,7 +32,7 @@ def _round(store, round_row: dict[str, Any] | int) -> dict[str, Any]:
 def _table(round_row: dict[str, Any], table: str) -> Table:
     t = TABLES_BY_NAME.get(table)
     if t is None or not {"year", "school_code"} <= set(t.key):
-        raise CollectionError(f"“{table}”不是学校按年填报的表，没有采集模板", status=404)
+        raise CollectionError(f"“{t.label if t else table}”不是学校按年填报的表，没有采集模板", status=404)
     if table not in round_row["tables"]:
         labels = "、".join(TABLES_BY_NAME[n].label for n in round_row["tables"] if n in TABLES_BY_NAME)
         raise CollectionError(f"采集轮次 {round_row['round_id']} 不采集“{t.label}”（本轮采集：{labels}）", status=404)
