@@ -6,7 +6,8 @@ Analyses written against Ibis (`store.ibis()`, `store.backend`) run on either st
 writes — import, undo, plan binding, backup — and the SQL-string helpers of `Store` (`run`, `rows`, `con`) stay
 with the DuckDB file, which remains the store of record. `load` copies every data table (`schema.all_tables()`:
 the model tables with their lineage columns, their history, the import batches, the plan bindings and the
-meta table — not the accounts and audit tables of `schema.ACCESS_TABLES`, which stay in the store of record) with each column's type kept exactly (integers stay integers of the same width, DECIMAL(p,s)
+meta table — not the accounts and audit tables of `schema.ACCESS_TABLES` nor the collection's rounds, submitted
+files and locks of `schema.COLLECTION_TABLES`, which stay in the store of record) with each column's type kept exactly (integers stay integers of the same width, DECIMAL(p,s)
 becomes NUMERIC(p,s), DOUBLE double precision, VARCHAR text, dates and timestamps the same), through
 PostgreSQL's COPY fed by DuckDB's own CSV writer (no row-by-row INSERT), in one transaction: either every
 table is there afterwards or none changed. docs/postgres.md describes the use.
