@@ -309,16 +309,26 @@ def test_the_board_filters_and_its_workbook(w, staff, rid):
     assert seen.status_code == 200 and 'data-testid="unlock-form"' not in seen.text
     x = staff.get(f"/collection/rounds/{rid}/board.xlsx")
     assert x.status_code == 200 and x.headers["content-type"].startswith(XLSX)
-    book = openpyxl.load_workbook(io.BytesIO(x.content))
-    values = [list(v) for v in book.worksheets[0].iter_rows(values_only=True)]
-    text = [[str(c) for c in v if c is not None] for v in values]
-    mine = [v for v in text if approved in v]
-    assert any("分年级学生数" in v and "已通过" in v for v in mine)
-    theirs = [v for v in text if returned in v]
-    assert any("专任教师" in v and "已退回" in v for v in theirs)
+    sheet = openpyxl.load_workbook(io.BytesIO(x.content))["进度"]
+    values = [list(v) for v in sheet.iter_rows(values_only=True)]
+    head = next(i for i, v in enumerate(values) if v[0] == "学校标识码")
+    assert values[head][:10] == ["学校标识码", "学校名称", "表", "状态", "逾期", "提交时间", "提交人", "审核人", "审核意见", "联系人"]
+    body = [v for v in values[head + 1:] if v[2] in ("分年级学生数", "专任教师")]  # (notes follow the table)
     expected = _count(w, "SELECT count(*) FROM school WHERE (closed_year IS NULL OR closed_year > ?) "
                          "AND (opened_year IS NULL OR opened_year <= ?)", [w.year, w.year])
-    assert sum(1 for v in text if "未提交" in v) == 2 * expected - 2
+    assert len(body) == 2 * expected  # every school × both tables
+    name = _count(w, "SELECT school_name FROM school WHERE school_code = ?", [approved])
+    row = next(v for v in body if v[0] == approved and v[2] == "分年级学生数")
+    assert row[1:5] == [name, "分年级学生数", "已通过", "否"]
+    assert row[6:10] == [f"school-{approved}", "test-staff", "核对无误", "测试学校"]
+    back = next(v for v in body if v[0] == returned and v[2] == "专任教师")
+    assert back[3:5] == ["已退回", "否"] and back[8] == "专任教师数与去年完全相同，请核实"
+    assert sum(1 for v in body if v[3] == "未提交") == 2 * expected - 2  # two schools have submitted one table each
+    # filtered as the page: the list of one table's schools in one state
+    only = staff.get(f"/collection/rounds/{rid}/board.xlsx?table=teachers&state=已退回")
+    rows = [list(v) for v in openpyxl.load_workbook(io.BytesIO(only.content))["进度"].iter_rows(values_only=True)]
+    head = next(i for i, v in enumerate(rows) if v[0] == "学校标识码")
+    assert [v[0] for v in rows[head + 1:] if v[2] == "专任教师"] == [returned]
 
 
 def test_unlock_needs_a_reason_and_frees_the_school_to_resubmit(w, staff, rid):
@@ -368,3 +378,32 @@ def test_a_school_downloads_its_prefilled_template_and_uploads_it(w, staff, rid)
     missing = school.get(f"/collection/rounds/{rid}/template/facilities.xlsx")
     assert missing.status_code == 404
     assert _error(missing.text) == f"采集轮次 {rid} 不采集表“facilities”；本轮次采集：分年级学生数、专任教师"
+
+
+def test_overdue_schools_are_marked_and_a_closed_round_takes_no_more(w, staff):
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    r = staff.post("/collection/rounds", data={"csrf": staff.csrf, "year": str(w.year + 1), "tables": ["facilities"],
+                                               "deadline": yesterday})
+    assert r.status_code == 303
+    late = int(r.headers["location"].rsplit("/", 1)[1])
+    page = staff.get(f"/collection/rounds/{late}")
+    rows = re.findall(r'<tr data-testid="board-row" data-school="(\d+)"[^>]*class="overdue"', page.text)
+    expected = _count(w, "SELECT count(*) FROM school WHERE (closed_year IS NULL OR closed_year > ?) "
+                         "AND (opened_year IS NULL OR opened_year <= ?)", [w.year + 1, w.year + 1])
+    assert len(rows) == expected == page.text.count('data-testid="overdue">逾期<')
+    assert 'data-testid="round-state">已过截止日期<' in page.text
+    code = w.primary[7]
+    school = w.client("school", school_code=code)
+    mine = school.get("/collection").text
+    section = mine[mine.index(f'data-round="{late}"'):]
+    assert '已过截止日期' in section[:600]
+    assert _table(section, "my-tables")[1][:2] == ["办学条件", "未提交 逾期"]
+    closed = staff.post(f"/collection/rounds/{late}/close", data={"csrf": staff.csrf})
+    assert closed.status_code == 303
+    assert 'data-testid="round-state">已结束<' in staff.get(f"/collection/rounds/{late}").text
+    assert f'data-round="{late}"' not in school.get("/collection").text
+    refused = _submit(school, late, "办学条件.csv", _csv(w, code, table="facilities"))
+    assert refused.status_code == 409
+    assert _error(refused.text) == f"未提交：采集轮次 {late} 已结束，不再接收提交；如需补报请联系规划统计人员"
+    twice = staff.post(f"/collection/rounds/{late}/close", data={"csrf": staff.csrf})
+    assert twice.status_code == 409 and _error(twice.text).startswith(f"采集轮次 {late} 已于 ")
