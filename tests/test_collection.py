@@ -397,3 +397,25 @@ def test_upgrade_from_schema_4_adds_the_collection_tables(tmp_path):
     with Store(db) as s:
         assert s.opened_version == 4 and s.schema_version() == SCHEMA_VERSION == 5
         assert c.rounds(s) == [] and s.one("SELECT count(submission_id) FROM import_batch")[0] == 0
+
+
+def test_explain_names_the_approved_submission_behind_a_figure(demo_store, tmp_path):
+    import shutil
+
+    from eduplan.indicators.explain import explain
+    from eduplan.indicators.schema import load_definitions
+
+    db = tmp_path / "demo.duckdb"
+    shutil.copy(demo_store, db)
+    with Store(db) as s:
+        code = s.one("SELECT min(school_code) FROM enrolment WHERE year = 2025")[0]
+        rows = s.dicts("SELECT * FROM enrolment WHERE school_code = ? AND year = 2025", [code])
+        for r in rows:
+            r["year"] = 2026
+        rid = c.open_round(s, STAFF, 2026, ["enrolment"], date(2026, 10, 31))
+        sub = c.submit(s, c.Actor("principal", "school", code), rid, [file_of(tmp_path, rows)]).submissions[0]
+        batch = c.approve(s, STAFF, sub)
+        r = explain(s, load_definitions(), "oversized_schools", 2026, ("district", "420104"))
+    origins = {b["batch_id"]: b["origin"] for t in r["numerator_terms"] + r["denominator_terms"] for b in t["batches"]}
+    assert origins[batch].startswith(f"采集轮次 {rid} · 提交 {sub} · 学校 {code} ")  # then the school's name
+    assert origins[batch].endswith("· 提交人 principal · 审核人 wangwu")

@@ -83,7 +83,7 @@ def _run_explain(indicator, year, unit, fmt, district, db, plan_path, settings_p
             out.print(f"    来源：{safe(term['relation_label'])} {term['source_year']} 年")
             for b in term["batches"]:
                 out.print(f"    批次 #{b['batch_id']} {safe(b['file_name'])}（{b['rows']} 行，{safe(b['user'])}，"
-                          f"{safe(b['imported_at'])}）")
+                          f"{safe(b['imported_at'])}）" + (f"：{safe(b['origin'])}" if b.get("origin") else ""))
             for m in term.get("missing_schools") or []:
                 who = m.get("school_name") or m.get("school_code") or m.get("area_code")
                 out.print(f"    [yellow]未填报：[/]{safe(who)}（{m['rows']} 行）")

@@ -198,11 +198,13 @@ def _batches(store: Store, rel, t: Term, year: int, unit_type: str, code: str, s
 def _batch_rows(store: Store, counts: list[dict]) -> list[dict]:
     out = []
     for c in sorted(counts, key=lambda c: c["batch_id"]):
-        b = store.run("SELECT file_name, sha256, imported_at, user_name FROM import_batch WHERE batch_id = ?",
+        b = store.run("SELECT file_name, sha256, imported_at, user_name, kind, note FROM import_batch WHERE batch_id = ?",
                       [c["batch_id"]])
         if b:
+            # an approved collection submission names its round, submission, school, submitter and reviewer
             out.append({"batch_id": c["batch_id"], "rows": c["rows"], "file_name": b[0][0], "sha256": b[0][1],
-                        "imported_at": time_label(b[0][2]), "user": b[0][3]})
+                        "imported_at": time_label(b[0][2]), "user": b[0][3],
+                        "origin": b[0][5] if b[0][4] in ("collection", "pending") else None})
     return out
 
 
