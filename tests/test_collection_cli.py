@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -108,7 +109,7 @@ def test_open_accepts_labels_and_refuses_unknown_tables_and_dates(db):
     assert actions(db) == [("round_open", ACTOR, "采集轮次 1")]  # the refusals changed nothing
 
 
-def test_submit_status_and_include_pending(db, tmp_path):
+def test_submit_status_and_include_pending(db, tmp_path, monkeypatch):
     ok(run(db, "collection", "open", "--year", "2025", "--tables", "enrolment,teachers", "--deadline", "2099-12-31"))
     assert {r["table"] for r in board(db)["rows"]} == {"enrolment", "teachers"}  # the round's tables only
 
@@ -146,6 +147,17 @@ def test_submit_status_and_include_pending(db, tmp_path):
     assert "含待审核数据：包含 1 份待审核（尚未审核通过）的采集提交，不是正式数据" in r.stderr
     assert "13.99" in r.stdout and "13.89" not in r.stdout
     assert "含待审核数据" not in ok(run(db, "indicators", "--year", "2025", "--unit", SCHOOL))
+    from openpyxl import load_workbook
+
+    monkeypatch.chdir(tmp_path)
+    r = run(db, "indicators", "--year", "2025", "--include-pending", "--format", "xlsx")
+    path = Path("out/indicators-2025-含待审核数据.xlsx")  # its own default name: the official workbook is not overwritten
+    assert f"已写出{path}" in "".join(ok(r).split())
+    wb = load_workbook(path, read_only=True)
+    line2 = {name: next(wb[name].iter_rows(min_row=2, max_row=2, values_only=True))[0] for name in ("区", "学校")}
+    assert line2 == {name: "数据库：demo.duckdb（含待审核数据：包含 1 份待审核（尚未审核通过）的采集提交，不是正式数据）；"
+                     f"年度：2025；生成日期：{date.today().isoformat()}；硚口区（420104） 规划：硚口区教育事业发展“十四·五”规划"
+                     "（2021—2025）（征求意见稿）" for name in ("区", "学校")}
 
     # eduplan school: the same switch
     doc = js((run(db, "school", SCHOOL, "--year", "2025", "--format", "json", "--include-pending")))
@@ -233,6 +245,8 @@ def test_overdue_board_and_its_workbook(db, tmp_path):
     assert b["overdue"] == b["schools"]
     text = ok(run(db, "collection", "status"))
     assert "截止 2020-01-31；已过截止日期" in text
+    narrow = ok(runner.invoke(app, ["collection", "status", "--db", str(db)], env={"COLUMNS": "80"}))
+    assert f"│ {SCHOOL} │" in narrow and "…" not in narrow  # at 80 columns nothing is cut
     assert f"专任教师：未提交 {b['schools']}、待审核 0、已退回 0、已通过 0；逾期 {b['schools']}" in text
     out = tmp_path / "进度.xlsx"
     r = run(db, "collection", "status", "--format", "xlsx", "--output", str(out))
