@@ -5,7 +5,8 @@ copy of the demo store (the round approves and locks data, which the session's s
 a 规划统计 user and one 学校 user would, through the pages (tools/screenshots.py's CollectionRound, the same steps
 `make screenshots` shoots): the bureau opens a round for the year after the demo's last; the school downloads its
 pre-filled template (checked cell by cell against last year's rows in the store), uploads it with two errors and
-sees each one's row and column, fixes it with a cohort jump, submits (待审核); the reviewer sees the changed cells
+sees each one's row and column, fixes it with a cohort jump, submits (待审核) — the bureau sees its figures only
+with the 含待审核数据 switch on, labelled so; the reviewer sees the changed cells
 highlighted and the quality flag, returns it with a comment; the school sees the comment and resubmits; the
 reviewer approves. The school's own page (/schools/{code}: 在校生 and the indicator 小学超标准班额班级占比) is read
 before submitting, after submitting (unchanged) and after approval (the new year, with the hand-computed numbers).
@@ -191,8 +192,19 @@ def _round(rnd: CollectionRound, facts: Facts, year: int, last: int, code: str, 
     assert table_state(rnd, rid) == ("待审核", "—")
     assert school_page(school, code) == before  # pending data are not part of the official figures
 
+    # the bureau sees them only when it asks (含待审核数据, labelled on the page), with the numbers worked below
+    assert school_page(staff, code) == before
+    rnd.figures_pending(True)
+    assert staff.page.locator('[data-testid="pending-banner"]').inner_text().startswith(
+        "含待审核数据：本页数字包含 1 份尚未审核的采集提交，不是正式数据")
+    pending = school_page(staff, code)
+    staff.snap("collection-05-pending-figures.png")
+    rnd.figures_pending(False)
+    assert staff.page.locator('[data-testid="pending-banner"]').count() == 0
+    assert school_page(staff, code) == before
+
     # ---- 5. the review: the changed cells highlighted (last year's value in the title), the cohort flag
-    assert rnd.review(sid, shot="collection-05-review.png").status == 200
+    assert rnd.review(sid, shot="collection-06-review.png").status == 200
     page = staff.page
     changed = page.locator('[data-testid="changed-cell"]').evaluate_all(
         "els => els.map(e => [e.closest('tr').cells[0].textContent.trim(), e.dataset.field, e.textContent.trim(),"
@@ -214,14 +226,14 @@ def _round(rnd: CollectionRound, facts: Facts, year: int, last: int, code: str, 
     rnd.return_(sid, RETURN_COMMENT)
     assert page.locator('[data-testid="submission-state"]').inner_text().strip() == "已退回"
     assert table_state(rnd, rid) == ("已退回", RETURN_COMMENT + "\n审核人 " + server.user("staff")["username"])
-    school.snap("collection-06-returned.png")
+    school.snap("collection-07-returned.png")
 
     # ---- 8. resubmitted (the same corrected file, checked again), 9. approved
     resubmitted = rnd.upload(rid, [fixed])
     assert len(resubmitted) == 1 and resubmitted[0] != sid
     sid = resubmitted[0]
     assert school_page(school, code) == before
-    rnd.approve(sid, shot="collection-07-approved.png")
+    rnd.approve(sid, shot="collection-08-approved.png")
     assert page.locator('[data-testid="submission-state"]').inner_text().strip() == "已通过"
     assert page.locator('[data-testid="lock"]').inner_text().startswith(f"已锁定：{code} 的{TABLE_LABEL} {year} 年")
     assert table_state(rnd, rid)[0] == "已通过"
@@ -232,17 +244,18 @@ def _round(rnd: CollectionRound, facts: Facts, year: int, last: int, code: str, 
     over = sum(r["classes_over_norm"] for r in facts.rows.values()) - p3["classes_over_norm"] + p3["classes"]
     share = over / sum(r["classes"] for r in facts.rows.values()) * 100
     after = school_page(school, code)
-    school.snap("collection-08-school-page.png")
+    school.snap("collection-09-school-page.png")
     assert after["years"] == before["years"] + [str(year)]
     assert after["在校生"] == {**before["在校生"], str(year): f"{pupils:,}"}
     assert after[INDICATOR] == {**before[INDICATOR], str(year): f"{share:.1f}%"}
     assert (after["在校生"][str(year)], after[INDICATOR][str(year)]) == ("2,460", "17.2%")
+    assert pending == after  # what the switch showed before approval is what approval made official
 
     # ---- 10. locked: a new upload of the school is refused, and so is an import on the 数据 page
     lock = (rf"学校 {code} 的 {year} 年“{TABLE_LABEL}”已于 [^，]+ 由 {re.escape(server.user('staff')['username'])} "
             rf"审核通过并锁定（提交 {sid}，批次 \d+）")
     again = edit_workbook(fixed, tmp_path / "again" / template.name, [(by_grade["P1"]["_row"], CLASSES, 9)])
-    assert rnd.upload(rid, [again], shot="collection-09-locked.png") == []
+    assert rnd.upload(rid, [again], shot="collection-10-locked.png") == []
     refused = table_rows(school.page, "#submit-errors")
     assert len(refused) == 1 and refused[0]["列"] == "学校标识码" and refused[0]["值"] == code, refused
     assert refused[0]["规则"] == LOCK_RULE
@@ -260,8 +273,8 @@ def _round(rnd: CollectionRound, facts: Facts, year: int, last: int, code: str, 
     assert school_page(school, code) == after
 
     # ---- 11. the board: every school that must report, this one 已通过, the others 未提交
-    assert rnd.board(rid, shot="collection-10-board.png").status == 200
+    assert rnd.board(rid, shot="collection-11-board.png").status == 200
     states = page.locator(f'table#board tr[data-table="{TABLE}"]').evaluate_all(
         "els => els.map(e => [e.dataset.school, e.querySelector('[data-testid=board-state]').textContent.trim()])")
     assert sorted(map(tuple, states)) == [(c, "已通过" if c == code else "未提交") for c in facts.expected]
-    staff.shoot("/collection", "collection-11-rounds.png")
+    staff.shoot("/collection", "collection-12-rounds.png")

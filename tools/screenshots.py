@@ -7,8 +7,8 @@ role's menu plus one detail page of each kind (an indicator, a school's 优质�
 and the public page on a phone (390×844, `public-phone.png`). Then it runs one annual collection round (数据采集)
 on the copy, as tests/test_web_collection_browser.py does, and shoots each step as `collection-NN-<step>.png`: the
 规划统计 user opens a round for the year after the store's last; a 学校 user downloads its pre-filled template,
-uploads it with an error (the problems listed), fixes it with a cohort jump and submits; the review (changed cells
-highlighted, the quality flag); returned with a comment the school sees; resubmitted, approved and locked; a new
+uploads it with an error (the problems listed), fixes it with a cohort jump and submits; the school's figures
+含待审核数据 (the bureau's switch); the review (changed cells highlighted, the quality flag); returned with a comment the school sees; resubmitted, approved and locked; a new
 upload refused by the lock; the progress board and the round list. `index.md` lists every picture with its address.
 The store given is never written: the server works on a copy.
 
@@ -291,14 +291,20 @@ class CollectionRound:
         """Approve submission `sid` (the review page's 审核通过 form)."""
         self._decide(sid, "approve", comment, '[data-testid="approve-form"] textarea[name="comment"]', shot)
 
+    def figures_pending(self, on: bool, shot: str | None = None) -> None:
+        """Turn the staff's 含待审核数据 switch (the header's button, on the current page) on or off."""
+        s = self.staff
+        form = s.page.locator('[data-testid="pending-switch"]')
+        if (form.locator('input[name="on"]').count() == 1) == on:  # it offers to turn them on: they are off
+            with s.page.expect_navigation(wait_until="load"):
+                form.locator('button[type="submit"]').click()
+        s.snap(shot)
+
     def board(self, rid: int, shot: str | None = None):
         """The progress board of round `rid`; the response."""
         response = self.staff.goto(f"/collection/rounds/{rid}")
         self.staff.snap(shot)
         return response
-
-
-RETURN_COMMENT = "三年级在校生比去年二年级多出一半，请核对转入人数和班额后重新提交"
 
 
 def shoot_collection(browser, server, output: Path, school_code: str, year: int, folder: Path,
@@ -320,18 +326,22 @@ def shoot_collection(browser, server, output: Path, school_code: str, year: int,
     _, rows = template_rows(template)
     bad = edit_workbook(template, folder / "bad" / template.name, [(rows[0]["_row"], "在校生数（人）", "三百二十")])
     rnd.upload(rid, [bad], shot="collection-03-problems.png")
-    edits, _ = cohort_jump_edits(rows)
+    edits, change = cohort_jump_edits(rows)
     fixed = edit_workbook(template, folder / "fixed" / template.name, edits)
     sid = rnd.upload(rid, [fixed], shot="collection-04-submitted.png")[0]
-    rnd.review(sid, shot="collection-05-review.png")
-    rnd.return_(sid, RETURN_COMMENT)
-    school.shoot("/collection", "collection-06-returned.png")
+    staff.goto(f"/schools/{school_code}")
+    rnd.figures_pending(True, shot="collection-05-pending-figures.png")
+    rnd.figures_pending(False)
+    rnd.review(sid, shot="collection-06-review.png")
+    rnd.return_(sid, f"{change['grade']} 在校生 {change['pupils']} 人，比去年 {change['lower']} 的 {change['lower_pupils']} 人"
+                     "多出一半，请核对转入人数和班额后重新提交")
+    school.shoot("/collection", "collection-07-returned.png")
     sid = rnd.upload(rid, [fixed])[0]
-    rnd.approve(sid, shot="collection-07-approved.png")
-    school.shoot(f"/schools/{school_code}", "collection-08-school-page.png")
-    rnd.upload(rid, [fixed], shot="collection-09-locked.png")
-    rnd.board(rid, shot="collection-10-board.png")
-    staff.shoot("/collection", "collection-11-rounds.png")
+    rnd.approve(sid, shot="collection-08-approved.png")
+    school.shoot(f"/schools/{school_code}", "collection-09-school-page.png")
+    rnd.upload(rid, [fixed], shot="collection-10-locked.png")
+    rnd.board(rid, shot="collection-11-board.png")
+    staff.shoot("/collection", "collection-12-rounds.png")
 
 
 def last_year(db: Path) -> int:
@@ -415,9 +425,9 @@ def main(argv: list[str] | None = None) -> int:
         lines += [f"| [{name}]({name}) | {label} | `{path}` | {status} |" for name, path, status in shooter.written]
         foreign += shooter.foreign
     lines += ["", f"## 数据采集：一个完整的采集轮次（{year} 年分年级学生数，学校 {school}）", "",
-              "规划统计开启轮次；学校下载预填模板，上传有错误的文件（列出问题），改正（同届人数跳变）后提交；审核页标出与上年不同的"
-              "单元格和质量提示；退回并写意见，学校看到意见后重新提交；审核通过并锁定（学校页出现新年度的数据）；锁定后再次上传被拒绝；"
-              "进度看板和轮次列表。", "", "| 文件 | 角色 | 地址 | HTTP |", "|---|---|---|---|"]
+              "规划统计开启轮次；学校下载预填模板，上传有错误的文件（列出问题），改正（同届人数跳变）后提交；规划统计打开“含待审核数据”"
+              "看学校页；审核页标出与上年不同的单元格和质量提示；退回并写意见，学校看到意见后重新提交；审核通过并锁定（学校页出现新年度"
+              "的数据）；锁定后再次上传被拒绝；进度看板和轮次列表。", "", "| 文件 | 角色 | 地址 | HTTP |", "|---|---|---|---|"]
     shots = sorted((name, ROLE_LABELS[s.role], path, status) for s in round_shooters for name, path, status in s.written)
     lines += [f"| [{name}]({name}) | {label} | `{path}` | {status} |" for name, label, path, status in shots]
     foreign += [url for s in round_shooters for url in s.foreign]
