@@ -25,6 +25,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from openpyxl.utils import get_column_letter
 
 import live_server  # tools/live_server.py (on sys.path through tests/web_live.py)
 from screenshots import (  # tools/screenshots.py: the same browser helpers `make screenshots` uses
@@ -110,6 +111,19 @@ def school_page(shooter: Shooter, code: str) -> dict:
             INDICATOR: dict(zip(years, (c.strip() for c in share.locator("td").all_inner_texts()[1:])))}
 
 
+def issue_rows(path: Path) -> list[tuple]:
+    """The problems of a 问题清单 workbook: (级别, 文件, 工作表, 行, 列, 单元格, 值) under its header row."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        rows = list(book["导入检查"].iter_rows(values_only=True))
+    finally:
+        book.close()
+    header = next(i for i, r in enumerate(rows) if r and r[0] == "级别")
+    return [tuple(r[:7]) for r in rows[header + 1:] if r and r[0]]
+
+
 def table_state(rnd: CollectionRound, rid: int) -> tuple[str, str]:
     """(state, review comment) of the school's 分年级学生数 row on its /collection page."""
     rnd.school.goto("/collection")
@@ -169,11 +183,22 @@ def _round(rnd: CollectionRound, facts: Facts, year: int, last: int, code: str, 
                         [(first["_row"], PUPILS, "三百二十三"), (final["_row"], "学校标识码", facts.other)])
     assert rnd.upload(rid, [bad], shot="collection-03-problems.png") == []
     problems = table_rows(school.page, "#submit-errors")
-    assert [{k: p[k] for k in ("文件", "工作表", "行", "列", "值")} for p in problems] == [
-        {"文件": template.name, "工作表": TABLE_LABEL, "行": str(first["_row"]), "列": PUPILS, "值": "三百二十三"},
-        {"文件": template.name, "工作表": TABLE_LABEL, "行": str(final["_row"]), "列": "学校标识码", "值": facts.other},
+    pupils_cell = f"{get_column_letter(list(first).index(PUPILS) + 1)}{first['_row']}"
+    code_cell = f"{get_column_letter(list(first).index('学校标识码') + 1)}{final['_row']}"
+    assert [{k: p[k] for k in ("文件", "工作表", "行", "列", "值", "单元格")} for p in problems] == [
+        {"文件": template.name, "工作表": TABLE_LABEL, "行": str(first["_row"]), "列": PUPILS, "值": "三百二十三",
+         "单元格": pupils_cell},
+        {"文件": template.name, "工作表": TABLE_LABEL, "行": str(final["_row"]), "列": "学校标识码", "值": facts.other,
+         "单元格": code_cell},
     ], school.page.locator("main").inner_text()[:3000]
     assert problems[1]["规则"] == "每所学校只能提交本校的数据"
+    report = school.page.locator('[data-testid="problems-xlsx"]').get_attribute("href")  # the 问题清单 to keep
+    answer = school.page.request.get(school.server.url + report)
+    assert answer.status == 200
+    (tmp_path / "问题清单.xlsx").write_bytes(answer.body())
+    assert issue_rows(tmp_path / "问题清单.xlsx") == [
+        ("错误", template.name, TABLE_LABEL, first["_row"], PUPILS, pupils_cell, "三百二十三"),
+        ("错误", template.name, TABLE_LABEL, final["_row"], "学校标识码", code_cell, facts.other)]
     assert table_state(rnd, rid) == ("未提交", "—")  # nothing was stored
 
     # ---- 4. fixed, with a cohort jump the quality rules will flag. By hand, on the demo (2025 → 2026):
@@ -207,7 +232,7 @@ def _round(rnd: CollectionRound, facts: Facts, year: int, last: int, code: str, 
     assert rnd.review(sid, shot="collection-06-review.png").status == 200
     page = staff.page
     changed = page.locator('[data-testid="changed-cell"]').evaluate_all(
-        "els => els.map(e => [e.closest('tr').cells[0].textContent.trim(), e.dataset.field, e.textContent.trim(),"
+        "els => els.map(e => [e.closest('tr').dataset.key, e.dataset.field, e.textContent.trim(),"
         " e.getAttribute('title')])")
     assert sorted(map(tuple, changed)) == sorted([
         ("P3", "male", str(change["male"]), f"{last} 年：{p3['male']}"),
@@ -215,6 +240,9 @@ def _round(rnd: CollectionRound, facts: Facts, year: int, last: int, code: str, 
         ("P3", "classes_over_norm", str(change["classes"]), f"{last} 年：{p3['classes_over_norm']}"),
     ])
     assert page.locator('[data-testid="count-changed"]').inner_text() == "3"
+    assert page.locator('tr[data-testid="review-row"]').evaluate_all(
+        "els => els.map(e => [e.dataset.key, e.dataset.state])") == [
+        [grade_of(r), "修改" if grade_of(r) == "P3" else "未变"] for r in rows]
     flags = page.locator('[data-testid="flag"]').evaluate_all("els => els.map(e => [e.dataset.rule, e.textContent])")
     jump = change["pupils"] / p2["pupils"] - 1
     assert [rule for rule, _ in flags] == ["cohort_jump"], flags
