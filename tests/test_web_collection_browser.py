@@ -5,14 +5,15 @@ copy of the demo store (the round approves and locks data, which the session's s
 a 规划统计 user and one 学校 user would, through the pages (tools/screenshots.py's CollectionRound, the same steps
 `make screenshots` shoots): the bureau opens a round for the year after the demo's last; the school downloads its
 pre-filled template (checked cell by cell against last year's rows in the store), uploads it with two errors and
-sees each one's row and column, fixes it with a cohort jump, submits (待审核) — the bureau sees its figures only
-with the 含待审核数据 switch on, labelled so; the reviewer sees the changed cells
-highlighted and the quality flag, returns it with a comment; the school sees the comment and resubmits; the
-reviewer approves. The school's own page (/schools/{code}: 在校生 and the indicator 小学超标准班额班级占比) is read
-before submitting, after submitting (unchanged) and after approval (the new year, with the hand-computed numbers).
-Locked data then refuse a new upload of the school and an import on the 数据 page, and the progress board lists
-every school of the round: this one 已通过, every other 未提交. No page may request another host or log a console
-error. With WEB_SCREENSHOTS=<folder> each step is also written there as collection-NN-<step>.png.
+sees each one's row, column and cell (and in the 问题清单 workbook), fixes it with a cohort jump and submits
+(待审核) — the bureau sees its figures only with the 含待审核数据 switch on, labelled so; the reviewer sees the
+changed cells highlighted and the quality flag, returns it with a comment; the school sees the comment and
+resubmits; the reviewer approves. The school's own page (/schools/{code}: 在校生 and the indicator
+小学超标准班额班级占比) is read before submitting, after submitting (unchanged) and after approval (the new year,
+with the numbers worked by hand). Locked data then refuse a new upload of the school and an import on the 数据
+page, and the progress board lists every school of the round: this one 已通过, every other 未提交. No page may
+request another host or log a console error. With WEB_SCREENSHOTS=<folder> each step is also written there as
+collection-NN-<step>.png (EDUPLAN_* variables are cleared by conftest.py, hence the name).
 """
 
 from __future__ import annotations
