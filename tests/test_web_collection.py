@@ -407,3 +407,40 @@ def test_overdue_schools_are_marked_and_a_closed_round_takes_no_more(w, staff):
     assert _error(refused.text) == f"未提交：采集轮次 {late} 已结束，不再接收提交；如需补报请联系规划统计人员"
     twice = staff.post(f"/collection/rounds/{late}/close", data={"csrf": staff.csrf})
     assert twice.status_code == 409 and _error(twice.text).startswith(f"采集轮次 {late} 已于 ")
+
+
+def test_a_submission_bigger_than_the_limit_is_refused_unread(w, rid, monkeypatch):
+    monkeypatch.setattr(w.state, "settings", w.state.settings.model_copy(update={"max_upload_mb": 1}))
+    code = w.primary[8]
+    school = w.client("school", school_code=code)
+    before = _count(w, "SELECT count(*) FROM submission")
+    refused = ("SELECT count(*) FROM audit_log WHERE action = 'submit_refused' AND outcome = '失败' "
+               "AND target = '（超过大小上限，未读取）' AND actor = ?")
+    r = _submit(school, rid, "分年级学生数.csv", b"x" * (1024 * 1024 + 10))
+    assert r.status_code == 413
+    assert _error(r.text).startswith("上传的文件共 1.0 MB，超过上限 1 MB（设置 web.max_upload_mb）")
+    assert _count(w, "SELECT count(*) FROM submission") == before
+    assert _count(w, refused, [f"school-{code}"]) == 1
+    # no file at all: said, nothing stored
+    empty = school.post(f"/collection/rounds/{rid}/submit", data={"csrf": school.csrf})
+    assert empty.status_code == 400 and _error(empty.text).startswith("请选择要提交的文件")
+    # a 督学 does not submit
+    inspector = w.client("inspector")
+    no = inspector.post(f"/collection/rounds/{rid}/submit", data={"csrf": inspector.csrf, "school": code},
+                        files=[("files", ("分年级学生数.csv", _csv(w, code), "text/csv"))])
+    assert no.status_code == 403 and _error(no.text) == "督学不提交采集数据：由学校上传，或由规划统计代学校上传"
+    assert _count(w, "SELECT count(*) FROM submission") == before
+
+
+def test_staff_submit_for_a_school_named_in_the_form(w, staff, rid):
+    code = w.primary[9]
+    none = _submit(staff, rid, "分年级学生数.csv", _csv(w, code))
+    assert none.status_code == 400 and _error(none.text) == "请选择提交数据的学校（学校标识码）"
+    r = _submit(staff, rid, "分年级学生数.csv", _csv(w, code), school=code)
+    assert r.status_code == 200, _error(r.text)
+    sid = int(_table(r.text, "new-submissions")[1][0])
+    with w.state.reading() as store:
+        row = store.dicts("SELECT school_code, status, submitted_by FROM submission WHERE submission_id = ?", [sid])[0]
+    assert row == {"school_code": code, "status": "pending", "submitted_by": "test-staff"}
+    pending = _table(staff.get("/collection").text, "pending")
+    assert any(p[0] == str(sid) and p[1].endswith(f"（{code}）") for p in pending[1:])
