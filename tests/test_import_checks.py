@@ -556,6 +556,10 @@ QUALITY: list[QualityCase] = [
         row("teachers", staff=110, teachers=110, q_postgrad=0, q_bachelor=110, q_college=0)]}, [
         "崇仁路小学（2420104001）2020 年专任教师 110 人，是上年 22 人的 5.0 倍（一年变化 5 倍及以上，"
         "多为单位或录入错误）"]),
+    # 校舍建筑面积 9000 ㎡ in 2019 → 8000 ㎡ in 2020 (−11.1 %, more than 10 %)
+    QualityCase("facilities_shrink", {"facilities": [row("facilities", year=2019), row("facilities", building_area=8000)]}, [
+        "崇仁路小学（2420104001）2020 年校舍建筑面积 8000 ㎡，比上年 9000 ㎡减少 1000 ㎡（-11.1%，减少超过 10%）；"
+        "学校的用地和校舍面积一般不会减少：请核对是否拆除/划出，或单位填错"]),
 ]
 
 # Issue types no file can produce through the data model, each with the reason (asserted below).
@@ -688,7 +692,14 @@ def test_integer_inexact_cannot_come_from_a_model_field():
                 assert f.max is not None and f.max < 2**53 and f.min is not None and f.min > -(2**53), (t.name, f.name)
 
 
-OTHER_READERS = {"value-missing": test_value_missing_in_balance_input}
+OTHER_READERS = {
+    "value-missing": test_value_missing_in_balance_input,
+    # the annual collection's checks of a submission, and the lock every import respects (tests/test_collection.py)
+    "data-locked": "test_collection.py::test_locked_data_refuses_import_and_undo_until_unlocked_with_a_reason",
+    "not-own-school": "test_collection.py::test_another_schools_row_is_refused_naming_the_row_and_nothing_is_stored",
+    "wrong-year": "test_collection.py::test_wrong_year_a_table_not_in_the_round_and_a_bad_cell_are_all_reported_at_once",
+    "table-not-in-round": "test_collection.py::test_wrong_year_a_table_not_in_the_round_and_a_bad_cell_are_all_reported_at_once",
+}
 
 
 def test_every_check_has_a_case():

@@ -161,11 +161,22 @@ def books(demo_store, tmp_path_factory) -> dict[str, Path]:
     finally:
         state.close()
     out["school"] = folder / "school.xlsx"
+    # a collection round's progress board (eduplan.collection.board_xlsx) and a school's pre-filled template
+    from eduplan.collection import Actor, board, open_round
+    from eduplan.collection.board_xlsx import write_board_xlsx
+    from eduplan.collection.template import write_template
+
+    with Store(db) as s:
+        rid = open_round(s, Actor.cli("测试"), 2026, ["enrolment", "facilities"], dt.date(2026, 10, 31))
+        write_board_xlsx(board(s, rid, today=dt.date(2026, 11, 1)), folder / "board.xlsx", db.name)
+        write_template(s, rid, school, "enrolment", folder / "prefilled.xlsx")
+    out["board"] = folder / "board.xlsx"
+    out["prefilled"] = folder / "prefilled.xlsx"
     out["db"] = db
     return out
 
 
-@pytest.mark.parametrize("name", ["indicators", "balance", "projects", "forecast", "issues", "audit", "school"])
+@pytest.mark.parametrize("name", ["indicators", "balance", "projects", "forecast", "issues", "audit", "school", "board"])
 def test_forwarded_workbooks_read_as_a_clerk_expects(books, name):
     assert problems(books[name]) == []
     wb = openpyxl.load_workbook(books[name])
@@ -178,7 +189,7 @@ def test_forwarded_workbooks_read_as_a_clerk_expects(books, name):
             assert f"年度：{2025 if name == 'projects' else YEAR}" in line, (ws.title, line)
 
 
-@pytest.mark.parametrize("name", ["export", "template", "balance-template"])
+@pytest.mark.parametrize("name", ["export", "template", "balance-template", "prefilled"])
 def test_reimportable_workbooks_keep_the_header_in_row_1(books, name):
     assert problems(books[name], title_rows=False) == []
     wb = openpyxl.load_workbook(books[name])
@@ -432,4 +443,5 @@ def test_every_workbook_writer_is_checked_here():
         "ingest/template.write_issue_workbook",  # books["issues"]
         "access/audit.write_xlsx",  # books["audit"]
         "web/pages/school.write_school_workbook",  # books["school"]
+        "collection/board_xlsx.write_board_xlsx",  # books["board"]
     }
