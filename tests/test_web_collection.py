@@ -231,7 +231,7 @@ def test_the_review_marks_changed_cells_and_approve_writes_a_batch_and_locks(w, 
     sid = _pending_of(w, code)[0]
     page = staff.get(f"/collection/submissions/{sid}")
     assert page.status_code == 200
-    changed = re.findall(r'<td class="changed" data-testid="changed-cell" data-field="([a-z_]+)" title="([^"]*)">([^<]*)</td>',
+    changed = re.findall(r'<td class="changed st-warn" data-testid="changed-cell" data-field="([a-z_]+)" title="([^"]*)">([^<]*)</td>',
                          page.text)
     with w.state.reading() as store:
         first = store.dicts("SELECT * FROM enrolment WHERE school_code = ? AND year = ? ORDER BY grade LIMIT 1",
