@@ -73,3 +73,21 @@ def test_the_switch_only_goes_back_to_this_site(app):
     staff = app.client("staff")
     r = staff.post("/figures/pending", data={"csrf": staff.csrf, "on": "true", "next": "//evil.example/x"})
     assert r.headers["location"] == "/overview"
+
+
+def test_the_overview_workbook_says_it_includes_pending_data(app):
+    import io
+
+    import openpyxl
+
+    staff = app.client("staff")
+    staff.post("/figures/pending", data={"csrf": staff.csrf, "on": "true", "next": "/overview"})
+    r = staff.get("/overview/xlsx")
+    assert r.status_code == 200 and "%E5%90%AB%E5%BE%85%E5%AE%A1%E6%A0%B8%E6%95%B0%E6%8D%AE" in \
+        r.headers["content-disposition"]  # …-含待审核数据.xlsx
+    ws = openpyxl.load_workbook(io.BytesIO(r.content)).worksheets[0]
+    assert ws["A1"].value == f"{app.year} 年 规划指标监测（含待审核数据）（区）"  # the pending year is the latest
+    assert "含待审核数据：包含 1 份尚未审核的采集提交，不是正式数据" in ws["A2"].value
+    staff.post("/figures/pending", data={"csrf": staff.csrf, "next": "/overview"})
+    ws = openpyxl.load_workbook(io.BytesIO(staff.get("/overview/xlsx").content)).worksheets[0]
+    assert "含待审核数据" not in ws["A1"].value + ws["A2"].value

@@ -95,16 +95,22 @@ def _cell(col: str, v: Any, unit: str) -> Any:
 
 
 def write_indicator_workbook(report: dict[str, Any] | list[dict[str, Any]], path: Path,
-                             store: str | Path | None = None, produced: dt.date | None = None) -> Path:
+                             store: str | Path | None = None, produced: dt.date | None = None,
+                             pending: str | None = None) -> Path:
     """The workbook of `report` — one district's report or the per-district reports of one year (see the
-    module docstring); `store` names the database in the title rows. Every text is written as text, never
-    a formula or link. An unwritable `path` raises OutputError and leaves nothing behind."""
+    module docstring); `store` names the database in the title rows. `pending`: the figures include pending
+    (not yet approved) collection submissions — the title says 含待审核数据 and this text follows the provenance
+    line. Every text is written as text, never a formula or link. An unwritable `path` raises OutputError and
+    leaves nothing behind."""
     path = Path(path)
     reports = [report] if isinstance(report, dict) else list(report)
     df = frame_for_year(reports)
     year = reports[0]["year"]
     sub = provenance(store, year, None, produced) + "；" + "；".join(plan_line(r) for r in reports)
     title = f"{year} 年 规划指标监测"
+    if pending:
+        title += "（含待审核数据）"
+        sub += "；" + pending
     with workbook(path) as wb:
         st = Styles(wb, "#D9E1F2")
         described: list[tuple[str, Col]] = []

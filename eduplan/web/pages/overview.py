@@ -138,8 +138,12 @@ def overview_xlsx(request: Request, year: YearQuery = None, district: DistrictQu
 
     state, scope, year = ind_data.require_year(request, district, year)
     rep = ind_data.report(state, scope, year)
-    return xlsx_response(lambda p: write_indicator_workbook(rep, Path(p), store=state.db.name),
-                         f"规划指标监测-{scope.district_code}-{year}.xlsx")
+    from ..state import PENDING
+
+    pending = (f"含待审核数据：包含 {state.pending_count()} 份尚未审核的采集提交，不是正式数据"
+               if PENDING.get() else None)
+    return xlsx_response(lambda p: write_indicator_workbook(rep, Path(p), store=state.db.name, pending=pending),
+                         f"规划指标监测-{scope.district_code}-{year}{'-含待审核数据' if pending else ''}.xlsx")
 
 
 def warm(state: WebState) -> None:
