@@ -306,4 +306,6 @@ def _round(rnd: CollectionRound, facts: Facts, year: int, last: int, code: str, 
     states = page.locator(f'table#board tr[data-table="{TABLE}"]').evaluate_all(
         "els => els.map(e => [e.dataset.school, e.querySelector('[data-testid=board-state]').textContent.trim()])")
     assert sorted(map(tuple, states)) == [(c, "已通过" if c == code else "未提交") for c in facts.expected]
+    assert table_rows(page, "table#board-counts") == [
+        {"表": TABLE_LABEL, "未提交": f"{len(facts.expected) - 1:,}", "待审核": "0", "已退回": "0", "已解锁": "0", "已通过": "1"}]
     staff.shoot("/collection", "collection-12-rounds.png")
