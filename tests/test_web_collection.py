@@ -240,6 +240,14 @@ def test_the_review_marks_changed_cells_and_approve_writes_a_batch_and_locks(w, 
     by_field = {c[0]: c for c in changed}
     assert by_field["male"][1:] == (f"{w.last_year} 年：{first['male']}", str(first["male"] + 1))
     assert re.search(r'data-testid="count-changed">2<', page.text)
+    # with the 含待审核数据 switch on, the review still compares against the approved data (not the pending overlay)
+    pending = w.client("staff")
+    assert pending.post("/figures/pending", data={"csrf": pending.csrf, "on": "true"}).status_code == 303
+    switched = pending.get(f"/collection/submissions/{sid}").text
+    assert "含待审核数据" in switched
+    assert re.findall(r'data-testid="changed-cell" data-field="([a-z_]+)" title="([^"]*)">([^<]*)</td>', switched) == \
+        [c[:3] for c in re.findall(r'data-testid="changed-cell" data-field="([a-z_]+)" title="([^"]*)">([^<]*)</td>', page.text)]
+    assert re.search(r'data-testid="count-changed">2<', switched)
     assert 'data-testid="approve"' in page.text and 'data-testid="return"' in page.text
     batches = _count(w, "SELECT count(*) FROM import_batch")
     r = staff.post(f"/collection/submissions/{sid}/approve", data={"csrf": staff.csrf, "comment": "核对无误"})

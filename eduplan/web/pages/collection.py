@@ -381,12 +381,25 @@ def _submission(request: Request, sid: int, status: int = 200, **extra):
                            "is_staff": _is_staff(current_user(request)), "state_class": STATE_CLASS,
                            "error": None, "message": None}
     if scope.all:
-        ctx["review"] = state.cached(("collection_review", sid), lambda s: C.review(s, sid))
+        ctx["review"] = _review(state, sid)
     else:
         ctx["fields"] = _fields(sub["table_name"])
         ctx["rows"] = sub.get("rows") or []
     ctx.update(extra)
     return _render(request, "collection/submission.html", ctx, status_code=status)
+
+
+def _review(state, sid: int) -> dict[str, Any]:
+    """The review of a submission, cached per data version — always against the approved data: the 含待审核数据
+    switch (which would compute it with every pending submission, this one included, already applied) is left
+    out for it."""
+    from ..state import PENDING
+
+    token = PENDING.set(False)
+    try:
+        return state.cached(("collection_review", sid), lambda store: _core().review(store, sid))
+    finally:
+        PENDING.reset(token)
 
 
 @router.get("/collection/submissions/{submission_id}", dependencies=[SIGNED_IN])
