@@ -419,3 +419,21 @@ def test_explain_names_the_approved_submission_behind_a_figure(demo_store, tmp_p
     origins = {b["batch_id"]: b["origin"] for t in r["numerator_terms"] + r["denominator_terms"] for b in t["batches"]}
     assert origins[batch].startswith(f"采集轮次 {rid} · 提交 {sub} · 学校 {code} ")  # then the school's name
     assert origins[batch].endswith("· 提交人 principal · 审核人 wangwu")
+
+
+def test_submit_validates_the_files_before_it_takes_the_store(store, round_id, tmp_path, monkeypatch):
+    from contextlib import contextmanager
+
+    import eduplan.collection.submit as submit_module
+
+    events = []
+    read = submit_module.read_files
+    monkeypatch.setattr(submit_module, "read_files", lambda paths: events.append("read") or read(paths))
+
+    @contextmanager
+    def writing():
+        events.append("store taken")
+        yield store
+
+    res = c.submit(writing, SCHOOL_A, round_id, [file_of(tmp_path, A_2020)])
+    assert res.accepted and events == ["read", "store taken"]

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from ..access import audit
 from ..ingest.importer import cross_checks, read_files, row_issue
@@ -39,9 +40,25 @@ class SubmitResult:
         return not self.report.errors and bool(self.submissions)
 
 
-def submit(store: Store, actor: Actor, round_id: int, paths: list[Path], school_code: str | None = None) -> SubmitResult:
+def submit(store: Store | Callable[[], AbstractContextManager[Store]], actor: Actor, round_id: int, paths: list[Path],
+           school_code: str | None = None) -> SubmitResult:
     """Validate `paths` for `school_code` in round `round_id`; store them as 待审核 submissions when there is no
-    error at all. A 学校 user submits for its own school only (school_code defaults to it; another is refused)."""
+    error at all. A 学校 user submits for its own school only (school_code defaults to it; another is refused).
+
+    store: an open writable Store, or a function giving a context manager that yields one (a running server's
+    `WebState.writing`): the files are read and validated before it is entered (validate first, lock after), so
+    the store is held only for the checks against it and the write."""
+    if not paths:
+        raise CollectionError("请选择要提交的文件")
+    report, parsed = read_files([Path(p) for p in paths])
+    if callable(store) and not isinstance(store, Store):
+        with store() as held:
+            return _submit(held, actor, round_id, [Path(p) for p in paths], school_code, report, parsed)
+    return _submit(store, actor, round_id, [Path(p) for p in paths], school_code, report, parsed)
+
+
+def _submit(store: Store, actor: Actor, round_id: int, paths: list[Path], school_code: str | None,
+            report: ImportReport, parsed: list) -> SubmitResult:
     rnd = round_row(store, round_id)
     if actor.is_school:
         if school_code not in (None, actor.school_code):
@@ -57,10 +74,7 @@ def submit(store: Store, actor: Actor, round_id: int, paths: list[Path], school_
         raise CollectionError(f"学校 {school_code} 不属于采集轮次 {round_id} 的区（{rnd['district_code']}）", status=404)
     if not rnd["is_open"]:
         raise CollectionError(f"采集轮次 {round_id} 已结束，不再接收提交；如需补报请联系规划统计人员", status=409)
-    if not paths:
-        raise CollectionError("请选择要提交的文件")
 
-    report, parsed = read_files([Path(p) for p in paths])
     report.issues += _round_issues(store, rnd, school_code, parsed)
     report.issues += cross_checks(store, [t for _, t in parsed])
     files = {fr.file for fr, _ in parsed}
