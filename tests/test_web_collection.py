@@ -315,6 +315,13 @@ def test_the_board_filters_and_its_workbook(w, staff, rid):
     inspector = w.client("inspector")
     seen = inspector.get(f"/collection/rounds/{rid}")
     assert seen.status_code == 200 and 'data-testid="unlock-form"' not in seen.text
+    assert 'data-testid="close-round"' not in seen.text and 'data-testid="staff-upload-form"' not in seen.text
+    home = inspector.get("/collection").text  # the rounds, read-only
+    assert f'<tr data-round="{rid}">' in home
+    assert 'data-testid="open-round-form"' not in home and 'data-testid="pending"' not in home
+    review = inspector.get(f"/collection/submissions/{rows[1][4].split()[-1]}").text
+    assert 'data-testid="review-rows"' in review and 'data-testid="unlock-form"' not in review
+    assert inspector.post(f"/collection/rounds/{rid}/close", data={"csrf": inspector.csrf}).status_code == 403
     x = staff.get(f"/collection/rounds/{rid}/board.xlsx")
     assert x.status_code == 200 and x.headers["content-type"].startswith(XLSX)
     sheet = openpyxl.load_workbook(io.BytesIO(x.content))["进度"]
