@@ -154,10 +154,11 @@ def test_submit_status_and_include_pending(db, tmp_path, monkeypatch):
     path = Path("out/indicators-2025-含待审核数据.xlsx")  # its own default name: the official workbook is not overwritten
     assert f"已写出{path}" in "".join(ok(r).split())
     wb = load_workbook(path, read_only=True)
-    line2 = {name: next(wb[name].iter_rows(min_row=2, max_row=2, values_only=True))[0] for name in ("区", "学校")}
-    assert line2 == {name: "数据库：demo.duckdb（含待审核数据：包含 1 份待审核（尚未审核通过）的采集提交，不是正式数据）；"
-                     f"年度：2025；生成日期：{date.today().isoformat()}；硚口区（420104） 规划：硚口区教育事业发展“十四·五”规划"
-                     "（2021—2025）（征求意见稿）" for name in ("区", "学校")}
+    heads = {name: [row[0] for row in wb[name].iter_rows(max_row=2, values_only=True)] for name in ("区", "学校")}
+    assert heads == {name: [f"2025 年 规划指标监测（含待审核数据）（{name}）",
+                            f"数据库：demo.duckdb；年度：2025；生成日期：{date.today().isoformat()}；硚口区（420104） 规划："
+                            "硚口区教育事业发展“十四·五”规划（2021—2025）（征求意见稿）；"
+                            "含待审核数据：包含 1 份待审核（尚未审核通过）的采集提交，不是正式数据"] for name in ("区", "学校")}
 
     # eduplan school: the same switch
     doc = js((run(db, "school", SCHOOL, "--year", "2025", "--format", "json", "--include-pending")))

@@ -165,7 +165,7 @@ PENDING_LABEL = "含待审核数据"
 
 
 def pending_text(n: int) -> str:
-    """What --include-pending added, in words (no “/”: it also goes into a workbook's provenance row)."""
+    """What --include-pending added, in words (also under a workbook's provenance line)."""
     if not n:
         return "当前没有待审核的提交，数字与正式数据相同"
     return f"包含 {n} 份待审核（尚未审核通过）的采集提交，不是正式数据"

@@ -164,10 +164,10 @@ def _run_indicators(year, unit, fmt, output, district, db, plan_path, settings_p
                        **({"include_pending": True, "pending_submissions": pending} if pending is not None else {})})
         return
     if fmt == "xlsx":
-        # the workbook's title rows name the store; with pending submissions they say so on every sheet
-        where = db if pending is None else f"{Path(db).name}（{PENDING_LABEL}：{pending_text(pending)}）"
-        path = write_indicator_workbook(reports, output or Path(f"out/indicators-{year}{'' if pending is None else '-含待审核数据'}.xlsx"),
-                                        store=where)
+        # with pending submissions the title says 含待审核数据 and the provenance line how many
+        pending_note = None if pending is None else f"{PENDING_LABEL}：{pending_text(pending)}"
+        default = Path(f"out/indicators-{year}.xlsx" if pending is None else f"out/indicators-{year}-含待审核数据.xlsx")
+        path = write_indicator_workbook(reports, output or default, store=db, pending=pending_note)
         err.print(f"已写出 {safe(path)}")
         return
     for rep in reports:
