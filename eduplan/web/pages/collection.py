@@ -279,8 +279,10 @@ def _submit(state, user, actor, rid: int, files: list[UploadFile], code: str) ->
     folder = Path(tempfile.mkdtemp(prefix="eduplan-collect-"))  # mode 0700: private to the server's account
     try:
         paths = _store_uploads(files, folder)
-        with state.writing() as store:
-            result = C.submit(store, actor, rid, paths, school_code=code)
+        # the files are read and validated before the store is taken (validate first, lock after): other
+        # requests wait only for the checks against the store and the write
+        result = C.submit(state.writing, actor, rid, paths, school_code=code)
+        with state.reading() as store:
             subs = [C.submission(store, sid) for sid in result.submissions]
     finally:
         shutil.rmtree(folder, ignore_errors=True)
