@@ -284,6 +284,18 @@ def test_pending_overlay_shows_pending_rows_and_leaves_nothing(store, round_id, 
     assert c.pending_version(store) != v1 and c.pending_count(store) == 0
 
 
+def test_pending_overlay_applies_every_schools_pending_file_at_once(store, round_id, tmp_path):
+    c.submit(store, SCHOOL_A, round_id, [file_of(tmp_path, A_2020)])
+    b_rows = [{"year": 2020, "school_code": B, "grade": "P1", "classes": 2, "male": 46, "female": 44, "pupils": 90},
+              {"year": 2020, "school_code": B, "grade": "J1", "classes": 2, "male": 50, "female": 50, "pupils": 100}]
+    c.submit(store, SCHOOL_B, round_id, [file_of(tmp_path, b_rows, "b")])
+    total = "SELECT school_code, sum(pupils) FROM enrolment WHERE year = 2020 GROUP BY 1 ORDER BY 1"
+    with c.pending_overlay(store) as n:
+        assert n == 2 and store.run(total) == [(A, 180 + 120), (B, 90 + 100)]
+        assert store.one("SELECT count(*) FROM import_batch WHERE kind = 'pending'")[0] == 1  # one table, one batch
+    assert store.run(total) == []
+
+
 def test_pending_overlay_needs_a_writable_store(store, round_id, tmp_path):
     path = store.path
     c.submit(store, SCHOOL_A, round_id, [file_of(tmp_path, A_2020)])

@@ -54,10 +54,26 @@ def as_file(store: Store, sub: dict[str, Any], note: str) -> dict[str, Any]:
     t = COLLECTABLE[name]
     rows = sub["rows"]
     absent = store.absent_rows(name, rows)
-    return {"file_name": sub["file_name"], "file_path": f"采集轮次 {sub['round_id']} · 提交 {sub['submission_id']}",
+    where = f"采集轮次 {sub['round_id']}" + (f" · 提交 {sub['submission_id']}" if sub["submission_id"] else "")
+    return {"file_name": sub["file_name"], "file_path": where,
             "sha256": sub["sha256"], "tables": {name: rows},
             "delete": {name: [{k: r[k] for k in t.key} for r in absent]} if absent else {},
             "note": note, "submission_id": sub["submission_id"]}
+
+
+def _files(store: Store, subs: list[dict[str, Any]], what: str) -> list[dict[str, Any]]:
+    """The submissions as files for Store.write_files: ONE file per table (a batch costs a few passes over its
+    table: a file per submission took 18 s for a district's 148 on the 1× city, one per table 0.2 s). Their keys
+    never clash: `pending` keeps one submission per school × table × year."""
+    if len(subs) == 1:
+        return [as_file(store, subs[0], f"{what}：提交 {subs[0]['submission_id']}")]
+    files = []
+    for name in dict.fromkeys(s["table_name"] for s in subs):
+        group = [s for s in subs if s["table_name"] == name]
+        merged = {**group[0], "rows": [r for s in group for r in s["rows"]], "submission_id": None,
+                  "file_name": f"{len(group)} 份待审核提交"}
+        files.append(as_file(store, merged, f"{what}：提交 " + "、".join(str(s["submission_id"]) for s in group)))
+    return files
 
 
 @contextmanager
@@ -68,8 +84,7 @@ def applied(store: Store, subs: list[dict[str, Any]], what: str = "预览") -> I
                               "（结果算完即撤回，不写入任何数据）")
     store._begin()
     try:
-        results = store.write_files([as_file(store, s, f"{what}：提交 {s['submission_id']}") for s in subs],
-                                    PENDING_USER, kind="pending") if subs else []
+        results = store.write_files(_files(store, subs, what), PENDING_USER, kind="pending") if subs else []
         yield results
     finally:
         store._rollback()
