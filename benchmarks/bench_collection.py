@@ -25,7 +25,10 @@ A warm-up run (imports, the compiled SQL, the first template) comes first and is
 `--runs` runs (wall and process CPU time) go to out/bench/collection.json (`--output`) with the machine, load
 average, commit and date; docs/performance.md (section "Collection") quotes them.
 
-Run: .venv/bin/python benchmarks/bench_collection.py [--runs 5] [--skip-demo] [--output out/bench/collection.json]
+`--copies N` runs on the city × N instead (benchmarks/city.py), `--no-overlay` leaves out the overlay and the report.
+
+Run: .venv/bin/python benchmarks/bench_collection.py [--runs 5] [--skip-demo] [--copies 1] [--no-overlay]
+     [--output out/bench/collection.json]
 """
 
 from __future__ import annotations
@@ -218,7 +221,7 @@ def count_values(rep: dict[str, Any]) -> int:
     return n
 
 
-def bench_store(name: str, source: Path, runs: int, folder: Path, rules: bool) -> dict[str, Any]:
+def bench_store(name: str, source: Path, runs: int, folder: Path, rules: bool, overlay: bool = True) -> dict[str, Any]:
     """Every measurement on one store (`source` is copied; never written)."""
     from eduplan import collection as C
     from eduplan.indicators import IndicatorSettings, load_definitions
@@ -251,12 +254,17 @@ def bench_store(name: str, source: Path, runs: int, folder: Path, rules: bool) -
         print(f"[{name}] 流程第 {i} 次{'（预热）' if i == 0 else ''}：审核 {t.last('review (diff + every quality rule, rolled back)') * 1000:.0f} ms，"
               f"看板 {t.last('board of the round (every school × table)') * 1000:.0f} ms", flush=True)
 
+    out = {"store": {"name": name, **stats}, "year": year, "school": school, "district": DISTRICT,
+           "flow": flow.summary(), "warmup": warm.summary(), "facts": facts}
+    if not overlay:
+        remove_store(base)
+        return out
     print(f"[{name}] 准备 {len(schools)} 份待审核提交（区 {DISTRICT} 的每所学校，不计时）…", flush=True)
     pend = copy_store(base, folder / "pending.duckdb")
     t0 = time.perf_counter()
     _, ids = prepare_pending(pend, year, schools, folder)
     setup_s = time.perf_counter() - t0
-    overlay = Timer()
+    timer = Timer()
     ratios = []
     settings = load_section("indicators", IndicatorSettings)
     defs = load_definitions(settings)
@@ -268,7 +276,7 @@ def bench_store(name: str, source: Path, runs: int, folder: Path, rules: bool) -
 
         result: dict[str, Any] = {}
         for i in range(runs + 1):
-            t = warm if i == 0 else overlay
+            t = warm if i == 0 else timer
             result = pending_run(store, ids, t, report, plain_first=i % 2 == 0)
             ratio = t.last("indicator report inside the overlay (report alone)") / t.last(
                 "indicator report, approved data only")
@@ -280,14 +288,12 @@ def bench_store(name: str, source: Path, runs: int, folder: Path, rules: bool) -
                   flush=True)
     remove_store(pend)
     remove_store(base)
-    return {"store": {"name": name, **stats}, "year": year, "school": school, "district": DISTRICT,
-            "pending_schools": len(ids), "pending_setup_s": round(setup_s, 1),
+    return {**out, "pending_schools": len(ids), "pending_setup_s": round(setup_s, 1),
             "pending_submit_mean_ms": round(setup_s * 1000 / max(1, len(ids)), 1),
-            "flow": flow.summary(), "overlay": overlay.summary(), "warmup": warm.summary(),
+            "overlay": timer.summary(), "warmup": warm.summary(),
             "report_ratio_overlay_over_plain": {"median": round(statistics.median(ratios), 2),
                                                 "runs": [round(r, 2) for r in ratios]},
-            "report_values": {"approved": result["values"][0], "with_pending": result["values"][1]},
-            "facts": facts}
+            "report_values": {"approved": result["values"][0], "with_pending": result["values"][1]}}
 
 
 def print_table(results: list[dict[str, Any]]) -> None:
@@ -295,18 +301,20 @@ def print_table(results: list[dict[str, Any]]) -> None:
     rows: dict[str, list[str]] = {}
     for r in results:
         for part in ("flow", "overlay"):
-            for k, v in r[part].items():
+            for k, v in r.get(part, {}).items():
                 rows.setdefault(k, ["—"] * len(results))[names.index(r["store"]["name"])] = (
                     f"{v['median_ms']:,.1f} ms（CPU {v['cpu_median_ms']:,.1f}）")
     width = max(len(k) for k in rows) + 2
     print(f"\n{'步骤（中位数）':<{width}}" + "".join(f"{n:>30}" for n in names))
     for k, cells in rows.items():
         print(f"{k:<{width}}" + "".join(f"{c:>30}" for c in cells))
-    for r in results:
+    for r in (r for r in results if "overlay" in r):
         q = r["report_ratio_overlay_over_plain"]
         print(f"{r['store']['name']}：含待审核数据的指标报告 ÷ 仅正式数据 = {q['median']}×（各次 {q['runs']}）；"
-              f"报告数值 {r['report_values']['approved']} → {r['report_values']['with_pending']}；"
-              f"审核提示 {r['facts']['flags']}")
+              f"报告数值 {r['report_values']['approved']} → {r['report_values']['with_pending']}")
+    for r in results:
+        f = r["facts"]
+        print(f"{r['store']['name']}：审核 {f['rows']} 行，提示 {f['flags']}；看板 {f['board_rows']:,} 行（{f['board_schools']:,} 所学校）")
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -315,6 +323,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     p = argparse.ArgumentParser(description="数据采集各步骤的基准（全市与演示库）")
     p.add_argument("--runs", type=int, default=5, help="计时的次数（另有一次预热；默认 5）")
+    p.add_argument("--copies", type=int, default=1, help="全市数据的倍数（benchmarks/city.py，默认 1）")
+    p.add_argument("--no-overlay", action="store_true", help="不测含待审核数据（pending_overlay 与指标报告）")
     p.add_argument("--demo", type=Path, default=ROOT / "out" / "demo.duckdb", help="演示库（make demo）")
     p.add_argument("--skip-demo", action="store_true", help="只测全市")
     p.add_argument("--no-rules", action="store_true", help="不逐条计时质量规则")
@@ -323,8 +333,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     load_before = os.getloadavg()
     started = datetime.now(timezone.utc)
-    city, _ = cached_city(ROOT / "out" / "bench" / "cities", 1, progress=True)
-    stores = [("city 1×", city)]
+    city, _ = cached_city(ROOT / "out" / "bench" / "cities", args.copies, progress=True)
+    stores = [(f"city {args.copies}×", city)]
     if not args.skip_demo:
         if not args.demo.exists():
             raise SystemExit(f"没有演示库 {args.demo}：先运行 make demo，或加 --skip-demo")
@@ -332,7 +342,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     results = []
     with tempfile.TemporaryDirectory(prefix="eduplan-bench-collection-") as tmp:
         for i, (name, source) in enumerate(stores):
-            results.append(bench_store(name, source, args.runs, Path(tmp) / f"s{i}", not args.no_rules))
+            results.append(bench_store(name, source, args.runs, Path(tmp) / f"s{i}", not args.no_rules,
+                                       not args.no_overlay))
     report = {"benchmark": "collection", "date": started.isoformat(timespec="seconds"),
               "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"), "commit": commit(),
               "machine": machine(), "load_average_before": [round(x, 2) for x in load_before],
