@@ -11,9 +11,10 @@ changed cells highlighted and the quality flag, returns it with a comment; the s
 resubmits; the reviewer approves. The school's own page (/schools/{code}: 在校生 and the indicator
 小学超标准班额班级占比) is read before submitting, after submitting (unchanged) and after approval (the new year,
 with the numbers worked by hand). Locked data then refuse a new upload of the school and an import on the 数据
-page, and the progress board lists every school of the round: this one 已通过, every other 未提交. No page may
-request another host or log a console error. With WEB_SCREENSHOTS=<folder> each step is also written there as
-collection-NN-<step>.png (EDUPLAN_* variables are cleared by conftest.py, hence the name).
+page, and the progress board lists every school of the round: this one 已通过, every other 未提交; unlocked with a
+reason, the school submits again (待审核) while the approved figures stay. No page may request another host or
+log a console error. With WEB_SCREENSHOTS=<folder> each step is also written there as collection-NN-<step>.png
+(EDUPLAN_* variables are cleared by conftest.py, hence the name).
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from openpyxl.utils import get_column_letter
 
 import live_server  # tools/live_server.py (on sys.path through tests/web_live.py)
 from screenshots import (  # tools/screenshots.py: the same browser helpers `make screenshots` uses
-    DESKTOP, CollectionRound, Shooter, cohort_jump_edits, edit_workbook, grade_of, table_rows, template_rows,
+    DESKTOP, UNLOCK_REASON, CollectionRound, Shooter, cohort_jump_edits, edit_workbook, grade_of, table_rows,
+    template_rows,
 )
 
 pytestmark = [pytest.mark.slow, pytest.mark.demo]
@@ -309,3 +311,13 @@ def _round(rnd: CollectionRound, facts: Facts, year: int, last: int, code: str, 
     assert table_rows(page, "table#board-counts") == [
         {"表": TABLE_LABEL, "未提交": f"{len(facts.expected) - 1:,}", "待审核": "0", "已退回": "0", "已解锁": "0", "已通过": "1"}]
     staff.shoot("/collection", "collection-12-rounds.png")
+
+    # ---- 12. unlocked with a reason: the school may submit again (the cycle repeats); the approved figures stay
+    rnd.unlock(sid, UNLOCK_REASON, shot="collection-13-unlocked.png")
+    assert staff.page.locator('[data-testid="message"]').inner_text() == (
+        f"已解锁{facts.name}（{code}）{year} 年的“{TABLE_LABEL}”；原因：{UNLOCK_REASON}。学校现在可以重新提交，审核通过后再次锁定。")
+    assert table_state(rnd, rid)[0] == "已解锁"
+    school.snap("collection-14-school-after-unlock.png")
+    assert len(rnd.upload(rid, [again])) == 1
+    assert table_state(rnd, rid)[0] == "待审核"
+    assert school_page(school, code) == after

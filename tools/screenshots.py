@@ -9,7 +9,8 @@ on the copy, as tests/test_web_collection_browser.py does, and shoots each step 
 规划统计 user opens a round for the year after the store's last; a 学校 user downloads its pre-filled template,
 uploads it with an error (the problems listed), fixes it with a cohort jump and submits; the school's figures
 含待审核数据 (the bureau's switch); the review (changed cells highlighted, the quality flag); returned with a comment the school sees; resubmitted, approved and locked; a new
-upload refused by the lock; the progress board and the round list. `index.md` lists every picture with its address.
+upload refused by the lock; the progress board and the round list; unlocked with a reason, the school may submit
+again. `index.md` lists every picture with its address.
 The store given is never written: the server works on a copy.
 
     .venv/bin/python tools/screenshots.py --db out/demo.duckdb --output out/screenshots
@@ -291,6 +292,17 @@ class CollectionRound:
         """Approve submission `sid` (the review page's 审核通过 form)."""
         self._decide(sid, "approve", comment, '[data-testid="approve-form"] textarea[name="comment"]', shot)
 
+    def unlock(self, sid: int, reason: str, shot: str | None = None) -> None:
+        """Unlock the data approved with submission `sid` (its review page's 解锁 form, with `reason`)."""
+        s = self.staff
+        if urlsplit(s.page.url).path != f"/collection/submissions/{sid}":
+            self.review(sid)
+        form = s.page.locator('form[data-testid="unlock-form"]')
+        form.locator('[data-testid="unlock-reason"]').fill(reason)
+        with s.page.expect_navigation(wait_until="load"):
+            form.locator('[data-testid="unlock"]').click()
+        s.snap(shot)
+
     def figures_pending(self, on: bool, shot: str | None = None) -> None:
         """Turn the staff's 含待审核数据 switch (the header's button, on the current page) on or off."""
         s = self.staff
@@ -305,6 +317,9 @@ class CollectionRound:
         response = self.staff.goto(f"/collection/rounds/{rid}")
         self.staff.snap(shot)
         return response
+
+
+UNLOCK_REASON = "学校发现三年级转入学生漏报，申请更正"
 
 
 def shoot_collection(browser, server, output: Path, school_code: str, year: int, folder: Path,
@@ -342,6 +357,8 @@ def shoot_collection(browser, server, output: Path, school_code: str, year: int,
     rnd.upload(rid, [fixed], shot="collection-10-locked.png")
     rnd.board(rid, shot="collection-11-board.png")
     staff.shoot("/collection", "collection-12-rounds.png")
+    rnd.unlock(sid, UNLOCK_REASON, shot="collection-13-unlocked.png")
+    school.shoot("/collection", "collection-14-school-after-unlock.png")
 
 
 def last_year(db: Path) -> int:
@@ -427,7 +444,7 @@ def main(argv: list[str] | None = None) -> int:
     lines += ["", f"## 数据采集：一个完整的采集轮次（{year} 年分年级学生数，学校 {school}）", "",
               "规划统计开启轮次；学校下载预填模板，上传有错误的文件（列出问题），改正（同届人数跳变）后提交；规划统计打开“含待审核数据”"
               "看学校页；审核页标出与上年不同的单元格和质量提示；退回并写意见，学校看到意见后重新提交；审核通过并锁定（学校页出现新年度"
-              "的数据）；锁定后再次上传被拒绝；进度看板和轮次列表。", "", "| 文件 | 角色 | 地址 | HTTP |", "|---|---|---|---|"]
+              "的数据）；锁定后再次上传被拒绝；进度看板和轮次列表；说明理由解锁后学校可以重新提交。", "", "| 文件 | 角色 | 地址 | HTTP |", "|---|---|---|---|"]
     shots = sorted((name, ROLE_LABELS[s.role], path, status) for s in round_shooters for name, path, status in s.written)
     lines += [f"| [{name}]({name}) | {label} | `{path}` | {status} |" for name, label, path, status in shots]
     foreign += [url for s in round_shooters for url in s.foreign]
