@@ -459,3 +459,24 @@ def test_staff_submit_for_a_school_named_in_the_form(w, staff, rid):
     assert row == {"school_code": code, "status": "pending", "submitted_by": "test-staff"}
     pending = _table(staff.get("/collection").text, "pending")
     assert any(p[0] == str(sid) and p[1].endswith(f"（{code}）") for p in pending[1:])
+
+
+def test_a_resubmission_supersedes_the_waiting_one(w, staff, rid):
+    code = w.primary[9]
+    first = _pending_of(w, code)
+    assert len(first) == 1  # the one staff submitted for the school above
+    school = w.client("school", school_code=code)
+    r = _submit(school, rid, "分年级学生数.csv", _csv(w, code, lambda rows: rows[0].update(classes=rows[0]["classes"] + 1)))
+    assert r.status_code == 200, _error(r.text)
+    second = int(_table(r.text, "new-submissions")[1][0])
+    assert _pending_of(w, code) == [second]
+    old = staff.get(f"/collection/submissions/{first[0]}").text
+    assert 'data-testid="submission-state">已被新提交取代<' in old
+    assert f'href="/collection/submissions/{second}">提交 {second}</a>' in old
+    assert 'data-testid="approve"' not in old
+    refused = staff.post(f"/collection/submissions/{first[0]}/approve", data={"csrf": staff.csrf})
+    assert refused.status_code == 409
+    assert _error(refused.text) == (f"未能审核通过：不能审核通过提交 {first[0]}：它已被学校的新提交 {second} 取代，"
+                                    "请审核最新的提交")
+    mine = [row for row in _table(school.get("/collection").text, "my-submissions")[1:]]
+    assert [(row[0], row[6]) for row in mine[:2]] == [(str(second), "待审核"), (str(first[0]), "已被新提交取代")]
