@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..pages import indicator as ind_data
 from ..pages.indicator import DistrictQuery, IndicatorPath, UnitQuery, YearQuery
@@ -166,6 +166,7 @@ class Batch(BaseModel):
     sha256: str | None = None
     imported_at: str | None = None
     user: str | None = None
+    origin: str | None = Field(None, description="批次来自审核通过的采集提交时：采集轮次、提交、学校、提交人、审核人")
 
 
 class MissingSchool(BaseModel):
