@@ -2,8 +2,9 @@
 
 Stores: a copy of the 1× city (benchmarks/city.py: 17 districts, 2,601 schools, ten years; built once into
 out/bench/cities/) and, for comparison, a copy of the demo store out/demo.duckdb (one district, 153 schools; `make
-demo`; `--skip-demo` without it). The round is for the year after the store's last one (2026), so that every
-template is pre-filled with the school's rows of the year before, as in an autumn round.
+demo`; left out, with a note, when it is not there, or with `--skip-demo`). The round is for the year after the
+store's last one (2026), so that every template is pre-filled with the school's rows of the year before, as in an
+autumn round.
 
 Each run, on a fresh copy of the store, times with eduplan.collection (the functions the web pages and `eduplan
 collection` call):
@@ -251,7 +252,8 @@ def bench_store(name: str, source: Path, runs: int, folder: Path, rules: bool, o
         t = warm if i == 0 else flow
         facts = flow_run(db, year, school, folder, t, rules)
         remove_store(db)
-        print(f"[{name}] 流程第 {i} 次{'（预热）' if i == 0 else ''}：审核 {t.last('review (diff + every quality rule, rolled back)') * 1000:.0f} ms，"
+        print(f"[{name}] 流程第 {i} 次{'（预热）' if i == 0 else ''}："
+              f"审核 {t.last('review (diff + every quality rule, rolled back)') * 1000:.0f} ms，"
               f"看板 {t.last('board of the round (every school × table)') * 1000:.0f} ms", flush=True)
 
     out = {"store": {"name": name, **stats}, "year": year, "school": school, "district": DISTRICT,
@@ -314,7 +316,8 @@ def print_table(results: list[dict[str, Any]]) -> None:
               f"报告数值 {r['report_values']['approved']} → {r['report_values']['with_pending']}")
     for r in results:
         f = r["facts"]
-        print(f"{r['store']['name']}：审核 {f['rows']} 行，提示 {f['flags']}；看板 {f['board_rows']:,} 行（{f['board_schools']:,} 所学校）")
+        print(f"{r['store']['name']}：审核 {f['rows']} 行，提示 {f['flags']}；"
+              f"看板 {f['board_rows']:,} 行（{f['board_schools']:,} 所学校）")
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -325,7 +328,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--runs", type=int, default=5, help="计时的次数（另有一次预热；默认 5）")
     p.add_argument("--copies", type=int, default=1, help="全市数据的倍数（benchmarks/city.py，默认 1）")
     p.add_argument("--no-overlay", action="store_true", help="不测含待审核数据（pending_overlay 与指标报告）")
-    p.add_argument("--demo", type=Path, default=ROOT / "out" / "demo.duckdb", help="演示库（make demo）")
+    p.add_argument("--demo", type=Path, default=None,
+                   help="演示库（默认 out/demo.duckdb，由 make demo 生成；默认的不存在时只测全市）")
     p.add_argument("--skip-demo", action="store_true", help="只测全市")
     p.add_argument("--no-rules", action="store_true", help="不逐条计时质量规则")
     p.add_argument("--output", type=Path, default=ROOT / "out" / "bench" / "collection.json")
@@ -335,10 +339,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     started = datetime.now(timezone.utc)
     city, _ = cached_city(ROOT / "out" / "bench" / "cities", args.copies, progress=True)
     stores = [(f"city {args.copies}×", city)]
+    demo = args.demo or ROOT / "out" / "demo.duckdb"
     if not args.skip_demo:
-        if not args.demo.exists():
-            raise SystemExit(f"没有演示库 {args.demo}：先运行 make demo，或加 --skip-demo")
-        stores.append(("demo", args.demo))
+        if demo.exists():
+            stores.append(("demo", demo))
+        elif args.demo is not None:
+            raise SystemExit(f"没有演示库 {demo}：先运行 make demo，或加 --skip-demo")
+        else:
+            print(f"没有演示库 {demo}（make demo 生成）：只测全市", flush=True)
     results = []
     with tempfile.TemporaryDirectory(prefix="eduplan-bench-collection-") as tmp:
         for i, (name, source) in enumerate(stores):
