@@ -480,3 +480,31 @@ def test_a_resubmission_supersedes_the_waiting_one(w, staff, rid):
                                     "请审核最新的提交")
     mine = [row for row in _table(school.get("/collection").text, "my-submissions")[1:]]
     assert [(row[0], row[6]) for row in mine[:2]] == [(str(second), "待审核"), (str(first[0]), "已被新提交取代")]
+
+
+def test_a_schools_collection_pages_name_no_other_school(w, rid):
+    """With other schools' submissions, approvals and returns in the store, every 数据采集 page and download a 学校
+    user reaches from its home (and the submission and file ids of others) carries no other school's code or name."""
+    from test_web_probe import Probe
+
+    code = w.primary[0]
+    with w.state.reading() as store:
+        schools = store.run("SELECT school_code, school_name FROM school ORDER BY 1")
+        theirs = [r[0] for r in store.run("SELECT submission_id FROM submission WHERE school_code <> ?", [code])]
+    names = dict(schools)
+    assert len(theirs) >= 4
+    probe = Probe(w.client("school", school_code=code), (code, names[code]), [(c, n) for c, n in schools if c != code])
+    probe.get("/collection")
+    for sid in theirs:
+        probe.get(f"/collection/submissions/{sid}")
+        probe.get(f"/collection/submissions/{sid}/file")
+    probe.links = [u for u in probe.links if "/collection" in u]
+    probe.crawl(100)
+    assert probe.leaks == [] and probe.errors == []
+    assert probe.workbooks >= 1  # its template
+    own = _count(w, "SELECT max(submission_id) FROM submission WHERE school_code = ?", [code])
+    assert f"/collection/submissions/{own}" in probe.seen  # reached through its home's links
+    # the check itself can fail: the bureau's home (the submissions waiting, other schools among them) is caught
+    control = Probe(w.client("staff"), (code, names[code]), [(c, n) for c, n in schools if c != code])
+    control.get("/collection")
+    assert len(control.leaks) == 1 and control.leaks[0].startswith("GET /collection (200): ")
