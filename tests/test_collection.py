@@ -118,6 +118,19 @@ def test_another_schools_row_is_refused_naming_the_row_and_nothing_is_stored(sto
     assert actions(store)[-1] == ("submit_refused", "school-a", f"采集轮次 {round_id} · 学校 {A}")
 
 
+def test_an_upload_does_not_tell_a_school_which_other_codes_exist(store, round_id, tmp_path):
+    """Another school's code and a code no school has get the same one error (the pages answer 404 for another
+    school so as not to confirm it exists; the upload must not either)."""
+    def errors(code: str, folder: str) -> list[tuple]:
+        rows = A_2020 + [dict(A_2020[0], school_code=code)]
+        res = c.submit(store, SCHOOL_A, round_id, [file_of(tmp_path, rows, folder)])
+        return [(i.type, i.row, i.column, i.message.replace(code, "X")) for i in res.report.errors]
+
+    assert errors(B, "b") == errors("9999999999", "n") == [
+        ("not-own-school", 4, "学校标识码", "列“学校标识码”的值“X”不是本次提交的学校（2420104001 崇仁路小学）"
+                                        "（规则：每所学校只能提交本校的数据）")]
+
+
 def test_wrong_year_a_table_not_in_the_round_and_a_bad_cell_are_all_reported_at_once(store, round_id, tmp_path):
     rows = [dict(A_2020[0], year=2019), dict(A_2020[1], male="六十")]
     p = file_of(tmp_path, rows)

@@ -76,7 +76,10 @@ def _submit(store: Store, actor: Actor, round_id: int, paths: list[Path], school
         raise CollectionError(f"采集轮次 {round_id} 已结束，不再接收提交；如需补报请联系规划统计人员", status=409)
 
     report.issues += _round_issues(store, rnd, school_code, parsed)
-    report.issues += cross_checks(store, [t for _, t in parsed])
+    # the checks against the store on the school's own rows only: a row of another school already has its error,
+    # and checking its references would tell a school which other school codes exist
+    report.issues += cross_checks(store, [{name: [r for r in rows if r.get("school_code") == school_code]
+                                           for name, rows in t.items()} for _, t in parsed])
     files = {fr.file for fr, _ in parsed}
     if report.errors:
         audit.record(store, actor=actor.name, role=actor.role, action="submit_refused",
