@@ -8,7 +8,7 @@ YEAR    ?= 2019
 # a fixed "today" for project delays, so that the demo's output does not change with the date
 AS_OF   ?= 2025-12-31
 
-.PHONY: demo test test-fast mutation setup docs bench bench-scale backtest clean postgres-server assets serve browser screenshots bench-web
+.PHONY: demo test test-fast mutation setup docs bench bench-scale backtest clean postgres-server assets serve browser screenshots bench-web bench-collection
 
 $(STAMP): pyproject.toml eduplan/web/assets.py
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -106,6 +106,13 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_scale.py --sizes 1,4,16
 	$(BIN)/python benchmarks/bench_startup.py
 	$(BIN)/python benchmarks/bench_web.py
+	$(BIN)/python benchmarks/bench_collection.py
+
+## The annual collection's steps (open, template, submit, review with each quality rule, approve, board, figures 含待审核数据)
+## on the 1× city and the demo store (benchmarks/bench_collection.py; after make demo, else the city only; figures into
+## out/bench/collection.json, quoted in docs/performance.md "Collection").
+bench-collection: $(STAMP)
+	$(BIN)/python benchmarks/bench_collection.py --demo $(DB)
 
 ## The web application under load: 50 users browsing 总览, 指标, 优质均衡 and 公开 of the city store for 60 s on 127.0.0.1
 ## (benchmarks/bench_web.py; figures into out/bench/web.json, quoted in docs/performance.md "Web"). About 4 minutes with the warm-up.
