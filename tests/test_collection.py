@@ -180,6 +180,9 @@ def test_review_marks_changed_cells_against_last_year_and_flags_the_cohort(store
     assert [f["message"] for f in cohort] == [
         "崇仁路小学（2420104001）2020 年 P2 有 120 人，上一年低一年级为 175 人（变化 -31.4%，超过 ±30%）"]
     assert enrolment(store) == {} and store.max_batch_id() == batches  # the preview was rolled back
+    # … and so were the temporary tables that shadowed the store with this school's rows during the rules
+    assert store.one("SELECT count(*) FROM duckdb_tables() WHERE temporary")[0] == 0
+    assert store.one("SELECT count(DISTINCT school_code) FROM enrolment")[0] == 3
 
 
 def test_review_flags_a_file_identical_to_last_year(store, round_id, tmp_path):
