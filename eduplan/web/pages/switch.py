@@ -26,6 +26,7 @@ def _local(target: str | None) -> str:
 
 @router.post("/figures/pending", dependencies=[BUREAU])
 def switch(request: Request, on: Annotated[bool, Form()] = False, next: Annotated[str | None, Form(max_length=500)] = None):
+    """Turn 含待审核数据 on or off for this browser (a cookie), then back to the page it came from."""
     response = RedirectResponse(_local(next), status_code=303)
     value = "1" if on else "0"
     response.raw_headers.append((b"set-cookie", cookie_header(PENDING_COOKIE, value, secure=is_tls(request.scope),
