@@ -192,6 +192,10 @@ def test_another_schools_code_in_the_file_is_refused_naming_the_row(w, rid):
     assert len(refused) == 1
     assert refused[0][2:5] == ["3", "学校标识码", other]
     assert _count(w, "SELECT count(*) FROM submission") == before
+    # a code that does not exist gets the same answer: the upload does not tell which codes exist
+    nowhere = _submit(school, rid, "分年级学生数.csv", _csv(w, code, lambda rows: rows[1].update(school_code="9999999999")))
+    strip = [[c.replace("9999999999", "〈代码〉") for c in p] for p in _table(nowhere.text, "problems")]
+    assert strip == [[c.replace(other, "〈代码〉") for c in p] for p in problems]
 
 
 def test_a_school_user_sees_no_other_school(w, rid, staff):
