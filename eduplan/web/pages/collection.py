@@ -188,6 +188,7 @@ def _home(request: Request, status: int = 200, **extra):
 
 @router.get("/collection", dependencies=[SIGNED_IN])
 def collection_page(request: Request):
+    """The rounds and, per role, its part: open a round and the submissions waiting (staff), read-only (督学), a school's tables, template and upload."""
     return _home(request)
 
 
@@ -198,6 +199,7 @@ def open_round_page(request: Request,
                     deadline: Annotated[str, Form(max_length=20)] = "",
                     district: Annotated[str, Form(max_length=20)] = "",
                     note: Annotated[str, Form(max_length=4000)] = ""):
+    """Open a round (year, tables, deadline, district, note), then its board."""
     C = _core()
     form = {"year": year, "tables": tables, "deadline": deadline, "district": district, "note": note}
     try:
@@ -217,6 +219,7 @@ def open_round_page(request: Request,
 
 @router.post("/collection/rounds/{rid}/close", dependencies=[STAFF])
 def close_round_page(request: Request, rid: ROUND_ID):
+    """End a round: no more submissions (those waiting can still be reviewed)."""
     C = _core()
     try:
         with request.app.state.web.writing() as store:
@@ -234,6 +237,7 @@ def close_round_page(request: Request, rid: ROUND_ID):
 @router.get("/collection/rounds/{rid}/template/{table}.xlsx", dependencies=[SIGNED_IN])
 def template_xlsx(request: Request, rid: ROUND_ID, table: TABLE_NAME,
                   school: Annotated[str | None, Query(pattern=SCHOOL_CODE, max_length=40)] = None):
+    """The school's template for a table of the round, pre-filled with its rows of the year before (staff: ?school=)."""
     from ...collection.template import write_template
 
     C = _core()
@@ -297,6 +301,7 @@ def _submit(state, user, actor, rid: int, files: list[UploadFile], code: str) ->
 @router.post("/collection/rounds/{rid}/submit", dependencies=[Depends(submit_limit), SIGNED_IN],
              openapi_extra=SUBMIT_BODY)
 async def submit_page(request: Request, rid: ROUND_ID):
+    """A school's files for the round (staff: for the school named in the form), validated at once; every problem shown, nothing stored on error."""
     C = _core()
     user = current_user(request)
     if user.role not in ("admin", "staff", "school"):
@@ -333,6 +338,7 @@ async def submit_page(request: Request, rid: ROUND_ID):
 
 @router.get("/collection/reports/{report_id}.xlsx", dependencies=[SIGNED_IN])
 def problems_xlsx(request: Request, report_id: Annotated[str, PathParam(pattern=REPORT_ID, max_length=64)]):
+    """The 问题清单 of the uploader's refused submission (its problems by file, sheet, row, column, value and rule)."""
     from ...ingest.template import write_issue_workbook
 
     issues = kept_report(report_id, current_user(request).username)
@@ -406,6 +412,7 @@ def _review(state, sid: int) -> dict[str, Any]:
 
 @router.get("/collection/submissions/{submission_id}", dependencies=[SIGNED_IN])
 def submission_page(request: Request, submission_id: SUBMISSION_ID):
+    """A submission: a school its own (state, comment, rows); staff the review against last year with approve and return."""
     return _submission(request, submission_id)
 
 
@@ -438,6 +445,7 @@ def submission_file(request: Request, submission_id: SUBMISSION_ID):
 @router.post("/collection/submissions/{submission_id}/approve", dependencies=[STAFF])
 def approve_page(request: Request, submission_id: SUBMISSION_ID,
                  comment: Annotated[str, Form(max_length=4000)] = ""):
+    """Approve a waiting submission: an import batch with lineage to it, and the school × table × year locked."""
     C = _core()
     try:
         with request.app.state.web.writing() as store:
@@ -452,6 +460,7 @@ def approve_page(request: Request, submission_id: SUBMISSION_ID,
 @router.post("/collection/submissions/{submission_id}/return", dependencies=[STAFF])
 def return_page(request: Request, submission_id: SUBMISSION_ID,
                 comment: Annotated[str, Form(max_length=4000)] = ""):
+    """Return a waiting submission to its school with a comment (required) the school sees."""
     C = _core()
     try:
         with request.app.state.web.writing() as store:
@@ -497,6 +506,7 @@ def _board(request: Request, rid: int, filters: dict[str, Any], status: int = 20
 
 @router.get("/collection/rounds/{rid}", dependencies=[BUREAU])
 def board_page(request: Request, rid: ROUND_ID, table: TABLE_FILTER = None, state: STATE_FILTER = None):
+    """The progress board of a round: each school × table's state, 逾期, contacts; filters by table and state."""
     if state and state not in STATES:
         raise HTTPException(400, f"状态“{state}”不是可选的值之一：{'、'.join(STATES)}")
     return _board(request, rid, {"table": table, "state": state})
@@ -504,6 +514,7 @@ def board_page(request: Request, rid: ROUND_ID, table: TABLE_FILTER = None, stat
 
 @router.get("/collection/rounds/{rid}/board.xlsx", dependencies=[BUREAU])
 def board_xlsx(request: Request, rid: ROUND_ID, table: TABLE_FILTER = None, state: STATE_FILTER = None):
+    """The board (as filtered) as a workbook: the list the bureau phones round."""
     from ...collection.board_xlsx import write_board_xlsx
 
     C = _core()
@@ -532,6 +543,7 @@ def unlock_page(request: Request,
                 year: Annotated[str, Form(max_length=10)] = "",
                 reason: Annotated[str, Form(max_length=4000)] = "",
                 back: Annotated[str, Form(max_length=200)] = ""):
+    """Unlock approved data (school, table, year) with a reason, audited; the school may then resubmit."""
     C = _core()
     back = back if BACK.match(back or "") else "/collection"
     try:
