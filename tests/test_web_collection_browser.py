@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 from openpyxl.utils import get_column_letter
 
-import live_server  # tools/live_server.py (on sys.path through tests/web_live.py)
+from web_live import serving  # the live server of the browser tests (tests/web_live.py)
 from screenshots import (  # tools/screenshots.py: the same browser helpers `make screenshots` uses
     DESKTOP, UNLOCK_REASON, CollectionRound, Shooter, cohort_jump_edits, edit_workbook, grade_of, table_rows,
     template_rows,
@@ -83,22 +83,9 @@ def facts(demo_store: Path) -> Facts:
 
 @pytest.fixture(scope="module")
 def round_server(demo_store: Path, tmp_path_factory):
-    """`eduplan serve` over a fresh copy of the demo store with the demo users, for this module only."""
-    from eduplan.web.assets import missing_message
-
-    problem = missing_message()
-    if problem:
-        pytest.fail(problem)
-    folder = tmp_path_factory.mktemp("collection-web")
-    try:
-        db, users = live_server.prepare(demo_store, folder)
-        server = live_server.start(db, users=users, log=folder / "server.log")
-    except live_server.LiveServerError as e:
-        pytest.fail(str(e))
-    try:
-        yield server
-    finally:
-        server.stop()
+    """`eduplan serve` over a fresh copy of the demo store with the demo users, for this module only (approving
+    adds 2026 data that the other browser tests must not see)."""
+    yield from serving(demo_store, tmp_path_factory, "collection-web")
 
 
 def school_page(shooter: Shooter, code: str) -> dict:

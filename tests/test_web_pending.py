@@ -91,3 +91,14 @@ def test_the_overview_workbook_says_it_includes_pending_data(app):
     staff.post("/figures/pending", data={"csrf": staff.csrf, "next": "/overview"})
     ws = openpyxl.load_workbook(io.BytesIO(staff.get("/overview/xlsx").content)).worksheets[0]
     assert "含待审核数据" not in ws["A1"].value + ws["A2"].value
+
+
+def test_the_collection_page_with_submissions_waiting_does_not_claim_pending_figures(app):
+    """The 数据采集 page lists the submissions waiting; that list once took the banner's place in the page context,
+    so the banner said 含待审核数据 with the switch off."""
+    staff = app.client("staff")
+    page = staff.get("/collection")
+    assert page.status_code == 200 and 'data-testid="pending"' in page.text  # the waiting list is there …
+    assert BANNER not in page.text  # … and the figures are not said to include it
+    staff.post("/figures/pending", data={"csrf": staff.csrf, "on": "true", "next": "/collection"})
+    assert BANNER in staff.get("/collection").text

@@ -33,15 +33,15 @@ def _required() -> bool:
     return os.environ.get("WEB_TEST_REQUIRED") == "1"
 
 
-@pytest.fixture(scope="session")
-def web_server(demo_store: Path, tmp_path_factory):
-    """A live `eduplan serve` over a copy of the demo store with the demo users (see the module docstring)."""
+def serving(demo_store: Path, tmp_path_factory, name: str):
+    """`eduplan serve` over a fresh copy of the demo store with the demo users, stopped afterwards (a generator for
+    fixtures: `yield from serving(...)`). Fails — never skips — when the offline assets are missing."""
     from eduplan.web.assets import missing_message
 
     problem = missing_message()
     if problem:
         pytest.fail(problem)  # the server refuses to start without them: say what is missing and how to get it
-    folder = tmp_path_factory.mktemp("web")
+    folder = tmp_path_factory.mktemp(name)
     try:
         db, users = live_server.prepare(demo_store, folder)
         server = live_server.start(db, users=users, log=folder / "server.log")
@@ -51,6 +51,12 @@ def web_server(demo_store: Path, tmp_path_factory):
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def web_server(demo_store: Path, tmp_path_factory):
+    """A live `eduplan serve` over a copy of the demo store with the demo users (see the module docstring)."""
+    yield from serving(demo_store, tmp_path_factory, "web")
 
 
 @pytest.fixture

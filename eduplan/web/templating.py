@@ -94,7 +94,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
         "path": request.url.path,
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         "version": web.version() if web is not None else "",
-        "pending": PENDING.get(),  # figures 含待审核数据 (eduplan.web.state)
+        "with_pending": PENDING.get(),  # figures 含待审核数据 (eduplan.web.state)
         "pending_switch": user is not None and user.role in PENDING_ROLES,
         "pending_count": web.pending_count() if web is not None else 0,
         **(context or {}),

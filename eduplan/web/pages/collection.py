@@ -161,7 +161,7 @@ def _bureau_context(store, staff: bool) -> dict[str, Any]:
         rounds.append({"round": r, "counts": _state_counts(C.board(store, r["round_id"]))})
     ctx: dict[str, Any] = {"rounds": rounds}
     if staff:
-        ctx["pending"] = C.submissions(store, status="pending")
+        ctx["waiting"] = C.submissions(store, status="pending")
         ctx["collectable"] = list(C.COLLECTABLE.values())
         ctx["districts"] = store.districts()
         last = store.one("SELECT max(year) FROM enrolment")[0]
