@@ -43,6 +43,7 @@ SECTIONS: list[tuple[str, str, str, str]] = [
     ("import", "eduplan.ingest.limits", "ImportLimits", "导入"),
     ("access", "eduplan.access.settings", "AccessSettings", "用户与登录"),
     ("web", "eduplan.web.settings", "WebSettings", "网页服务"),
+    ("collection", "eduplan.collection.settings", "CollectionSettings", "数据采集"),
 ]
 
 

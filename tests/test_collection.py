@@ -467,3 +467,31 @@ def test_submit_validates_the_files_before_it_takes_the_store(store, round_id, t
 
     res = c.submit(writing, SCHOOL_A, round_id, [file_of(tmp_path, A_2020)])
     assert res.accepted and events == ["read", "store taken"]
+
+
+def test_a_deadline_ends_with_its_day_in_the_bureaus_time_zone(store, round_id, monkeypatch):
+    """Deadline 2020-10-31: at 2020-10-31 15:59 UTC it is 23:59 in Wuhan (UTC+8) — not late; at 16:00 UTC it is
+    2020-11-01 00:00 there — late (a UTC date would say 10-31 until 08:00 Beijing time)."""
+    from datetime import datetime
+
+    from eduplan.access import clock
+
+    monkeypatch.setattr(clock, "now", lambda: datetime(2020, 10, 31, 15, 59))
+    assert not c.round_(store, round_id)["overdue"] and c.board(store, round_id)["overdue"] == 0
+    monkeypatch.setattr(clock, "now", lambda: datetime(2020, 10, 31, 16, 0))
+    assert c.round_(store, round_id)["status_label"] == "已过截止日期"
+    assert c.board(store, round_id)["overdue"] == 6  # 3 schools × 2 tables, none submitted
+
+
+def test_the_time_zone_setting_is_checked(tmp_path, monkeypatch):
+    from eduplan.settings import SettingsError, load_section, use_settings_file
+    from eduplan.collection.settings import CollectionSettings
+
+    f = tmp_path / "s.yaml"
+    f.write_text("collection:\n  timezone: 火星/奥林匹斯\n", encoding="utf-8")
+    use_settings_file(f)
+    try:
+        with pytest.raises(SettingsError, match="不是已知的时区名"):
+            load_section("collection", CollectionSettings)
+    finally:
+        use_settings_file(None)

@@ -10,7 +10,8 @@ from typing import Any
 from ..store import Store, as_utc
 from ..store.locks import live_locks
 from ..store.schema import SUBMISSION_TABLE, USER_TABLE
-from .common import COLLECTABLE, NOT_SUBMITTED, now, round_row
+from .common import COLLECTABLE, NOT_SUBMITTED, round_row
+from .common import today as local_today
 
 STATES = (NOT_SUBMITTED, "待审核", "已退回", "已解锁", "已通过")  # the board's states, in the order shown
 UNDONE = {NOT_SUBMITTED, "已退回", "已解锁"}  # what the school still owes (overdue after the deadline)
@@ -32,7 +33,7 @@ def board(store: Store, round_id: int, today: date | None = None) -> dict[str, A
     """{"round", "rows": [...], "counts": {table: {state: n}}, "overdue": n} (see the design; rows by table, then
     school code)."""
     rnd = round_row(store, round_id)
-    today = today or now().date()
+    today = today or local_today()
     overdue_day = today > rnd["deadline"]
     schools = expected_schools(store, rnd)
     latest: dict[tuple[str, str], dict[str, Any]] = {}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Any, Iterator
 
 from ..access import audit, clock
@@ -57,6 +57,18 @@ class Actor:
 def now() -> datetime:
     """Now in UTC (naive, as stored): the access clock, so that tests can set it."""
     return clock.now()
+
+
+def today() -> date:
+    """Today's date where the bureau is (setting `collection.timezone`, default Asia/Shanghai): a deadline is the
+    end of its day there, not in UTC (in Wuhan 2026-11-01 00:00–08:00 is still 10-31 in UTC)."""
+    from zoneinfo import ZoneInfo
+
+    from ..settings import load_section
+    from .settings import CollectionSettings
+
+    zone = ZoneInfo(load_section("collection", CollectionSettings).timezone)
+    return now().replace(tzinfo=timezone.utc).astimezone(zone).date()
 
 
 @contextmanager
@@ -112,14 +124,15 @@ def round_row(store: Store, round_id: int) -> dict[str, Any]:
     return decorate_round(rows[0])
 
 
-def decorate_round(r: dict[str, Any], today: date | None = None) -> dict[str, Any]:
+def decorate_round(r: dict[str, Any], on: date | None = None) -> dict[str, Any]:
+    """A stored round as the pages and commands show it; `on`: the day its state is judged (default: today)."""
     r["tables"] = json.loads(r["tables"])
     r["table_labels"] = [COLLECTABLE[t].label if t in COLLECTABLE else t for t in r["tables"]]
     r["opened_at"] = as_utc(r["opened_at"])
     r["closed_at"] = as_utc(r["closed_at"])
-    today = today or now().date()
+    day = on or today()
     r["is_open"] = r["closed_at"] is None
-    r["overdue"] = r["is_open"] and today > r["deadline"]
+    r["overdue"] = r["is_open"] and day > r["deadline"]
     r["status_label"] = "已结束" if not r["is_open"] else ("已过截止日期" if r["overdue"] else "进行中")
     return r
 

@@ -165,8 +165,10 @@ def _bureau_context(store, staff: bool) -> dict[str, Any]:
         ctx["collectable"] = list(C.COLLECTABLE.values())
         ctx["districts"] = store.districts()
         last = store.one("SELECT max(year) FROM enrolment")[0]
-        ctx.setdefault("form", {"year": (last + 1) if last else date.today().year,
-                                "deadline": (date.today() + timedelta(days=30)).isoformat(),
+        from ...collection.common import today
+
+        ctx.setdefault("form", {"year": (last + 1) if last else today().year,
+                                "deadline": (today() + timedelta(days=30)).isoformat(),
                                 "tables": [], "district": "", "note": ""})
     return ctx
 
