@@ -18,7 +18,7 @@ from typer.core import TyperCommand, TyperGroup
 from ..errors import EduplanError
 from .common import (
     DEFAULT_DB, DEMO_DB, DbOption, DistrictOption, Format, FormatOption, PlanOption, YearOption, emit_json,
-    err, handle_errors, out, num, safe, use_chinese_framework,
+    err, handle_errors, out, num, print_issues, safe, use_chinese_framework,
 )
 
 if TYPE_CHECKING:
@@ -199,14 +199,7 @@ def print_import_report(report: ImportReport, fmt: Format) -> None:
     for i in report.issues:
         if i.type == "rows-replaced" and report.written:
             err.print(f"[cyan]删除[/] {safe(i.text())}")
-    shown = report.errors + report.warnings
-    if shown:
-        out.print(f"[bold]导入检查：{len(report.errors)} 个错误，{len(report.warnings)} 个警告[/]")
-        for i in shown[:1000]:
-            mark = "[red]✗ 错误[/]" if i.level == "error" else "[yellow]! 警告[/]"
-            out.print(f"{mark} {safe(i.text())}")
-        if len(shown) > 1000:
-            out.print(f"……另有 {len(shown) - 1000} 条未显示；用 --format json 查看全部")
+    print_issues(report.errors, report.warnings, "导入检查")
     if not report.ok:
         err.print("[bold red]导入失败：数据库未作任何更改。[/]请修正以上错误后重新导入。")
     for line in district_lines(report):

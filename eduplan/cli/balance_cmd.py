@@ -15,16 +15,11 @@ import typer
 from ..errors import EduplanError
 from ..settings import use_settings_file
 from .common import (
-    DEFAULT_DB, DbOption, DistrictOption, PlanOption, YearOption, emit_json, err, handle_errors, num, out, safe,
+    DEFAULT_DB, DbOption, DistrictOption, OutFormat, OutFormatOption, PlanOption, YearOption, emit_json, err,
+    handle_errors, num, out, safe,
 )
 from .guards import scoped
 from .render import Col, Grid, figure
-
-
-class BalanceFormat(str, enum.Enum):
-    table = "table"
-    json = "json"
-    xlsx = "xlsx"
 
 
 class Method(str, enum.Enum):
@@ -42,7 +37,7 @@ def balance(
     year: YearOption = None,
     input_: Annotated[Optional[Path], typer.Option("--input", help="单独评估一个 .csv / .xlsx 文件（每校一行），不读数据库")] = None,
     plan_fixes: Annotated[bool, typer.Option("--plan-fixes", help="同时求最低成本的改进方案（2017 方法）")] = False,
-    fmt: Annotated[BalanceFormat, typer.Option("--format", "-f", help="输出格式：table、json 或 xlsx")] = BalanceFormat.table,
+    fmt: OutFormatOption = OutFormat.table,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="xlsx 输出文件（默认 out/balance-<年度>.xlsx；带 --input 时写在输入文件旁：<文件名>-均衡评估.xlsx）")] = None,
     template: Annotated[Optional[Path], typer.Option("--template", help="写出督学填报用的单表模板（全部可用表头及计量单位、示例行、填写说明）后退出")] = None,
     force: Annotated[bool, typer.Option("--force", help="--template：覆盖已存在的文件（默认不覆盖）")] = False,
@@ -83,17 +78,17 @@ def balance(
             result = evaluate_store(sc.store, sc.year, method.value, conf, scope=sc.scope)
     unsolved = None
     if plan_fixes:
-        if fmt == BalanceFormat.table:
+        if fmt == OutFormat.table:
             err.print("正在求解改进方案……")
         try:
             result.plan = solve_plan(result.records, conf)
         except PlannerError as e:  # e.g. a school's data missing: the table still shows the evaluation
-            if fmt != BalanceFormat.table:
+            if fmt != OutFormat.table:
                 raise
             unsolved = e
-    if fmt == BalanceFormat.json:
+    if fmt == OutFormat.json:
         emit_json(to_json(result))
-    elif fmt == BalanceFormat.xlsx:
+    elif fmt == OutFormat.xlsx:
         if output is None:  # a supervisor's file: the result beside it; the store's: out/balance-<year>.xlsx
             output = (input_.with_name(f"{input_.stem}-均衡评估.xlsx") if input_ is not None
                       else Path(f"out/balance-{result.year}.xlsx"))

@@ -17,7 +17,10 @@ from typing import TYPE_CHECKING, Annotated, Any, Iterator, Optional
 
 import typer
 
-from .common import DEFAULT_DB, DbOption, Format, FormatOption, emit_json, err, handle_errors, out, safe
+from .common import (
+    DEFAULT_DB, DbOption, Format, FormatOption, emit_json, err, handle_errors, out, OutFormat, OutFormatOption,
+    print_issues, safe,
+)
 from .render import Col, Grid
 
 if TYPE_CHECKING:
@@ -43,12 +46,6 @@ class Status(str, enum.Enum):
     returned = "returned"
     approved = "approved"
     superseded = "superseded"
-
-
-class BoardFormat(str, enum.Enum):
-    table = "table"
-    json = "json"
-    xlsx = "xlsx"
 
 
 # ------------------------------------------------------------------ helpers
@@ -241,7 +238,7 @@ def collection_close(
 @handle_errors
 def collection_status(
     round_id: RoundOption = None,
-    fmt: Annotated[BoardFormat, typer.Option("--format", "-f", help="输出格式：table、json 或 xlsx")] = BoardFormat.table,
+    fmt: OutFormatOption = OutFormat.table,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="xlsx 输出文件（默认 out/采集进度-轮次<编号>.xlsx）")]
     = None,
     db: DbOption = DEFAULT_DB,
@@ -262,10 +259,10 @@ def collection_status(
     with reading(db) as store:
         rid = round_id if round_id is not None else latest_open_round(store)
         b = board(store, rid)
-    if fmt == BoardFormat.json:
+    if fmt == OutFormat.json:
         emit_json(b)
         return
-    if fmt == BoardFormat.xlsx:
+    if fmt == OutFormat.xlsx:
         from ..collection.board_xlsx import write_board_xlsx
 
         path = write_board_xlsx(b, output or Path(f"out/采集进度-轮次{rid}.xlsx"), str(db))
@@ -442,14 +439,7 @@ def print_submit_report(report, fmt: Format) -> None:
             err.print(f"已读取 {safe(f.file)}")
         for line in f.sheet_lines():
             err.print(f"    {safe(line)}")
-    shown = report.errors + report.warnings
-    if shown:
-        out.print(f"[bold]校验：{len(report.errors)} 个错误，{len(report.warnings)} 个警告[/]")
-        for i in shown[:1000]:
-            mark = "[red]✗ 错误[/]" if i.level == "error" else "[yellow]! 警告[/]"
-            out.print(f"{mark} {safe(i.text())}")
-        if len(shown) > 1000:
-            out.print(f"……另有 {len(shown) - 1000} 条未显示；用 --format json 查看全部")
+    print_issues(report.errors, report.warnings, "校验")
 
 
 @collection_app.command("submit")

@@ -61,6 +61,17 @@ class Format(str, enum.Enum):
     json = "json"
 
 
+class OutFormat(str, enum.Enum):
+    """The formats of a command that also writes a workbook."""
+
+    table = "table"
+    json = "json"
+    xlsx = "xlsx"
+
+
+OutFormatOption = Annotated[OutFormat, typer.Option("--format", "-f", help="输出格式：table、json 或 xlsx")]
+
+
 DbOption = Annotated[
     Path,
     typer.Option("--db", envvar="EDUPLAN_DB", help="DuckDB 数据库文件（默认 当前目录下的 eduplan.duckdb；环境变量 EDUPLAN_DB）"),
@@ -92,6 +103,23 @@ def num(v: Any, digits: int = 2) -> str:
     if v is None or v != v:
         return "—"
     return f"{v:,.{digits}f}"
+
+
+ISSUES_SHOWN = 1000  # problems printed in the terminal; --format json has them all
+
+
+def print_issues(errors: list, warnings: list, heading: str) -> None:
+    """The problems of an import or a submission, errors first, each with file, sheet, row, column, value and rule
+    (Issue.text()): “导入检查：2 个错误，1 个警告” and one line each, the first ISSUES_SHOWN of them."""
+    shown = errors + warnings
+    if not shown:
+        return
+    out.print(f"[bold]{heading}：{len(errors)} 个错误，{len(warnings)} 个警告[/]")
+    for i in shown[:ISSUES_SHOWN]:
+        mark = "[red]✗ 错误[/]" if i.level == "error" else "[yellow]! 警告[/]"
+        out.print(f"{mark} {safe(i.text())}")
+    if len(shown) > ISSUES_SHOWN:
+        out.print(f"……另有 {len(shown) - ISSUES_SHOWN} 条未显示；用 --format json 查看全部")
 
 
 def emit_json(doc: Any) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Optional
@@ -11,19 +10,15 @@ import typer
 
 from ..errors import EduplanError
 from ..settings import use_settings_file
-from .common import DEFAULT_DB, DbOption, DistrictOption, PlanOption, emit_json, err, handle_errors, out, safe
+from .common import (
+    DEFAULT_DB, DbOption, DistrictOption, OutFormat, OutFormatOption, PlanOption, emit_json, err, handle_errors, out,
+    safe,
+)
 from ..plan.scope import resolve_year
 from .guards import scoped
 from .render import Col, Grid, figure, years_text
 
 
-class OutFormat(str, enum.Enum):
-    table = "table"
-    json = "json"
-    xlsx = "xlsx"
-
-
-OutFormatOption = Annotated[OutFormat, typer.Option("--format", "-f", help="输出格式：table、json 或 xlsx")]
 OutputOption = Annotated[Optional[Path], typer.Option("--output", "-o", help="xlsx 输出文件")]
 SettingsOption = Annotated[Optional[Path], typer.Option("--settings", envvar="EDUPLAN_SETTINGS",
                                                         help="设置文件（YAML），覆盖 forecast / projects 节的默认值")]

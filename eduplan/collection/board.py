@@ -17,25 +17,28 @@ STATES = (NOT_SUBMITTED, "待审核", "已退回", "已解锁", "已通过")  # 
 UNDONE = {NOT_SUBMITTED, "已退回", "已解锁"}  # what the school still owes (overdue after the deadline)
 
 
-def expected_schools(store: Store, rnd: dict[str, Any]) -> list[dict[str, Any]]:
+def expected_schools(store: Store, rnd: dict[str, Any], school_code: str | None = None) -> list[dict[str, Any]]:
     """The schools that must report in a round: those of its district (every district when it names none) that are
-    open in its year (founded by then when known, not closed before it)."""
+    open in its year (founded by then when known, not closed before it); or only `school_code`, if it must."""
     where, params = ["(opened_year IS NULL OR opened_year <= ?)", "(closed_year IS NULL OR closed_year > ?)"], \
         [rnd["year"], rnd["year"]]
     if rnd["district_code"] is not None:
         where.append("district_code = ?")
         params.append(rnd["district_code"])
+    if school_code is not None:
+        where.append("school_code = ?")
+        params.append(school_code)
     return store.dicts("SELECT school_code, school_name, type_code, district_code FROM school WHERE "
                        + " AND ".join(where) + " ORDER BY school_code", params)
 
 
-def board(store: Store, round_id: int, today: date | None = None) -> dict[str, Any]:
+def board(store: Store, round_id: int, today: date | None = None, school_code: str | None = None) -> dict[str, Any]:
     """{"round", "rows": [...], "counts": {table: {state: n}}, "overdue": n} (see the design; rows by table, then
-    school code)."""
+    school code). `school_code`: one school's rows only (a school's own page)."""
     rnd = round_row(store, round_id)
     today = today or local_today()
     overdue_day = today > rnd["deadline"]
-    schools = expected_schools(store, rnd)
+    schools = expected_schools(store, rnd, school_code)
     latest: dict[tuple[str, str], dict[str, Any]] = {}
     for r in store.dicts(f"SELECT submission_id, school_code, table_name, status, submitted_at, submitted_by, "
                          f"reviewed_at, reviewed_by, review_comment FROM {SUBMISSION_TABLE} WHERE round_id = ? "

@@ -49,10 +49,6 @@ class Actor:
     def is_school(self) -> bool:
         return self.role == "school"
 
-    @property
-    def label(self) -> str:
-        return self.name
-
 
 def now() -> datetime:
     """Now in UTC (naive, as stored): the access clock, so that tests can set it."""

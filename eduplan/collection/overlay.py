@@ -40,11 +40,16 @@ def pending_count(store: Store) -> int:
     return store.one(f"SELECT count(*) FROM {SUBMISSION_TABLE} WHERE status = 'pending'")[0]
 
 
-def pending_version(store: Store) -> str:
-    """A short text that changes whenever the set of pending submissions changes (for result caches)."""
+def pending_state(store: Store) -> tuple[str, int]:
+    """(version, count) of the pending submissions: the version is a short text that changes whenever the set of
+    pending submissions changes (for result caches)."""
     ids = [r[0] for r in store.run(f"SELECT submission_id FROM {SUBMISSION_TABLE} WHERE status = 'pending' "
                                    "ORDER BY submission_id")]
-    return f"待审核 {len(ids)} · " + hashlib.sha1(",".join(map(str, ids)).encode()).hexdigest()[:10]
+    return f"待审核 {len(ids)} · " + hashlib.sha1(",".join(map(str, ids)).encode()).hexdigest()[:10], len(ids)
+
+
+def pending_version(store: Store) -> str:
+    return pending_state(store)[0]
 
 
 def as_file(store: Store, sub: dict[str, Any], note: str) -> dict[str, Any]:

@@ -91,9 +91,9 @@ class WebState:
         batch = s.one("SELECT coalesce(max(batch_id), 0) FROM import_batch")[0]
         plan = s.one("SELECT coalesce(max(binding_id), 0) FROM plan_binding")[0]
         version = f"批次 {batch} · 规划 {plan}"  # shown in every page's footer
-        from ..collection import pending_count, pending_version
+        from ..collection.overlay import pending_state
 
-        self._pending = (pending_version(s), pending_count(s))
+        self._pending = pending_state(s)
         with self._cache_lock:
             if version != self._version:
                 self._version = version

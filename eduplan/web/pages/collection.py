@@ -38,7 +38,7 @@ from starlette.datastructures import UploadFile
 from ...errors import EduplanError
 from ..rules import BUREAU, SIGNED_IN, STAFF, current_user, school_scope
 from ..templating import render, xlsx_response
-from .data import MB, REPORT_ID, SHOWN, client_address, issue_rows, keep_report, kept_report, safe_name
+from .data import REPORT_ID, SHOWN, client_address, issue_rows, keep_report, kept_report, refuse_oversize, save_uploads
 
 router = APIRouter()
 
@@ -107,26 +107,8 @@ async def submit_limit(request: Request) -> None:
     user = current_user(request)
     if user is None or user.role not in ("admin", "staff", "school"):
         return
-    limit = request.app.state.web.settings.max_upload_mb
-    length = request.headers.get("content-length")
-    if length is None:
-        raise HTTPException(411, "上传须注明大小（请求头 Content-Length）：请用页面的上传表单上传")
-    if not length.isdigit() or len(length) > 18:
-        raise HTTPException(400, f"请求头 Content-Length 不是有效的字节数（{length[:40]}）")
-    size = int(length)
-    if size > limit * MB:
-        from ... import access
-
-        state, address = request.app.state.web, client_address(request)
-
-        def audit() -> None:
-            with state.reading() as store:
-                access.audit.record(store, actor=user, action="submit_refused", target="（超过大小上限，未读取）",
-                                    detail={"bytes": size, "limit_mb": limit}, address=address, outcome="失败")
-
-        await run_in_threadpool(audit)
-        raise HTTPException(413, f"上传的文件共 {size / MB:.1f} MB，超过上限 {limit} MB（设置 web.max_upload_mb）："
-                                 "请分批上传，或请管理员调高上限。本次没有读取任何文件")
+    await refuse_oversize(request, user, action="submit_refused", how="请用页面的上传表单上传",
+                          not_done="本次没有读取任何文件")
 
 
 # ------------------------------------------------------------------ the home page
@@ -148,7 +130,7 @@ def _school_context(store, code: str) -> dict[str, Any]:
     subs = C.submissions(store, school_code=code)
     rounds = []
     for r in C.rounds(store, open_only=True, district_code=district):
-        mine = [b for b in C.board(store, r["round_id"])["rows"] if b["school_code"] == code]
+        mine = C.board(store, r["round_id"], school_code=code)["rows"]
         if mine:
             rounds.append({"round": r, "tables": mine})
     return {"school_code": code, "school_name": name, "open_rounds": rounds, "my_submissions": subs}
@@ -190,7 +172,8 @@ def _home(request: Request, status: int = 200, **extra):
 
 @router.get("/collection", dependencies=[SIGNED_IN])
 def collection_page(request: Request):
-    """The rounds and, per role, its part: open a round and the submissions waiting (staff), read-only (督学), a school's tables, template and upload."""
+    """The rounds and, per role, its part: open a round and the submissions waiting (staff), read-only (督学), a
+    school's tables, template and upload."""
     return _home(request)
 
 
@@ -266,25 +249,12 @@ def template_xlsx(request: Request, rid: ROUND_ID, table: TABLE_NAME,
         raise _http(e) from None
 
 
-def _store_uploads(files: list[UploadFile], folder: Path) -> list[Path]:
-    paths = []
-    for n, f in enumerate(files, 1):
-        sub = folder / str(n)  # one folder per file: two files of the same name keep their names
-        sub.mkdir()
-        path = sub / safe_name(f.filename, n)
-        with open(path, "wb") as out:
-            f.file.seek(0)
-            shutil.copyfileobj(f.file, out, MB)
-        paths.append(path)
-    return paths
-
-
 def _submit(state, user, actor, rid: int, files: list[UploadFile], code: str) -> dict[str, Any]:
     """Write the uploads to a private folder, submit them (the core validates, stores or refuses, audits)."""
     C = _core()
     folder = Path(tempfile.mkdtemp(prefix="eduplan-collect-"))  # mode 0700: private to the server's account
     try:
-        paths = _store_uploads(files, folder)
+        paths = save_uploads(files, folder)
         # the files are read and validated before the store is taken (validate first, lock after): other
         # requests wait only for the checks against the store and the write
         result = C.submit(state.writing, actor, rid, paths, school_code=code)
@@ -303,7 +273,8 @@ def _submit(state, user, actor, rid: int, files: list[UploadFile], code: str) ->
 @router.post("/collection/rounds/{rid}/submit", dependencies=[Depends(submit_limit), SIGNED_IN],
              openapi_extra=SUBMIT_BODY)
 async def submit_page(request: Request, rid: ROUND_ID):
-    """A school's files for the round (staff: for the school named in the form), validated at once; every problem shown, nothing stored on error."""
+    """A school's files for the round (staff: for the school named in the form), validated at once; every problem
+    shown, nothing stored on error."""
     C = _core()
     user = current_user(request)
     if user.role not in ("admin", "staff", "school"):
@@ -414,7 +385,8 @@ def _review(state, sid: int) -> dict[str, Any]:
 
 @router.get("/collection/submissions/{submission_id}", dependencies=[SIGNED_IN])
 def submission_page(request: Request, submission_id: SUBMISSION_ID):
-    """A submission: a school its own (state, comment, rows); staff the review against last year with approve and return."""
+    """A submission: a school its own (state, comment, rows); staff the review against last year with approve and
+    return."""
     return _submission(request, submission_id)
 
 
@@ -444,34 +416,36 @@ def submission_file(request: Request, submission_id: SUBMISSION_ID):
                                f"filename*=UTF-8''{quote(name)}"})
 
 
+def _decide(request: Request, submission_id: int, decide, failed: str, **on_failure):
+    """A reviewer's decision on a submission (`decide(store, actor)` inside `WebState.writing()`), then the submission
+    page again; a refusal is shown on that page with its status (`failed` before the core's message), a submission
+    that does not exist is 404."""
+    C = _core()
+    try:
+        with request.app.state.web.writing() as store:
+            decide(store, _actor(request))
+    except C.CollectionError as e:
+        if e.status == 404:
+            raise _http(e) from None
+        return _submission(request, submission_id, e.status, error=f"{failed}：{e}", **on_failure)
+    return RedirectResponse(f"/collection/submissions/{submission_id}", status_code=303)
+
+
 @router.post("/collection/submissions/{submission_id}/approve", dependencies=[STAFF])
 def approve_page(request: Request, submission_id: SUBMISSION_ID,
                  comment: Annotated[str, Form(max_length=4000)] = ""):
     """Approve a waiting submission: an import batch with lineage to it, and the school × table × year locked."""
-    C = _core()
-    try:
-        with request.app.state.web.writing() as store:
-            C.approve(store, _actor(request), submission_id, comment.strip() or None)
-    except C.CollectionError as e:
-        if e.status == 404:
-            raise _http(e) from None
-        return _submission(request, submission_id, e.status, error=f"未能审核通过：{e}")
-    return RedirectResponse(f"/collection/submissions/{submission_id}", status_code=303)
+    return _decide(request, submission_id,
+                   lambda store, actor: _core().approve(store, actor, submission_id, comment.strip() or None),
+                   "未能审核通过")
 
 
 @router.post("/collection/submissions/{submission_id}/return", dependencies=[STAFF])
 def return_page(request: Request, submission_id: SUBMISSION_ID,
                 comment: Annotated[str, Form(max_length=4000)] = ""):
     """Return a waiting submission to its school with a comment (required) the school sees."""
-    C = _core()
-    try:
-        with request.app.state.web.writing() as store:
-            C.return_(store, _actor(request), submission_id, comment)
-    except C.CollectionError as e:
-        if e.status == 404:
-            raise _http(e) from None
-        return _submission(request, submission_id, e.status, error=f"未能退回：{e}", comment=comment)
-    return RedirectResponse(f"/collection/submissions/{submission_id}", status_code=303)
+    return _decide(request, submission_id, lambda store, actor: _core().return_(store, actor, submission_id, comment),
+                   "未能退回", comment=comment)
 
 
 # ------------------------------------------------------------------ the progress board

@@ -70,32 +70,40 @@ def client_address(request: Request) -> str:
 # ------------------------------------------------------------------ the size bound
 
 
-async def upload_limit(request: Request) -> None:
-    """Refuse an upload bigger than `web.max_upload_mb` before reading it (runs before the route's rule reads
-    the form; callers the rule refuses anyway are left to it)."""
-    if not RULES["STAFF"].allows(current_user(request)):
-        return
+async def refuse_oversize(request: Request, user: Any, *, action: str, how: str, not_done: str) -> None:
+    """Refuse a request whose body is bigger than `web.max_upload_mb` before reading it: 411 without a
+    Content-Length (`how`: what to use instead), 400 for a malformed one, 413 — audited as `action` — for too much
+    (`not_done`: what was not done, e.g. “本次没有读取任何文件”). The 数据 upload and the 数据采集 submission use it."""
     limit = request.app.state.web.settings.max_upload_mb
     length = request.headers.get("content-length")
     if length is None:
-        raise HTTPException(411, "上传须注明大小（请求头 Content-Length）：请用页面的上传表单或常用的 HTTP 客户端上传")
+        raise HTTPException(411, f"上传须注明大小（请求头 Content-Length）：{how}")
     if not length.isdigit() or len(length) > 18:
         raise HTTPException(400, f"请求头 Content-Length 不是有效的字节数（{length[:40]}）")
     size = int(length)
     if size > limit * MB:
-        message = (f"上传的文件共 {size / MB:.1f} MB，超过上限 {limit} MB（设置 web.max_upload_mb）：请分批上传，"
-                   "或请管理员调高上限。本次没有读取和导入任何文件")
         from ... import access
 
-        user, address, state = current_user(request), client_address(request), request.app.state.web
+        address, state = client_address(request), request.app.state.web
 
         def audit() -> None:
             with state.reading() as store:
-                access.audit.record(store, actor=user, action="upload", target="（超过大小上限，未读取）",
+                access.audit.record(store, actor=user, action=action, target="（超过大小上限，未读取）",
                                     detail={"bytes": size, "limit_mb": limit}, address=address, outcome="失败")
 
         await run_in_threadpool(audit)  # the store's lock may be held by an import: not in the event loop
-        raise HTTPException(413, message)
+        raise HTTPException(413, f"上传的文件共 {size / MB:.1f} MB，超过上限 {limit} MB（设置 web.max_upload_mb）："
+                                 f"请分批上传，或请管理员调高上限。{not_done}")
+
+
+async def upload_limit(request: Request) -> None:
+    """Refuse an upload bigger than `web.max_upload_mb` before reading it (runs before the route's rule reads
+    the form; callers the rule refuses anyway are left to it)."""
+    user = current_user(request)
+    if not RULES["STAFF"].allows(user):
+        return
+    await refuse_oversize(request, user, action="upload", how="请用页面的上传表单或常用的 HTTP 客户端上传",
+                          not_done="本次没有读取和导入任何文件")
 
 
 UPLOAD_RULES = [Depends(upload_limit), STAFF]
@@ -151,6 +159,21 @@ def kept_report(rid: str, username: str) -> list[Any] | None:
     return found[1]
 
 
+def save_uploads(files: list[UploadFile], folder: Path) -> list[Path]:
+    """The uploaded files written into `folder` under the names the user gave them (made safe), one sub-folder
+    each so that two files of the same name keep their names."""
+    paths = []
+    for n, f in enumerate(files, 1):
+        sub = folder / str(n)
+        sub.mkdir()
+        path = sub / safe_name(f.filename, n)
+        with open(path, "wb") as out:
+            f.file.seek(0)
+            shutil.copyfileobj(f.file, out, MB)
+        paths.append(path)
+    return paths
+
+
 def import_uploads(state, user, address: str, files: list[UploadFile], replace: bool) -> UploadResult:
     """Write the uploads to a private temporary folder, import them into the server's store, audit, clean up."""
     from ... import access
@@ -161,15 +184,7 @@ def import_uploads(state, user, address: str, files: list[UploadFile], replace: 
         raise UploadError("请选择要上传的文件（.xlsx / .xls / .csv，可一次选择多个）")
     folder = Path(tempfile.mkdtemp(prefix="eduplan-upload-"))  # mode 0700: private to the server's account
     try:
-        paths = []
-        for n, f in enumerate(files, 1):
-            sub = folder / str(n)  # one folder per file: two files of the same name keep their names
-            sub.mkdir()
-            path = sub / safe_name(f.filename, n)
-            with open(path, "wb") as out:
-                f.file.seek(0)
-                shutil.copyfileobj(f.file, out, MB)
-            paths.append(path)
+        paths = save_uploads(files, folder)
         names = [p.name for p in paths]
         try:
             # the files are read and validated before the store is taken (state.writing is entered only for the
