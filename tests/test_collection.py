@@ -495,3 +495,20 @@ def test_the_time_zone_setting_is_checked(tmp_path, monkeypatch):
             load_section("collection", CollectionSettings)
     finally:
         use_settings_file(None)
+
+
+def test_an_ended_round_can_be_opened_again(store, round_id, tmp_path):
+    c.close_round(store, STAFF, round_id)
+    with pytest.raises(c.CollectionError, match=f"采集轮次 {round_id} 已结束，不再接收提交"):
+        c.submit(store, SCHOOL_A, round_id, [file_of(tmp_path, A_2020)])
+    with pytest.raises(c.CollectionError, match="学校用户不能重新开启采集轮次"):
+        c.reopen_round(store, SCHOOL_A, round_id)
+    c.reopen_round(store, STAFF2, round_id)
+    assert c.round_(store, round_id)["is_open"] and actions(store)[-1] == ("round_reopen", "zhaoliu", f"采集轮次 {round_id}")
+    assert c.submit(store, SCHOOL_A, round_id, [file_of(tmp_path, A_2020, "b")]).accepted
+    with pytest.raises(c.CollectionError, match="仍在进行中，无需重新开启"):
+        c.reopen_round(store, STAFF, round_id)
+    c.close_round(store, STAFF, round_id)
+    other = c.open_round(store, STAFF, 2020, ["enrolment"], date(2020, 11, 30))
+    with pytest.raises(c.CollectionError, match=f"2020 年已有进行中的采集轮次 {other}，不能再开启轮次 {round_id}"):
+        c.reopen_round(store, STAFF, round_id)

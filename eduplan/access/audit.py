@@ -49,6 +49,7 @@ ACTIONS: dict[str, str] = {
     "download": "下载",
     "round_open": "开启采集轮次",
     "round_close": "结束采集轮次",
+    "round_reopen": "重新开启采集轮次",
     "submit": "提交采集数据",
     "submit_refused": "采集数据未通过校验",
     "return": "退回提交",

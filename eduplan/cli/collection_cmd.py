@@ -228,7 +228,26 @@ def collection_close(
     with writing(db) as store:
         close_round(store, _actor(), round_id)
         r = round_(store, round_id)
-    err.print(f"已结束采集轮次 {round_id}：{safe(round_title(r))}")
+    err.print(f"已结束采集轮次 {round_id}：{safe(round_title(r))}（如需再接受提交：eduplan collection reopen {round_id}）")
+
+
+@collection_app.command("reopen")
+@handle_errors
+def collection_reopen(
+    round_id: Annotated[int, typer.Argument(help="要重新开启的采集轮次编号", metavar="轮次", show_default=False)],
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """重新开启一轮已结束的采集：学校又可以提交（同一年度、同一区已有进行中的轮次时拒绝）。
+
+    此操作记入审计日志。
+    例：eduplan collection reopen 3
+    """
+    from ..collection import reopen_round, round_
+
+    with writing(db) as store:
+        reopen_round(store, _actor(), round_id)
+        r = round_(store, round_id)
+    err.print(f"已重新开启采集轮次 {round_id}：{safe(round_title(r))}")
 
 
 # ------------------------------------------------------------------ the progress board

@@ -23,12 +23,12 @@ from .decide import approve, locks, return_, unlock
 from .errors import CollectionError
 from .overlay import pending, pending_count, pending_overlay, pending_version
 from .review import review
-from .rounds import close_round, latest_open, open_round, round_, rounds
+from .rounds import close_round, latest_open, open_round, reopen_round, round_, rounds
 from .submit import SubmitResult, submission, submission_file, submissions, submit
 
 __all__ = [
     "COLLECTABLE", "STATUS", "STATES", "NOT_SUBMITTED", "Actor", "CollectionError", "SubmitResult",
-    "open_round", "close_round", "rounds", "round_", "latest_open", "submit", "submissions", "submission",
+    "open_round", "close_round", "reopen_round", "rounds", "round_", "latest_open", "submit", "submissions", "submission",
     "submission_file", "review", "approve", "return_", "unlock", "locks", "board", "expected_schools",
     "pending", "pending_count", "pending_overlay", "pending_version",
 ]

@@ -61,6 +61,24 @@ def close_round(store: Store, actor: Actor, round_id: int) -> None:
         log(store, actor, "round_close", f"采集轮次 {round_id}", {"年度": r["year"]})
 
 
+def reopen_round(store: Store, actor: Actor, round_id: int) -> None:
+    """Open an ended round again (closing is not final: a late school may still be let in). Refused when another
+    round of the same year and district is open meanwhile."""
+    if actor.is_school:
+        raise CollectionError("学校用户不能重新开启采集轮次", status=403)
+    with step(store, "重新开启采集轮次"):
+        r = round_row(store, round_id)
+        if r["is_open"]:
+            raise CollectionError(f"采集轮次 {round_id} 仍在进行中，无需重新开启", status=409)
+        for o in store.dicts(f"SELECT * FROM {ROUND_TABLE} WHERE year = ? AND closed_at IS NULL", [r["year"]]):
+            if o["district_code"] is None or r["district_code"] is None or o["district_code"] == r["district_code"]:
+                raise CollectionError(f"{r['year']} 年已有进行中的采集轮次 {o['round_id']}，不能再开启轮次 {round_id}",
+                                      status=409)
+        store.run(f"UPDATE {ROUND_TABLE} SET closed_at = NULL, closed_by = NULL WHERE round_id = ?", [round_id])
+        log(store, actor, "round_reopen", f"采集轮次 {round_id}",
+            {"年度": r["year"], "原结束时间": time_label(r["closed_at"]), "原结束人": r["closed_by"]})
+
+
 def rounds(store: Store, open_only: bool = False, district_code: str | None = None) -> list[dict[str, Any]]:
     """Every round, newest first (or only the open ones; or those covering one district)."""
     where = " WHERE closed_at IS NULL" if open_only else ""

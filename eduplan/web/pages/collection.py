@@ -172,8 +172,9 @@ def _home(request: Request, status: int = 200, **extra):
 
 @router.get("/collection", dependencies=[SIGNED_IN])
 def collection_page(request: Request):
-    """The rounds and, per role, its part: open a round and the submissions waiting (staff), read-only (督学), a
-    school's tables, template and upload."""
+    """The rounds, and each role's part: open a round, the waiting submissions, a school's tables and upload.
+
+    Staff open rounds and see the submissions waiting; a 督学 reads; a school sees its tables, template and upload."""
     return _home(request)
 
 
@@ -273,8 +274,9 @@ def _submit(state, user, actor, rid: int, files: list[UploadFile], code: str) ->
 @router.post("/collection/rounds/{rid}/submit", dependencies=[Depends(submit_limit), SIGNED_IN],
              openapi_extra=SUBMIT_BODY)
 async def submit_page(request: Request, rid: ROUND_ID):
-    """A school's files for the round (staff: for the school named in the form), validated at once; every problem
-    shown, nothing stored on error."""
+    """A school's files for the round, validated at once: every problem shown, nothing stored on error.
+
+    Staff submit for the school named in the form."""
     C = _core()
     user = current_user(request)
     if user.role not in ("admin", "staff", "school"):
@@ -385,8 +387,9 @@ def _review(state, sid: int) -> dict[str, Any]:
 
 @router.get("/collection/submissions/{submission_id}", dependencies=[SIGNED_IN])
 def submission_page(request: Request, submission_id: SUBMISSION_ID):
-    """A submission: a school its own (state, comment, rows); staff the review against last year with approve and
-    return."""
+    """A submission: a school its own (state, comment, rows); staff the review with approve and return.
+
+    The review compares it with last year's approved data."""
     return _submission(request, submission_id)
 
 
